@@ -1,0 +1,153 @@
+"""The one way the code talks to Neo4j.
+
+Reads run in read transactions and writes in write transactions (both managed and retried by
+the driver), so a `neo4j://` URI routes reads to secondaries and writes to the primary of a
+cluster. Every query names its database (saves a round trip) and takes parameters (plan cache).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, LiteralString
+
+import neo4j
+from neo4j import AsyncGraphDatabase
+
+Row = dict[str, Any]
+
+_query_counter: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "credithub_query_counter", default=None
+)
+
+
+class QueryLog:
+    """Collects the Cypher run inside a `with` block, for tests and benchmarks.
+
+    A request's N+1 behaviour is a property worth proving, so the database counts its own
+    queries instead of trusting the code that calls it.
+    """
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+        self._token: contextvars.Token[list[str] | None] | None = None
+
+    def __enter__(self) -> QueryLog:
+        self._token = _query_counter.set(self.queries)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _query_counter.reset(self._token)
+
+    @property
+    def count(self) -> int:
+        """Number of queries run so far."""
+        return len(self.queries)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where the graph lives and how to log in."""
+
+    uri: str
+    user: str
+    password: str
+    database: str = "neo4j"
+
+
+class Database:
+    """An async Neo4j driver bound to one database."""
+
+    def __init__(self, connection: Connection, *, max_pool_size: int = 50) -> None:
+        self.connection = connection
+        self._driver = AsyncGraphDatabase.driver(
+            connection.uri,
+            auth=(connection.user, connection.password),
+            max_connection_pool_size=max_pool_size,
+            connection_acquisition_timeout=10.0,
+            # A dead server should fail a request fast instead of hanging it.
+            connection_timeout=5.0,
+            max_transaction_retry_time=5.0,
+        )
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self._driver.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def read(
+        self,
+        cypher: LiteralString,
+        params: Mapping[str, Any] | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> list[Row]:
+        """Run one query in a read transaction and return its rows as dicts."""
+        return await self._run(neo4j.READ_ACCESS, cypher, params, metadata, timeout)
+
+    async def write(
+        self,
+        cypher: LiteralString,
+        params: Mapping[str, Any] | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> list[Row]:
+        """Run one query in a write transaction and return its rows as dicts."""
+        return await self._run(neo4j.WRITE_ACCESS, cypher, params, metadata, timeout)
+
+    async def write_batches(
+        self,
+        cypher: LiteralString,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        batch_size: int = 5000,
+        extra: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Run `cypher` (which reads `$rows`) once per batch, each in its own transaction.
+
+        A batch is all-or-nothing, so an interrupted load leaves whole batches only and
+        re-running an idempotent (MERGE-based) statement completes it.
+        """
+        written = 0
+        for start in range(0, len(rows), batch_size):
+            batch = list(rows[start : start + batch_size])
+            await self.write(cypher, {**(extra or {}), "rows": batch})
+            written += len(batch)
+        return written
+
+    async def ping(self, timeout: float = 3.0) -> None:
+        """Prove the database answers a real query (not just that Bolt is listening)."""
+        await self.read("RETURN 1 AS ok", timeout=timeout)
+
+    async def _run(
+        self,
+        mode: str,
+        cypher: LiteralString,
+        params: Mapping[str, Any] | None,
+        metadata: Mapping[str, Any] | None,
+        timeout: float | None,
+    ) -> list[Row]:
+        log = _query_counter.get()
+        if log is not None:
+            log.append(cypher)
+        query = neo4j.Query(cypher, metadata=dict(metadata) if metadata else None, timeout=timeout)
+
+        async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
+            result = await tx.run(query, dict(params or {}))
+            return [dict(record) async for record in result]
+
+        async with self._driver.session(
+            database=self.connection.database, default_access_mode=mode
+        ) as session:
+            if mode == neo4j.READ_ACCESS:
+                return await session.execute_read(work)
+            return await session.execute_write(work)

@@ -1,0 +1,170 @@
+"""The credit graph's vocabulary: node labels, relationship types and enumerations.
+
+Everything that names a part of the graph lives here, so Cypher elsewhere is written against
+these names and a newcomer can read the whole model on one page. Enumeration members are
+stored in the graph by their English name; the Chinese label is what people read.
+
+Nodes (key property in brackets)::
+
+    Enterprise (uscc)        market entity: legal persons and non-legal organisations
+    Person (key)             keyed by a keyed hash of the resident ID, never by the ID itself
+    Department (code)        the city's departments named in the implementation plan
+    Bank / Association / CreditAgency (code)   sharing partners
+    Record (uid = key#vN)    licences, penalties, judgments … one node per version
+    ListEntry (id)           red/black list decisions
+    Measure (code)           the joint-punishment measures catalogue
+    Sanction (id)            a measure applied to a subject under a list entry
+
+Relationships::
+
+    (Person)-[:LEGAL_REPRESENTATIVE_OF]->(Enterprise)
+    (Person)-[:PRINCIPAL_OF {title}]->(Enterprise)
+    (Person)-[:ACTUAL_CONTROLLER_OF]->(Enterprise)
+    (Person|Enterprise)-[:SHAREHOLDER_OF {share}]->(Enterprise)     share in 0..1
+    (Enterprise)-[:MEMBER_OF {since}]->(Association)
+    (Record|ListEntry|Sanction)-[:HAS_SUBJECT]->(Enterprise|Person)
+    (Record)-[:PROVIDED_BY]->(Department)
+    (Record)-[:SUPERSEDES]->(Record)                               newer version → older
+    (ListEntry)-[:DECIDED_BY]->(Department)
+    (ListEntry)-[:LINKED_PERSON {role}]->(Person)                  personal liability, 六(五)
+    (Sanction)-[:APPLIES]->(Measure)
+    (Sanction)-[:UNDER]->(ListEntry)
+    (Sanction)-[:IMPOSED_BY]->(Department)
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Label(str, Enum):
+    """Node labels."""
+
+    ENTERPRISE = "Enterprise"
+    PERSON = "Person"
+    DEPARTMENT = "Department"
+    BANK = "Bank"
+    ASSOCIATION = "Association"
+    CREDIT_AGENCY = "CreditAgency"
+    RECORD = "Record"
+    LIST_ENTRY = "ListEntry"
+    MEASURE = "Measure"
+    SANCTION = "Sanction"
+
+
+class Rel(str, Enum):
+    """Relationship types."""
+
+    LEGAL_REPRESENTATIVE_OF = "LEGAL_REPRESENTATIVE_OF"
+    PRINCIPAL_OF = "PRINCIPAL_OF"
+    ACTUAL_CONTROLLER_OF = "ACTUAL_CONTROLLER_OF"
+    SHAREHOLDER_OF = "SHAREHOLDER_OF"
+    MEMBER_OF = "MEMBER_OF"
+    HAS_SUBJECT = "HAS_SUBJECT"
+    PROVIDED_BY = "PROVIDED_BY"
+    SUPERSEDES = "SUPERSEDES"
+    DECIDED_BY = "DECIDED_BY"
+    LINKED_PERSON = "LINKED_PERSON"
+    APPLIES = "APPLIES"
+    UNDER = "UNDER"
+    IMPOSED_BY = "IMPOSED_BY"
+
+
+class LabelledEnum(str, Enum):
+    """A stored enumeration whose members carry a Chinese label for people."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> LabelledEnum:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+
+class RoleKind(LabelledEnum):
+    """How a person (or, for shareholding, an enterprise) stands behind an enterprise."""
+
+    LEGAL_REPRESENTATIVE = ("LEGAL_REPRESENTATIVE", "法定代表人")
+    PRINCIPAL = ("PRINCIPAL", "主要负责人")
+    ACTUAL_CONTROLLER = ("ACTUAL_CONTROLLER", "实际控制人")
+    SHAREHOLDER = ("SHAREHOLDER", "股东")
+
+    @property
+    def rel(self) -> Rel:
+        """The relationship type that stores this role."""
+        return Rel(f"{self.value}_OF")
+
+
+class EnterpriseStatus(LabelledEnum):
+    """Registration status of a market entity."""
+
+    ACTIVE = ("ACTIVE", "存续")
+    REVOKED = ("REVOKED", "吊销")
+    CANCELLED = ("CANCELLED", "注销")
+    MOVED_OUT = ("MOVED_OUT", "迁出")
+
+
+class RecordKind(LabelledEnum):
+    """Kinds of credit record collected into the network (信用信息采集目录)."""
+
+    LICENSE = ("LICENSE", "行政许可")
+    PENALTY = ("PENALTY", "行政处罚")
+    COMMITMENT = ("COMMITMENT", "信用承诺")
+    JUDGMENT = ("JUDGMENT", "司法判决")
+    ENFORCEMENT = ("ENFORCEMENT", "失信被执行人")
+    INTERVIEW = ("INTERVIEW", "约谈")
+    RECTIFICATION = ("RECTIFICATION", "限期整改")
+    VOLUNTARY = ("VOLUNTARY", "自愿注册")
+    HONOR = ("HONOR", "表彰奖励")
+    ABNORMAL_OPERATION = ("ABNORMAL_OPERATION", "经营异常")
+    TAX_GRADE = ("TAX_GRADE", "纳税信用等级")
+
+
+class SeverityTier(LabelledEnum):
+    """Severity of an adverse record; it fixes the publication period (NDRC Order 36)."""
+
+    MINOR = ("MINOR", "轻微")
+    GENERAL = ("GENERAL", "一般")
+    SERIOUS = ("SERIOUS", "严重")
+
+
+class RecordStatus(LabelledEnum):
+    """Lifecycle state of one record version."""
+
+    EFFECTIVE = ("EFFECTIVE", "有效")
+    UNDER_OBJECTION = ("UNDER_OBJECTION", "异议中")
+    REPAIRED = ("REPAIRED", "已修复")
+    REVOKED = ("REVOKED", "已撤销")
+    SUPERSEDED = ("SUPERSEDED", "已更正")
+
+
+class ListType(LabelledEnum):
+    """Red list (守信激励) or black list (失信惩戒)."""
+
+    RED = ("RED", "红名单")
+    BLACK = ("BLACK", "黑名单")
+
+
+class ListEntryStatus(LabelledEnum):
+    """State of a list entry: red-list candidates are announced before they take effect."""
+
+    ANNOUNCED = ("ANNOUNCED", "公示中")
+    ACTIVE = ("ACTIVE", "有效")
+    REMOVED = ("REMOVED", "已移出")
+
+
+class SanctionStatus(LabelledEnum):
+    """Whether a joint-punishment measure is still applied."""
+
+    ACTIVE = ("ACTIVE", "执行中")
+    LIFTED = ("LIFTED", "已解除")
+
+
+class MeasureCategory(LabelledEnum):
+    """Families of joint-punishment measures (国办发〔2020〕49号)."""
+
+    ADMINISTRATIVE = ("ADMINISTRATIVE", "行政性惩戒")
+    MARKET = ("MARKET", "市场性惩戒")
+    INDUSTRY = ("INDUSTRY", "行业性惩戒")
+    SOCIAL = ("SOCIAL", "社会性惩戒")
