@@ -139,10 +139,10 @@ class Database:
         log = _query_counter.get()
         if log is not None:
             log.append(cypher)
-        query = neo4j.Query(cypher, metadata=dict(metadata) if metadata else None, timeout=timeout)
 
+        @neo4j.unit_of_work(metadata=dict(metadata) if metadata else None, timeout=timeout)
         async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
-            result = await tx.run(query, dict(params or {}))
+            result = await tx.run(cypher, dict(params or {}))
             return [dict(record) async for record in result]
 
         async with self._driver.session(

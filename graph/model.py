@@ -34,10 +34,11 @@ Relationships::
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
+from typing import Self
 
 
-class Label(str, Enum):
+class Label(StrEnum):
     """Node labels."""
 
     ENTERPRISE = "Enterprise"
@@ -52,7 +53,7 @@ class Label(str, Enum):
     SANCTION = "Sanction"
 
 
-class Rel(str, Enum):
+class Rel(StrEnum):
     """Relationship types."""
 
     LEGAL_REPRESENTATIVE_OF = "LEGAL_REPRESENTATIVE_OF"
@@ -70,7 +71,7 @@ class Rel(str, Enum):
     IMPOSED_BY = "IMPOSED_BY"
 
 
-class LabelledEnum(str, Enum):
+class LabelledEnum(StrEnum):
     """A stored enumeration whose members carry a Chinese label for people."""
 
     label: str
@@ -80,6 +81,11 @@ class LabelledEnum(str, Enum):
         member._value_ = value
         member.label = label
         return member
+
+    @classmethod
+    def of(cls, value: str) -> Self:
+        """The member stored as `value` (ValueError for anything else)."""
+        return cls(value)  # type: ignore[call-arg]
 
 
 class RoleKind(LabelledEnum):

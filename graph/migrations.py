@@ -1,0 +1,118 @@
+"""Ordered, idempotent schema migrations for the credit graph.
+
+Each migration has a stable id and a list of schema statements written with ``IF NOT EXISTS``,
+so running them again is harmless; the applied ones are recorded as ``(:Migration)`` nodes with
+a checksum, and a migration whose text changed after it was applied is refused rather than
+silently skipped (change the graph with a new migration instead).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from graph.database import Database
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema."""
+
+    id: str
+    description: str
+    statements: tuple[str, ...]
+
+    @property
+    def checksum(self) -> str:
+        """Hash of the statements, to notice a migration edited after it was applied."""
+        return hashlib.sha256("\n".join(self.statements).encode()).hexdigest()[:16]
+
+
+class MigrationChanged(RuntimeError):
+    """An applied migration's statements no longer match what was applied."""
+
+    def __init__(self, migration_id: str) -> None:
+        super().__init__(
+            f"Migration {migration_id} was applied with different statements than it has now. "
+            "Applied migrations must not change: add a new migration instead."
+        )
+
+
+def _unique(label: str, prop: str) -> str:
+    name = f"{label.lower()}_{prop.lower()}_unique"
+    return f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "0001",
+        "natural keys are unique",
+        (
+            _unique("Migration", "id"),
+            _unique("Enterprise", "uscc"),
+            _unique("Person", "key"),
+            _unique("Department", "code"),
+            _unique("Bank", "code"),
+            _unique("Association", "code"),
+            _unique("CreditAgency", "code"),
+            _unique("Record", "uid"),
+            _unique("ListEntry", "id"),
+            _unique("Measure", "code"),
+            _unique("Sanction", "id"),
+        ),
+    ),
+    Migration(
+        "0002",
+        "lookup indexes for records and list entries",
+        (
+            "CREATE INDEX record_key IF NOT EXISTS FOR (r:Record) ON (r.key)",
+            "CREATE INDEX record_kind_date IF NOT EXISTS "
+            "FOR (r:Record) ON (r.kind, r.decisionDate)",
+            "CREATE INDEX list_entry_type_status IF NOT EXISTS "
+            "FOR (l:ListEntry) ON (l.listType, l.status)",
+            "CREATE INDEX enterprise_name IF NOT EXISTS FOR (e:Enterprise) ON (e.name)",
+        ),
+    ),
+    Migration(
+        "0003",
+        "full-text search over enterprise names with the CJK analyzer (bigrams)",
+        (
+            "CREATE FULLTEXT INDEX enterprise_name_fulltext IF NOT EXISTS "
+            "FOR (e:Enterprise) ON EACH [e.name] "
+            "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk', "
+            "`fulltext.eventually_consistent`: false}}",
+        ),
+    ),
+)
+
+
+async def applied_migrations(db: Database) -> dict[str, str]:
+    """Migration id → checksum of what has been applied."""
+    rows = await db.read("MATCH (m:Migration) RETURN m.id AS id, m.checksum AS checksum")
+    return {row["id"]: row["checksum"] for row in rows}
+
+
+async def migrate(db: Database) -> list[str]:
+    """Apply every migration not yet applied, in order; return the ids applied now."""
+    # The constraint on Migration.id is itself part of 0001, so look before it exists.
+    done = await applied_migrations(db)
+    applied: list[str] = []
+    for migration in MIGRATIONS:
+        if migration.id in done:
+            if done[migration.id] != migration.checksum:
+                raise MigrationChanged(migration.id)
+            continue
+        for statement in migration.statements:
+            await db.write(statement)
+        await db.write("CALL db.awaitIndexes(300)")
+        await db.write(
+            "MERGE (m:Migration {id: $id}) "
+            "SET m.description = $description, m.checksum = $checksum, m.appliedAt = datetime()",
+            {
+                "id": migration.id,
+                "description": migration.description,
+                "checksum": migration.checksum,
+            },
+        )
+        applied.append(migration.id)
+    return applied

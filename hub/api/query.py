@@ -1,0 +1,223 @@
+"""Root queries. Each compiles its whole selection into one Cypher query and runs it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from graph.database import Database, Row
+from graph.identifiers import (
+    is_valid_uscc,
+    person_key,
+    validate_resident_id,
+    validate_uscc,
+)
+from hub.api.types import (
+    Association,
+    Department,
+    Enterprise,
+    EnterpriseConnection,
+    Measure,
+    Person,
+    RelatedEnterprise,
+)
+from hub.errors import InvalidArgument, InvalidIdNumber, InvalidUscc
+from hub.projection import Projection, connection_value
+
+MAX_RELATED_HOPS = 6
+MAX_RELATED = 200
+
+
+@dataclass
+class RequestContext:
+    """What every resolver of one request may use."""
+
+    db: Database
+    person_secret: bytes
+
+
+GraphInfo = Info[RequestContext, None]
+
+
+def _normalise_uscc(argument: str, value: str) -> str:
+    code = value.strip().upper()
+    if not code:
+        raise InvalidArgument(argument, "must not be empty")
+    return code
+
+
+async def _one(info: GraphInfo, p: Projection, cypher: str, params: dict[str, Any]) -> Row | None:
+    rows = await info.context.db.read(cypher, {**p.params, **params})
+    return rows[0]["data"] if rows else None
+
+
+async def _items(info: GraphInfo, p: Projection, cypher: str, params: dict[str, Any]) -> list[Row]:
+    rows = await info.context.db.read(cypher, {**p.params, **params})
+    return [row["item"] for row in rows]
+
+
+_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
+_USCC_PREFIX = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2,18}$")
+
+
+def lucene_phrase_query(text: str) -> str:
+    """Each whitespace-separated word as an escaped phrase, all required.
+
+    With the CJK analyzer a phrase of bigrams matches names containing the word as a
+    substring, which is how people search Chinese names (鑫源钢铁 finds 舞钢市鑫源钢铁有限公司).
+    """
+    words = [_LUCENE_SPECIAL.sub(r"\\\1", word) for word in text.split()]
+    return " AND ".join(f'"{word}"' for word in words)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="A market entity by its 统一社会信用代码; null when the network has none",
+        graphql_type=Enterprise | None,
+    )
+    async def enterprise(self, info: GraphInfo, uscc: str) -> Row | None:
+        code = _normalise_uscc("uscc", uscc)
+        p = Projection(info._raw_info)
+        data = await _one(
+            info,
+            p,
+            "MATCH (n:Enterprise {uscc: $uscc}) RETURN "
+            + p.project(p.root_selection(), {"node": "n"})
+            + " AS data",
+            {"uscc": code},
+        )
+        if data is None and not is_valid_uscc(code):
+            # Only explain a bad code when nothing matched: reviewed anomalies are stored too.
+            raise InvalidUscc("uscc", [problem.reason for problem in validate_uscc(code)])
+        return data
+
+    @strawberry.field(
+        description="Full-text search over enterprise names (Chinese substrings, all words "
+        "required) and USCC prefixes; best matches first",
+        graphql_type=EnterpriseConnection,
+    )
+    async def search_enterprises(
+        self, info: GraphInfo, query: str, first: int | None = 20, after: str | None = None
+    ) -> Row:
+        text = query.strip()
+        if not text:
+            raise InvalidArgument("query", "must not be empty")
+        if len(text) > 100:
+            raise InvalidArgument("query", "must be at most 100 characters")
+        prefix = text.upper() if _USCC_PREFIX.match(text.upper()) else None
+        p = Projection(info._raw_info)
+        value = connection_value(
+            p,
+            p.root_selection(),
+            "n",
+            count="size(hits)",
+            rows=lambda page, item: f"COLLECT {{ UNWIND hits AS n WITH n {page} RETURN {item} }}",
+        )
+        cypher = (
+            "CALL () { "
+            "MATCH (n:Enterprise) WHERE $prefix IS NOT NULL AND n.uscc STARTS WITH $prefix "
+            "RETURN n, 1000.0 AS score "
+            "UNION "
+            "CALL db.index.fulltext.queryNodes('enterprise_name_fulltext', $lucene) "
+            "YIELD node, score RETURN node AS n, score "
+            "} "
+            "WITH n, max(score) AS score ORDER BY score DESC, n.name "
+            "WITH collect(n) AS hits "
+            f"RETURN {value} AS data"
+        )
+        data = await _one(info, p, cypher, {"prefix": prefix, "lucene": lucene_phrase_query(text)})
+        assert data is not None
+        return data
+
+    @strawberry.field(
+        description="A person by key, or by resident ID (hashed before it reaches the "
+        "database; never logged or echoed)",
+        graphql_type=Person | None,
+    )
+    async def person(
+        self,
+        info: GraphInfo,
+        key: strawberry.ID | None = None,
+        id_number: str | None = None,
+    ) -> Row | None:
+        if (key is None) == (id_number is None):
+            raise InvalidArgument("key", "give exactly one of `key` and `idNumber`")
+        if id_number is not None:
+            problems = validate_resident_id(id_number.strip())
+            if problems:
+                raise InvalidIdNumber("idNumber", [problem.reason for problem in problems])
+            key = strawberry.ID(person_key(id_number.strip(), info.context.person_secret))
+        p = Projection(info._raw_info)
+        return await _one(
+            info,
+            p,
+            "MATCH (n:Person {key: $key}) RETURN "
+            + p.project(p.root_selection(), {"node": "n"})
+            + " AS data",
+            {"key": key},
+        )
+
+    @strawberry.field(
+        description="Enterprises linked to this one through shared legal representatives, "
+        "principals, actual controllers or shareholdings, nearest first (关联企业). "
+        "A hop is one relationship: enterprise–person–enterprise is 2.",
+        graphql_type=list[RelatedEnterprise],
+    )
+    async def related_enterprises(
+        self, info: GraphInfo, uscc: str, max_hops: int = 2, first: int = 50
+    ) -> list[Row]:
+        code = _normalise_uscc("uscc", uscc)
+        if not 1 <= max_hops <= MAX_RELATED_HOPS:
+            raise InvalidArgument("maxHops", f"must be between 1 and {MAX_RELATED_HOPS}")
+        if not 1 <= first <= MAX_RELATED:
+            raise InvalidArgument("first", f"must be between 1 and {MAX_RELATED}")
+        p = Projection(info._raw_info)
+        item = p.project(p.root_selection(), {"node": "o", "rel": "link"})
+        # Quantifier bounds cannot be parameters; max_hops is a checked int.
+        cypher = (
+            "MATCH (s:Enterprise {uscc: $uscc}) "
+            "MATCH path = ANY SHORTEST (s)-[:LEGAL_REPRESENTATIVE_OF|PRINCIPAL_OF|"
+            f"ACTUAL_CONTROLLER_OF|SHAREHOLDER_OF]-{{1,{int(max_hops)}}}(o:Enterprise) "
+            "WHERE o <> s "
+            "WITH o, path ORDER BY length(path), o.name LIMIT $first "
+            "WITH o, {distance: length(path), "
+            "relations: [r IN relationships(path) | left(type(r), size(type(r)) - 3)], "
+            "via: [x IN nodes(path) WHERE x:Person]} AS link "
+            f"RETURN {item} AS item"
+        )
+        return await _items(info, p, cypher, {"uscc": code, "first": first})
+
+    @strawberry.field(
+        description="The city's departments (政府部门)", graphql_type=list[Department]
+    )
+    async def departments(self, info: GraphInfo) -> list[Row]:
+        p = Projection(info._raw_info)
+        item = p.project(p.root_selection(), {"node": "n"})
+        return await _items(
+            info, p, f"MATCH (n:Department) RETURN {item} AS item ORDER BY n.name", {}
+        )
+
+    @strawberry.field(
+        description="The published joint-punishment measures catalogue (惩戒措施清单)",
+        graphql_type=list[Measure],
+    )
+    async def measures(self, info: GraphInfo) -> list[Row]:
+        p = Projection(info._raw_info)
+        item = p.project(p.root_selection(), {"node": "n"})
+        return await _items(info, p, f"MATCH (n:Measure) RETURN {item} AS item ORDER BY n.code", {})
+
+    @strawberry.field(
+        description="Industry associations and chambers of commerce (行业协会商会)",
+        graphql_type=list[Association],
+    )
+    async def associations(self, info: GraphInfo) -> list[Row]:
+        p = Projection(info._raw_info)
+        item = p.project(p.root_selection(), {"node": "n"})
+        return await _items(
+            info, p, f"MATCH (n:Association) RETURN {item} AS item ORDER BY n.name", {}
+        )

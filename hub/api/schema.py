@@ -1,0 +1,70 @@
+"""The GraphQL schema: Strawberry types, projection resolvers installed, errors masked."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from strawberry import Schema
+from strawberry.extensions import MaskErrors
+from strawberry.schema.config import StrawberryConfig
+
+from hub.api.query import Query
+from hub.api.types import CONNECTION_TYPES
+from hub.errors import ClientError, DatabaseUnavailable
+from hub.projection import InvalidCursor, install_resolvers
+
+MASKED_MESSAGE = "内部错误 (internal error)"
+
+
+def _original(error: GraphQLError) -> BaseException | None:
+    return error.original_error
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    original = _original(error)
+    if original is None:
+        return False  # validation and syntax errors: graphql-core's own, safe messages
+    return not isinstance(original, ClientError | InvalidCursor)
+
+
+class Errors(MaskErrors):
+    """Mask unexpected errors, make an unreachable Neo4j a clear retryable error, add codes."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_should_mask, error_message=MASKED_MESSAGE)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if isinstance(_original(error), ServiceUnavailable | SessionExpired):
+            unavailable = DatabaseUnavailable()
+            return GraphQLError(
+                str(unavailable),
+                nodes=error.nodes,
+                path=error.path,
+                original_error=unavailable,
+                extensions={"code": unavailable.code},
+            )
+        return super().anonymise_error(error)
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            original = _original(error)
+            if isinstance(original, ClientError):
+                error.extensions = {**(error.extensions or {}), "code": original.code}
+        return processed
+
+
+def build_schema() -> Schema:
+    """The hub's schema, with every graph-backed field resolved from the compiled projection."""
+    schema = Schema(
+        query=Query,
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[Errors],
+    )
+    install_resolvers(schema._schema, CONNECTION_TYPES)
+    return schema
+
+
+def schema_sdl() -> str:
+    """The schema in SDL, as committed in schema.graphql."""
+    return build_schema().as_str() + "\n"

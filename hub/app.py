@@ -1,0 +1,79 @@
+"""The ASGI application: GraphQL over HTTP, GraphiQL, and a health check that asks Neo4j."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from neo4j.exceptions import DriverError, Neo4jError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from graph.database import Database
+from graph.migrations import migrate
+from hub.api.query import RequestContext
+from hub.api.schema import build_schema
+from hub.settings import Settings
+
+log = logging.getLogger("credithub")
+
+
+class GraphQLApp(GraphQL[RequestContext, None]):
+    """Strawberry's ASGI GraphQL endpoint with the hub's per-request context."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        super().__init__(build_schema(), graphql_ide="graphiql")
+        self.db = db
+        self.person_secret = settings.person_secret()
+
+    async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
+        return RequestContext(db=self.db, person_secret=self.person_secret)
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
+    """Build the hub for `settings` (from the environment when not given)."""
+    settings = settings or Settings.from_env()
+    db = Database(settings.connection())
+    graphql_app = GraphQLApp(db, settings)
+
+    async def healthz(request: Request) -> JSONResponse:
+        try:
+            await db.ping()
+        except (DriverError, Neo4jError, OSError) as error:
+            return JSONResponse(
+                {"status": "unavailable", "neo4j": type(error).__name__}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "neo4j": "ok"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if run_migrations:
+            try:
+                applied = await migrate(db)
+                if applied:
+                    log.info("applied migrations %s", ", ".join(applied))
+            except (DriverError, Neo4jError, OSError) as error:
+                # Serve anyway: /healthz says 503 until Neo4j answers, requests get a clear
+                # error, and `credithub migrate` applies the schema once it is reachable.
+                log.warning("could not migrate at start-up: %s", type(error).__name__)
+        yield
+        await db.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Factory for `uvicorn --factory hub.app:app_from_env` (several workers)."""
+    return create_app()

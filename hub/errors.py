@@ -1,0 +1,55 @@
+"""Errors a client may see. Each says what was wrong and what to do, and carries a code.
+
+Anything else raised while answering a request is masked (see hub/api/schema.py): no stack
+trace, Cypher or data ever reaches a client through an error message.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class ClientError(Exception):
+    """An error whose message is safe and useful to show to the caller."""
+
+    code: ClassVar[str] = "BAD_REQUEST"
+
+
+class InvalidArgument(ClientError):
+    """An argument's value cannot be used."""
+
+    code = "INVALID_ARGUMENT"
+
+    def __init__(self, argument: str, reason: str) -> None:
+        super().__init__(f"Argument `{argument}`: {reason}")
+        self.argument = argument
+
+
+class InvalidUscc(InvalidArgument):
+    """A 统一社会信用代码 argument that no entity could have."""
+
+    def __init__(self, argument: str, problems: list[str]) -> None:
+        super().__init__(
+            argument, "不是有效的统一社会信用代码 (not a valid USCC): " + "; ".join(problems)
+        )
+
+
+class InvalidIdNumber(InvalidArgument):
+    """A resident ID argument that fails GB 11643; the number itself is never echoed."""
+
+    def __init__(self, argument: str, problems: list[str]) -> None:
+        super().__init__(
+            argument, "不是有效的公民身份号码 (not a valid resident ID): " + "; ".join(problems)
+        )
+
+
+class DatabaseUnavailable(ClientError):
+    """Neo4j cannot be reached right now; the hub recovers by itself when it is back."""
+
+    code = "DATABASE_UNAVAILABLE"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "信用信息库暂时不可用 (the credit database is temporarily unavailable); "
+            "please retry shortly."
+        )

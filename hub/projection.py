@@ -1,0 +1,480 @@
+"""Compile a GraphQL selection into the one Cypher query that answers it.
+
+Every object type backed by the graph declares, per field, how that field is read from Neo4j (a
+`FieldSpec` kept in the Strawberry field's metadata under `GRAPH`). A root resolver asks
+`Projection.project` for the Cypher map expression of its selection: nested relationships
+become ``COLLECT { … }`` / ``COUNT { … }`` subqueries inside that one expression, so a request
+runs one query per root field however many entities it returns (no N+1), and only the fields
+asked for are read. The values land in plain dicts keyed by response key (alias or name), and
+`install_resolvers` gives every graph-backed field a resolver that just reads its key.
+
+This is where need-to-share enforcement is compiled in (see authz/): a field that is never
+projected never leaves the database.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLIncludeDirective,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLResolveInfo as _ResolveInfo,
+    GraphQLSchema,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
+from graphql.execution.values import (
+    VariableValues,
+    get_argument_values,
+    get_directive_values,
+)
+from neo4j.time import Date, DateTime
+
+Info = _ResolveInfo[Any]
+
+GRAPH = "graph"
+"""Metadata key under which a Strawberry field carries its `FieldSpec`."""
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+class InvalidCursor(ValueError):
+    """A pagination cursor that this API did not hand out."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The `after` cursor is not valid: pass an endCursor or cursor from "
+            "an earlier page of the same list."
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Collected selections
+# --------------------------------------------------------------------------------------
+@dataclass
+class Selection:
+    """One response key of a selection set, with its field's coerced arguments."""
+
+    key: str
+    name: str
+    field_def: GraphQLField
+    args: dict[str, Any]
+    nodes: list[FieldNode] = field(default_factory=list)
+
+
+def _named_object_type(field_def: GraphQLField) -> GraphQLObjectType | None:
+    gql_type: Any = field_def.type
+    while isinstance(gql_type, GraphQLNonNull | GraphQLList):
+        gql_type = gql_type.of_type
+    return gql_type if isinstance(gql_type, GraphQLObjectType) else None
+
+
+class Projection:
+    """Builds Cypher for one root field of one request: fresh names, parameters, subfields."""
+
+    def __init__(self, info: Info) -> None:
+        self.info = info
+        variables: Any = info.variable_values
+        # Strawberry's executor hands resolvers the plain coerced dict; graphql-core's value
+        # helpers expect their container.
+        self.variables: VariableValues = (
+            variables
+            if isinstance(variables, VariableValues)
+            else VariableValues(sources={}, coerced=dict(variables or {}))
+        )
+        self.params: dict[str, Any] = {}
+        self._names = 0
+
+    # -- naming ----------------------------------------------------------------------------
+    def param(self, value: Any) -> str:
+        """Add a query parameter and return its `$name`."""
+        self._names += 1
+        name = f"p{self._names}"
+        self.params[name] = value
+        return f"${name}"
+
+    def var(self, prefix: str = "n") -> str:
+        """A Cypher variable name not used elsewhere in this query."""
+        self._names += 1
+        return f"{prefix}{self._names}"
+
+    # -- selections ------------------------------------------------------------------------
+    def root_selection(self) -> Selection:
+        """The root field being resolved, as a `Selection`."""
+        info = self.info
+        field_def = info.parent_type.fields[info.field_name]
+        node = info.field_nodes[0]
+        args = get_argument_values(field_def, node, self.variables)
+        return Selection(str(info.path.key), info.field_name, field_def, args, list(info.field_nodes))
+
+    def subselections(self, parent: Selection) -> list[Selection]:
+        """The fields selected under `parent`, merged by response key, honouring @skip/@include."""
+        object_type = _named_object_type(parent.field_def)
+        if object_type is None:
+            return []
+        merged: dict[str, Selection] = {}
+        for node in parent.nodes:
+            if node.selection_set is not None:
+                self._collect(object_type, node.selection_set, merged, set())
+        return list(merged.values())
+
+    def _collect(
+        self,
+        object_type: GraphQLObjectType,
+        selection_set: SelectionSetNode,
+        into: dict[str, Selection],
+        visited: set[str],
+    ) -> None:
+        variables = self.variables
+        for node in selection_set.selections:
+            if not self._included(node):
+                continue
+            if isinstance(node, FieldNode):
+                name = node.name.value
+                if name.startswith("__"):
+                    continue  # introspection fields are answered by graphql-core itself
+                key = node.alias.value if node.alias else name
+                if key in into:
+                    into[key].nodes.append(node)
+                    continue
+                field_def = object_type.fields[name]
+                args = get_argument_values(field_def, node, variables)
+                into[key] = Selection(key, name, field_def, args, [node])
+            elif isinstance(node, InlineFragmentNode):
+                condition = node.type_condition
+                if condition is None or condition.name.value == object_type.name:
+                    self._collect(object_type, node.selection_set, into, visited)
+            elif isinstance(node, FragmentSpreadNode):
+                name = node.name.value
+                fragment = self.info.fragments.get(name)
+                if name in visited or fragment is None:
+                    continue
+                if fragment.type_condition.name.value == object_type.name:
+                    visited.add(name)
+                    self._collect(object_type, fragment.selection_set, into, visited)
+
+    def _included(self, node: Any) -> bool:
+        variables = self.variables
+        skip = get_directive_values(GraphQLSkipDirective, node, variables)
+        if skip and skip.get("if") is True:
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, variables)
+        return not (include and include.get("if") is False)
+
+    # -- projection ------------------------------------------------------------------------
+    def project(self, selection: Selection, scope: Mapping[str, str]) -> str:
+        """The Cypher map expression for `selection`'s subfields, reading from `scope`."""
+        entries = []
+        for sub in self.subselections(selection):
+            spec = spec_of(sub.field_def)
+            if spec is None:
+                continue  # a field the graph does not back (e.g. computed in Python)
+            entries.append(f"`{sub.key}`: {spec.compile(self, scope, sub)}")
+        return "{" + ", ".join(entries) + "}"
+
+
+def spec_of(field_def: GraphQLField) -> FieldSpec | None:
+    """The `FieldSpec` a Strawberry field declared, if any."""
+    definition = (field_def.extensions or {}).get("strawberry-definition")
+    if definition is None:
+        return None
+    spec = definition.metadata.get(GRAPH) if definition.metadata else None
+    return spec if isinstance(spec, FieldSpec) else None
+
+
+# --------------------------------------------------------------------------------------
+# Field specs
+# --------------------------------------------------------------------------------------
+class FieldSpec:
+    """How one GraphQL field is read from the graph. Subclasses compile to a Cypher expression."""
+
+    transform: Callable[[Any], Any] | None = None
+
+    def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
+        raise NotImplementedError
+
+    def resolver(self) -> Callable[..., Any]:
+        """The graphql-core resolver for this field: read the projected value by response key."""
+        transform = self.transform
+
+        if transform is None:
+
+            def read(root: Mapping[str, Any], info: Info, **_: Any) -> Any:
+                return _native(root.get(str(info.path.key)))
+        else:
+
+            def read(root: Mapping[str, Any], info: Info, **_: Any) -> Any:
+                return transform(_native(root.get(str(info.path.key))))
+
+        return read
+
+
+@dataclass
+class Prop(FieldSpec):
+    """A property of the node (or, with ``on="rel"``, of the relationship) in scope."""
+
+    name: str
+    on: str = "node"
+    transform: Callable[[Any], Any] | None = None
+
+    def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
+        return f"{scope[self.on]}.`{self.name}`"
+
+
+@dataclass
+class Expr(FieldSpec):
+    """Any Cypher expression over the scope, written with {node}/{rel} placeholders."""
+
+    template: str
+    transform: Callable[[Any], Any] | None = None
+
+    def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
+        return self.template.format(**scope)
+
+
+@dataclass
+class NodeAs(FieldSpec):
+    """The node in scope itself, projected as another type (e.g. a role's person)."""
+
+    label: str | None = None
+
+    def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
+        inner = p.project(sel, {"node": scope["node"]})
+        if self.label is None:
+            return inner
+        return f"CASE WHEN {scope['node']}:`{self.label}` THEN {inner} END"
+
+
+Where = Callable[[Projection, Mapping[str, Any], Mapping[str, str]], list[str]]
+"""Turns a field's arguments into WHERE conditions over the inner scope ({node}, {rel})."""
+
+
+def _no_filters(p: Projection, args: Mapping[str, Any], scope: Mapping[str, str]) -> list[str]:
+    return []
+
+
+@dataclass
+class Related(FieldSpec):
+    """Nodes reached by a pattern: ``({node})…({target})``, optionally through ``[{rel}]``.
+
+    `single` returns the first match or null; otherwise a list. `order` sorts (placeholders
+    allowed); `distinct` collapses several paths to one target (then `{rel}` is not in scope).
+    """
+
+    pattern: str
+    single: bool = False
+    order: str | None = None
+    where: Where = _no_filters
+    distinct: bool = False
+    limit: int | None = None
+
+    def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
+        target, rel = p.var("n"), p.var("r")
+        inner_scope = {"node": target, "rel": rel}
+        pattern = self.pattern.format(node=scope["node"], target=target, rel=rel)
+        conditions = self.where(p, sel.args, inner_scope)
+        clause = f"MATCH {pattern}"
+        if conditions:
+            clause += " WHERE " + " AND ".join(conditions)
+        if self.distinct:
+            clause += f" WITH DISTINCT {target}"
+        value = p.project(sel, inner_scope)
+        tail = ""
+        if self.order:
+            tail += " ORDER BY " + self.order.format(**inner_scope)
+        if self.single:
+            tail += " LIMIT 1"
+        elif self.limit is not None:
+            tail += f" LIMIT {int(self.limit)}"
+        subquery = f"COLLECT {{ {clause} RETURN {value}{tail} }}"
+        return f"{subquery}[0]" if self.single else subquery
+
+
+@dataclass
+class Unwound(FieldSpec):
+    """The nodes of a list held in scope, in order (e.g. the persons along a path)."""
+
+    list_expr: str
+
+    def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
+        target = p.var("n")
+        value = p.project(sel, {"node": target})
+        return f"COLLECT {{ UNWIND {self.list_expr.format(**scope)} AS {target} RETURN {value} }}"
+
+
+@dataclass
+class Paged(FieldSpec):
+    """A relay connection over a pattern, paged by offset cursors, filtered by arguments."""
+
+    pattern: str
+    order: str
+    where: Where = _no_filters
+
+    def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
+        target, rel = p.var("n"), p.var("r")
+        pattern = self.pattern.format(node=scope["node"], target=target, rel=rel)
+        conditions = self.where(p, sel.args, {"node": target, "rel": rel})
+        match = f"MATCH {pattern}"
+        if conditions:
+            match += " WHERE " + " AND ".join(conditions)
+        order = self.order.format(node=target, rel=rel)
+        return connection_value(
+            p,
+            sel,
+            target,
+            count=f"COUNT {{ {match} }}",
+            rows=lambda page, item: (
+                f"COLLECT {{ {match} WITH {target} ORDER BY {order} {page} RETURN {item} }}"
+            ),
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Connections
+# --------------------------------------------------------------------------------------
+def encode_cursor(offset: int) -> str:
+    """An opaque cursor for the item at `offset`."""
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    """The offset a cursor stands for; `InvalidCursor` for anything we did not issue."""
+    try:
+        kind, _, number = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        offset = int(number)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidCursor() from None
+    if kind != "offset" or offset < 0:
+        raise InvalidCursor()
+    return offset
+
+
+def page_window(args: Mapping[str, Any]) -> tuple[int, int]:
+    """(offset, size) from `first`/`after`, with `first` clamped to 1…MAX_PAGE."""
+    first = args.get("first")
+    size = DEFAULT_PAGE if first is None else max(1, min(int(first), MAX_PAGE))
+    after = args.get("after")
+    offset = decode_cursor(after) + 1 if after else 0
+    return offset, size
+
+
+def connection_value(
+    p: Projection,
+    sel: Selection,
+    target: str,
+    *,
+    count: str,
+    rows: Callable[[str, str], str],
+) -> str:
+    """The Cypher map a connection type's resolvers read.
+
+    `count` is the expression for ``totalCount``; `rows(page_clause, item_map)` returns the
+    expression listing the page's items in order. Each item holds one projection per
+    ``edges { node }`` response-key pair, so differently aliased edges stay independent.
+    """
+    offset, size = page_window(sel.args)
+    entries = [f"offset: {offset}", f"first: {size}"]
+    item_entries: list[str] = []
+    for sub in p.subselections(sel):
+        if sub.name == "totalCount":
+            entries.append(f"totalCount: {count}")
+        elif sub.name == "edges":
+            for edge_field in p.subselections(sub):
+                if edge_field.name == "node":
+                    value = p.project(edge_field, {"node": target})
+                    item_entries.append(f"`{sub.key}/{edge_field.key}`: {value}")
+    # One row more than the page tells whether a next page exists without a second count.
+    page = f"SKIP {p.param(offset)} LIMIT {p.param(size + 1)}"
+    item = "{" + ", ".join(item_entries) + "}"
+    entries.append(f"items: {rows(page, item)}")
+    return "{" + ", ".join(entries) + "}"
+
+
+def _connection_total(root: Mapping[str, Any], info: Info) -> Any:
+    return root.get("totalCount")
+
+
+def _connection_edges(root: Mapping[str, Any], info: Info) -> list[dict[str, Any]]:
+    prefix = f"{info.path.key}/"
+    offset, size = root["offset"], root["first"]
+    edges = []
+    for index, item in enumerate(root["items"][:size]):
+        edge = {k[len(prefix) :]: v for k, v in item.items() if k.startswith(prefix)}
+        edge["__cursor"] = encode_cursor(offset + index)
+        edges.append(edge)
+    return edges
+
+
+@dataclass(frozen=True)
+class PageState:
+    """The values of a connection's PageInfo."""
+
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+def _connection_page_info(root: Mapping[str, Any], info: Info) -> PageState:
+    offset, size, items = root["offset"], root["first"], root["items"]
+    shown = min(len(items), size)
+    return PageState(
+        has_next_page=len(items) > size,
+        has_previous_page=offset > 0,
+        start_cursor=encode_cursor(offset) if shown else None,
+        end_cursor=encode_cursor(offset + shown - 1) if shown else None,
+    )
+
+
+def _edge_cursor(root: Mapping[str, Any], info: Info) -> Any:
+    return root["__cursor"]
+
+
+def _edge_node(root: Mapping[str, Any], info: Info) -> Any:
+    return root.get(str(info.path.key))
+
+
+# --------------------------------------------------------------------------------------
+# Resolvers
+# --------------------------------------------------------------------------------------
+def _native(value: Any) -> Any:
+    if isinstance(value, Date | DateTime):
+        return value.to_native()
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    return value
+
+
+def install_resolvers(schema: GraphQLSchema, connection_types: Sequence[str]) -> None:
+    """Give every graph-backed field a resolver that reads its projected value.
+
+    Strawberry wraps each resolver for features we do not use on these fields; plain
+    graphql-core resolvers reading a dict key keep the per-field cost to a lookup.
+    """
+    for gql_type in schema.type_map.values():
+        if not isinstance(gql_type, GraphQLObjectType) or gql_type.name.startswith("__"):
+            continue
+        if gql_type.name in connection_types:
+            gql_type.fields["totalCount"].resolve = _connection_total
+            gql_type.fields["edges"].resolve = _connection_edges
+            gql_type.fields["pageInfo"].resolve = _connection_page_info
+            continue
+        if gql_type.name.endswith("Edge") and "cursor" in gql_type.fields:
+            gql_type.fields["cursor"].resolve = _edge_cursor
+            gql_type.fields["node"].resolve = _edge_node
+            continue
+        for field_def in gql_type.fields.values():
+            spec = spec_of(field_def)
+            if spec is not None:
+                field_def.resolve = spec.resolver()

@@ -1,0 +1,109 @@
+"""Typed settings, read once from the environment, with defaults that need no configuration.
+
+Without ``NEO4J_URI`` the hub runs its own local Neo4j (graph/provision.py) under
+``CREDITHUB_HOME``; with it, the hub uses that server instead (a ``neo4j://`` URI routes reads
+and writes across a cluster), and the local server is never started.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.database import Connection
+from graph.provision import LocalNeo4j, ServerConfig
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value the hub cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the hub needs to know about where it runs."""
+
+    home: Path = Path(".credithub")
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: str | None = None
+    neo4j_database: str = "neo4j"
+    local_bolt_port: int = 7687
+    local_heap: str = "1g"
+    local_page_cache: str = "512m"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Keys persons by an HMAC of the resident ID; generated on first use when not given.
+    person_key_secret: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from environment variables (see README: Configuration)."""
+        env = os.environ if environ is None else environ
+
+        def integer(name: str, default: int) -> int:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return int(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+        secret = env.get("CREDITHUB_PERSON_KEY_SECRET")
+        return cls(
+            home=Path(env.get("CREDITHUB_HOME", ".credithub")),
+            neo4j_uri=env.get("NEO4J_URI") or None,
+            neo4j_user=env.get("NEO4J_USER", "neo4j"),
+            neo4j_password=env.get("NEO4J_PASSWORD") or None,
+            neo4j_database=env.get("NEO4J_DATABASE", "neo4j"),
+            local_bolt_port=integer("CREDITHUB_NEO4J_PORT", 7687),
+            local_heap=env.get("CREDITHUB_NEO4J_HEAP", "1g"),
+            local_page_cache=env.get("CREDITHUB_NEO4J_PAGECACHE", "512m"),
+            host=env.get("CREDITHUB_HOST", "127.0.0.1"),
+            port=integer("CREDITHUB_PORT", 8000),
+            person_key_secret=secret.encode() if secret else None,
+        )
+
+    @property
+    def uses_local_server(self) -> bool:
+        """True when the hub runs its own Neo4j (no NEO4J_URI given)."""
+        return self.neo4j_uri is None
+
+    def local_server(self) -> LocalNeo4j:
+        """The project's own Neo4j server under `home`."""
+        return LocalNeo4j(
+            ServerConfig(
+                home=self.home / "neo4j",
+                bolt_port=self.local_bolt_port,
+                heap=self.local_heap,
+                page_cache=self.local_page_cache,
+                user=self.neo4j_user,
+                database=self.neo4j_database,
+            )
+        )
+
+    def connection(self) -> Connection:
+        """Where the graph is: NEO4J_URI if given, else the local server."""
+        if self.neo4j_uri is not None:
+            if self.neo4j_password is None:
+                raise SettingsError("NEO4J_URI is set, so NEO4J_PASSWORD must be set too")
+            return Connection(
+                self.neo4j_uri, self.neo4j_user, self.neo4j_password, self.neo4j_database
+            )
+        server = self.local_server()
+        return Connection(server.uri, self.neo4j_user, server.password(), self.neo4j_database)
+
+    def person_secret(self) -> bytes:
+        """The HMAC key that turns a resident ID into a person key (kept under `home`)."""
+        if self.person_key_secret is not None:
+            return self.person_key_secret
+        path = self.home / "person-key.secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
