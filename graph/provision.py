@@ -269,9 +269,10 @@ class LocalNeo4j:
             self._wait_until_ready(timeout)
             return
         java = _find_java()
-        self.install()
+        # Before the (slow, once) fetch: a taken port should fail at once.
         if _port_in_use(self.config.bolt_port):
             raise PortTaken(self.config.bolt_port)
+        self.install()
         self.write_config()
         self._set_initial_password(java)
         self.console_log.parent.mkdir(parents=True, exist_ok=True)

@@ -230,3 +230,7 @@ def test(pytest_args: tuple[str, ...]) -> None:
         result = subprocess.run(command, cwd=root, env=os.environ.copy(), check=False)
         if result.returncode != 0:
             raise click.ClickException(f"{name} failed (exit {result.returncode}).")
+
+
+if __name__ == "__main__":
+    main()

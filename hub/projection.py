@@ -116,7 +116,9 @@ class Projection:
         field_def = info.parent_type.fields[info.field_name]
         node = info.field_nodes[0]
         args = get_argument_values(field_def, node, self.variables)
-        return Selection(str(info.path.key), info.field_name, field_def, args, list(info.field_nodes))
+        return Selection(
+            str(info.path.key), info.field_name, field_def, args, list(info.field_nodes)
+        )
 
     def subselections(self, parent: Selection) -> list[Selection]:
         """The fields selected under `parent`, merged by response key, honouring @skip/@include."""

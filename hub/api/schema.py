@@ -7,6 +7,8 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from strawberry import Schema
 from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 
 from hub.api.query import Query
 from hub.api.types import CONNECTION_TYPES
@@ -54,9 +56,21 @@ class Errors(MaskErrors):
         return processed
 
 
+class HubSchema(Schema):
+    """Logs only unexpected errors: a client's mistake is answered, not an incident."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            original = _original(error)
+            if original is not None and not isinstance(original, ClientError | InvalidCursor):
+                StrawberryLogger.error(error, execution_context)
+
+
 def build_schema() -> Schema:
     """The hub's schema, with every graph-backed field resolved from the compiled projection."""
-    schema = Schema(
+    schema = HubSchema(
         query=Query,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[Errors],
