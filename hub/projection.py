@@ -27,11 +27,13 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLResolveInfo as _ResolveInfo,
     GraphQLSchema,
     GraphQLSkipDirective,
     InlineFragmentNode,
     SelectionSetNode,
+)
+from graphql import (
+    GraphQLResolveInfo as _ResolveInfo,
 )
 from graphql.execution.values import (
     VariableValues,

@@ -88,7 +88,8 @@ async def test_shareholders_are_persons_or_enterprises(client: httpx.AsyncClient
     data = await query(
         client,
         """query($u: String!) { enterprise(uscc: $u) { shareholders {
-            share person { key } enterprise { uscc investments { share enterprise { uscc } } } } } }""",
+            share person { key }
+            enterprise { uscc investments { share enterprise { uscc } } } } } }""",
         u=E1,
     )
     assert data["enterprise"]["shareholders"] == [
@@ -171,7 +172,8 @@ async def test_record_details_version_chain_and_provider(client: httpx.AsyncClie
         client,
         """query($u: String!) { enterprise(uscc: $u) {
           records(kinds: [LICENSE]) { edges { node { id version title
-            previousVersion { id status current } history { id } provider { shortName } } } } } }""",
+            previousVersion { id status current } history { id }
+            provider { shortName } } } } } }""",
         u=E1,
     )
     nodes = [e["node"] for e in data["enterprise"]["records"]["edges"]]
