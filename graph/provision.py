@@ -206,7 +206,11 @@ class LocalNeo4j:
         )
         if result.returncode != 0:
             # The password is an argument of that command: never echo the command line.
-            raise ProvisionError(f"Setting the initial password failed: {result.stderr[-500:]}")
+            lines = (result.stdout + result.stderr).splitlines()
+            raise StartFailed(
+                "the admin tool could not prepare the server (often a bad setting)",
+                "\n".join(lines[:8] + ["…"] + lines[-4:] if len(lines) > 12 else lines),
+            )
 
     # -- configuration -------------------------------------------------------------------
     def write_config(self) -> None:

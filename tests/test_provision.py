@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import stat
 from pathlib import Path
@@ -9,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from graph.database import Connection, Database
-from graph.provision import JavaMissing, LocalNeo4j, PortTaken, ServerConfig, neo4j_version
+from graph.provision import (
+    JavaMissing,
+    LocalNeo4j,
+    MavenMissing,
+    PortTaken,
+    ServerConfig,
+    StartFailed,
+    neo4j_version,
+)
 from tests.conftest import ROOT
 
 
@@ -71,3 +80,38 @@ async def test_the_test_server_is_a_real_neo4j_5_26_community(
         assert row["version"] == neo4j_version()
         home = ROOT / ".credithub" / "test-neo4j"
         assert stat.S_IMODE((home / "password").stat().st_mode) == 0o600
+
+
+def test_missing_maven_is_named_when_the_server_must_be_fetched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    java = shutil.which("java")
+    assert java is not None
+    monkeypatch.setenv("JAVA_HOME", str(Path(java).resolve().parent.parent))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(MavenMissing, match="Maven"):
+        LocalNeo4j(ServerConfig(home=tmp_path / "home", bolt_port=_free_port())).start()
+
+
+def test_a_server_that_cannot_start_reports_the_log_tail(
+    tmp_path: Path, db: Database, neo4j_connection: Connection
+) -> None:
+    installed = ROOT / ".credithub" / "test-neo4j" / "lib"
+    if not installed.exists():
+        pytest.skip("needs the locally fetched server classpath")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "lib").symlink_to(installed)
+    server = LocalNeo4j(ServerConfig(home=home, bolt_port=_free_port(), heap="not-a-size"))
+    with pytest.raises(StartFailed) as failure:
+        server.start(timeout=60)
+    message = str(failure.value)
+    assert "last lines of the log" in message
+    assert "server.memory.heap" in message and "not-a-size" in message
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

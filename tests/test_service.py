@@ -192,3 +192,18 @@ def test_serve_refuses_a_taken_port_clearly(tmp_path: object) -> None:
         )
     assert result.returncode != 0
     assert f"127.0.0.1:{port} is already in use" in result.stderr
+
+
+async def test_routing_uris_work_against_a_single_server(neo4j_connection: Connection) -> None:
+    routed = Connection(
+        neo4j_connection.uri.replace("bolt://", "neo4j://"),
+        neo4j_connection.user,
+        neo4j_connection.password,
+        neo4j_connection.database,
+    )
+    async with Database(routed) as database:
+        [row] = await database.read(
+            "MATCH (e:Enterprise {uscc: $u}) RETURN e.name AS name", {"u": E1}
+        )
+        assert row["name"] == "舞钢市鑫源钢铁有限公司"
+        await database.write("MERGE (t:RoutingProbe {id: 1}) DELETE t")
