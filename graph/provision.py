@@ -209,7 +209,7 @@ class LocalNeo4j:
             lines = (result.stdout + result.stderr).splitlines()
             raise StartFailed(
                 "the admin tool could not prepare the server (often a bad setting)",
-                "\n".join(lines[:8] + ["…"] + lines[-4:] if len(lines) > 12 else lines),
+                "\n".join([*lines[:8], "…", *lines[-4:]] if len(lines) > 12 else lines),
             )
 
     # -- configuration -------------------------------------------------------------------
