@@ -125,8 +125,15 @@ class Database:
         return written
 
     async def ping(self, timeout: float = 3.0) -> None:
-        """Prove the database answers a real query (not just that Bolt is listening)."""
-        await self.read("RETURN 1 AS ok", timeout=timeout)
+        """Prove the database answers a real query (not just that Bolt is listening).
+
+        Unlike `read`, no retries: a health probe must answer at once, not ride out an outage.
+        """
+        async with self._driver.session(
+            database=self.connection.database, default_access_mode=neo4j.READ_ACCESS
+        ) as session:
+            result = await session.run(neo4j.Query("RETURN 1 AS ok", timeout=timeout))
+            await result.consume()
 
     async def _run(
         self,
