@@ -81,7 +81,7 @@ def _free_port() -> int:
 async def proxied_app(
     db: Database, settings: Settings
 ) -> AsyncIterator[tuple[Proxy, httpx.AsyncClient]]:
-    target = urlparse(settings.neo4j_uri)
+    target = urlparse(str(settings.neo4j_uri))
     proxy = Proxy(target.hostname or "127.0.0.1", target.port or 7687)
     await proxy.open()
     app = create_app(

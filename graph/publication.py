@@ -1,0 +1,162 @@
+"""Publication windows: from when until when a credit record is shown to the public.
+
+Rules implemented (see /work/shared/DOMAIN.md):
+
+- **NDRC Order 36** (失信行为纠正后的信用信息修复管理办法, in force 2026-04-01): an adverse
+  record's severity tier fixes its publication period, counted from the decision date —
+  轻微 (MINOR) is not published; 一般 (GENERAL) at most 1 year; 严重 (SERIOUS) at most 3 years.
+  Publication stops by itself at the maximum, so the window always ends there; repair may end
+  it earlier, but that is the record's status, not its window.
+- **双公示**: a licence is published from its decision for as long as it is valid; 警告-only
+  penalties by market regulation are not published.
+- **Counting periods** (民法典 第二百零一条、第二百零二条): the decision day itself is not counted
+  and a period in months or years ends on the corresponding day of the last month, or on that
+  month's last day when there is no corresponding day. So a one-year window from 2025-03-10
+  ends on 2026-03-10, one from 2024-02-29 on 2025-02-28. ``publish_until`` is the last day on
+  which the record is shown (inclusive).
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Final
+
+from graph.model import RecordKind, SeverityTier
+
+__all__ = [
+    "ADVERSE_KINDS",
+    "add_months",
+    "add_years",
+    "is_public",
+    "maximum_period_months",
+    "publication_window",
+]
+
+ADVERSE_KINDS: Final = frozenset(
+    {
+        RecordKind.PENALTY,
+        RecordKind.JUDGMENT,
+        RecordKind.ENFORCEMENT,
+        RecordKind.ABNORMAL_OPERATION,
+        RecordKind.RECTIFICATION,
+        RecordKind.INTERVIEW,
+    }
+)
+"""Record kinds that are 失信信息 and carry a `SeverityTier`."""
+
+# Court records (判决, 失信被执行人) come with the court's own term rather than an Order 36 tier;
+# without a tier they are shown for the serious-tier maximum.
+_COURT_KINDS: Final = frozenset({RecordKind.JUDGMENT, RecordKind.ENFORCEMENT})
+
+# These records end when the subject leaves the state they describe (obligation performed,
+# moved out of the 经营异常名录), so their window closes at ``valid_to`` if that comes first.
+_ENDS_WITH_RECORD: Final = frozenset(
+    {RecordKind.JUDGMENT, RecordKind.ENFORCEMENT, RecordKind.ABNORMAL_OPERATION}
+)
+
+_MAXIMUM_MONTHS: Final = {
+    SeverityTier.MINOR: 0,
+    SeverityTier.GENERAL: 12,
+    SeverityTier.SERIOUS: 36,
+}
+
+# Windows of favourable or neutral records without an end date of their own.
+_DEFAULT_MONTHS: Final = {
+    RecordKind.LICENSE: 36,
+    RecordKind.COMMITMENT: 36,
+    RecordKind.VOLUNTARY: 36,
+    RecordKind.HONOR: 36,
+    RecordKind.TAX_GRADE: 12,
+}
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months, clamped to the last day of the target month.
+
+    This is the 民法典 第二百零二条 rule: 2024-01-31 + 1 month is 2024-02-29, and
+    2024-02-29 + 12 months is 2025-02-28. ``months`` may be negative.
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    year, month0 = divmod(index, 12)
+    month = month0 + 1
+    if day.day <= 28:  # every month has a 28th, so no clamping (and no calendar lookup)
+        return date(year, month, day.day)
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
+
+
+def add_years(day: date, years: int) -> date:
+    """``day`` plus ``years`` years; 29 February becomes 28 February in a common year."""
+    return add_months(day, 12 * years)
+
+
+def maximum_period_months(severity: SeverityTier) -> int:
+    """The Order 36 maximum publication period of a tier in months (0: not published)."""
+    return _MAXIMUM_MONTHS[severity]
+
+
+def publication_window(
+    kind: RecordKind,
+    severity: SeverityTier | None,
+    decision_date: date,
+    valid_to: date | None,
+    *,
+    warning_only: bool = False,
+) -> tuple[date | None, date | None]:
+    """Return ``(publish_from, publish_until)`` for a record; ``(None, None)`` = not published.
+
+    Both ends are inclusive; periods are counted as in 民法典 第二百零一至二百零二条.
+
+    Adverse kinds (`ADVERSE_KINDS`), NDRC Order 36:
+
+    - MINOR: not published. GENERAL: decision + 1 year. SERIOUS: decision + 3 years.
+    - A 警告-only penalty (``warning_only``, 双公示 rule for market regulation): not published.
+    - Judgments and 失信被执行人 without a tier are shown for 3 years (the serious maximum).
+    - Judgments, enforcement and 经营异常 end at ``valid_to`` (obligation performed, moved out
+      of the directory) when that comes before the tier's maximum.
+    - Penalties, interviews and rectification orders without a tier raise `ValueError`: the
+      tier is what fixes their period, so guessing one would publish too long or too short.
+
+    Favourable and neutral kinds (the period is this module's choice where no rule fixes one):
+
+    - Licence (双公示), credit commitment, voluntary registration: until ``valid_to``, or
+      decision + 3 years when open-ended.
+    - Honour (表彰奖励): decision + 3 years, whatever its ``valid_to``.
+    - Tax credit grade: until ``valid_to`` (the next evaluation), or decision + 1 year.
+
+    Raises `ValueError` when ``valid_to`` is before the decision or ``warning_only`` is given
+    for anything but a penalty.
+    """
+    if valid_to is not None and valid_to < decision_date:
+        raise ValueError("valid_to is before the decision date")
+    if warning_only and kind is not RecordKind.PENALTY:
+        raise ValueError("warning_only applies to administrative penalties only")
+    if warning_only:
+        return None, None
+
+    if kind in ADVERSE_KINDS:
+        if severity is None:
+            if kind not in _COURT_KINDS:
+                raise ValueError(f"an adverse record of kind {kind.value} needs a severity tier")
+            months = _MAXIMUM_MONTHS[SeverityTier.SERIOUS]
+        else:
+            months = _MAXIMUM_MONTHS[severity]
+        if months == 0:
+            return None, None
+        until = add_months(decision_date, months)
+        if kind in _ENDS_WITH_RECORD and valid_to is not None:
+            until = min(until, valid_to)
+        return decision_date, until
+
+    default = add_months(decision_date, _DEFAULT_MONTHS[kind])
+    if kind is RecordKind.HONOR or valid_to is None:
+        return decision_date, default
+    return decision_date, valid_to
+
+
+def is_public(publish_from: date | None, publish_until: date | None, on: date) -> bool:
+    """Whether a record with this window is shown on day ``on`` (both ends inclusive)."""
+    if publish_from is None or publish_until is None:
+        return False
+    return publish_from <= on <= publish_until
