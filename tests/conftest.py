@@ -1,7 +1,7 @@
 """One real Neo4j for the whole run.
 
 Without NEO4J_URI the suite starts the project's own server in a home of its own
-(`.credithub/test-neo4j`, Bolt on port 17688 unless CREDITHUB_TEST_NEO4J_PORT), so it never
+(`.credithub/test-neo4j-<port>`, Bolt on port 17688 unless CREDITHUB_TEST_NEO4J_PORT), so it never
 touches the data of a hub you run yourself, and stops it at the end if it started it.
 With NEO4J_URI (and NEO4J_PASSWORD) the suite uses that server — and empties it.
 """
@@ -25,6 +25,11 @@ from tests.fixtures import PERSON_SECRET, load_fixture_graph
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def test_server_home(port: int) -> Path:
+    """Where the suite's own Neo4j lives for a given Bolt port."""
+    return ROOT / ".credithub" / f"test-neo4j-{port}"
+
+
 @pytest.fixture(scope="session")
 def neo4j_connection() -> Iterator[Connection]:
     """A reachable Neo4j, started here unless NEO4J_URI names one."""
@@ -37,12 +42,9 @@ def neo4j_connection() -> Iterator[Connection]:
             os.environ.get("NEO4J_DATABASE", "neo4j"),
         )
         return
-    server = LocalNeo4j(
-        ServerConfig(
-            home=ROOT / ".credithub" / "test-neo4j",
-            bolt_port=int(os.environ.get("CREDITHUB_TEST_NEO4J_PORT", "17688")),
-        )
-    )
+    port = int(os.environ.get("CREDITHUB_TEST_NEO4J_PORT", "17688"))
+    # One home per port, so several suites (say, two worktrees) can run side by side.
+    server = LocalNeo4j(ServerConfig(home=test_server_home(port), bolt_port=port))
     started_here = server.pid() is None
     server.start()
     yield Connection(server.uri, "neo4j", server.password(), "neo4j")

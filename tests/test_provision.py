@@ -6,6 +6,7 @@ import shutil
 import socket
 import stat
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -19,7 +20,7 @@ from graph.provision import (
     StartFailed,
     neo4j_version,
 )
-from tests.conftest import ROOT
+from tests.conftest import test_server_home
 
 
 def test_the_pinned_server_is_the_5_26_lts_line() -> None:
@@ -75,10 +76,10 @@ async def test_the_test_server_is_a_real_neo4j_5_26_community(
     [row] = await db.read(
         "CALL dbms.components() YIELD versions, edition RETURN versions[0] AS version, edition"
     )
-    if neo4j_connection.uri == "bolt://127.0.0.1:17688":
+    home = test_server_home(urlparse(neo4j_connection.uri).port or 0)
+    if (home / "password").exists():
         assert row["edition"] == "community"
         assert row["version"] == neo4j_version()
-        home = ROOT / ".credithub" / "test-neo4j"
         assert stat.S_IMODE((home / "password").stat().st_mode) == 0o600
 
 
@@ -96,7 +97,7 @@ def test_missing_maven_is_named_when_the_server_must_be_fetched(
 def test_a_server_that_cannot_start_reports_the_log_tail(
     tmp_path: Path, db: Database, neo4j_connection: Connection
 ) -> None:
-    installed = ROOT / ".credithub" / "test-neo4j" / "lib"
+    installed = test_server_home(urlparse(neo4j_connection.uri).port or 0) / "lib"
     if not installed.exists():
         pytest.skip("needs the locally fetched server classpath")
     home = tmp_path / "home"

@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from authz.identity import PUBLIC, Consumer
 from graph.database import Database, Row
 from graph.identifiers import (
     is_valid_uscc,
@@ -38,6 +39,7 @@ class RequestContext:
 
     db: Database
     person_secret: bytes
+    consumer: Consumer = PUBLIC
 
 
 GraphInfo = Info[RequestContext, None]
