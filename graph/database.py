@@ -70,6 +70,9 @@ class Database:
             # A dead server should fail a request fast instead of hanging it.
             connection_timeout=5.0,
             max_transaction_retry_time=5.0,
+            # Schema notices (e.g. "label does not exist" before the first load) are not
+            # problems of ours; real failures still raise.
+            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
 
     async def close(self) -> None:
