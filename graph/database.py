@@ -8,14 +8,16 @@ cluster. Every query names its database (saves a round trip) and takes parameter
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from neo4j import AsyncGraphDatabase
 
 Row = dict[str, Any]
+WRITE_TRANSACTION = "<write transaction>"
+T = TypeVar("T")
 
 _query_counter: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "credithub_query_counter", default=None
@@ -45,6 +47,11 @@ class QueryLog:
     def count(self) -> int:
         """Number of queries run so far."""
         return len(self.queries)
+
+    @property
+    def reads(self) -> int:
+        """Number of those that were single-statement reads or writes (not transactions)."""
+        return sum(1 for q in self.queries if q != WRITE_TRANSACTION)
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,26 @@ class Database:
             await self.write(cypher, {**(extra or {}), "rows": batch})
             written += len(batch)
         return written
+
+    async def write_transaction(
+        self,
+        work: Callable[[neo4j.AsyncManagedTransaction], Awaitable[T]],
+        *,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> T:
+        """Run `work` (several statements, Python in between) in one write transaction.
+
+        The driver retries the whole function on transient failures, so `work` must not
+        have effects outside the transaction.
+        """
+        log = _query_counter.get()
+        if log is not None:
+            log.append(WRITE_TRANSACTION)
+        unit = neo4j.unit_of_work(metadata=dict(metadata) if metadata else None)(work)
+        async with self._driver.session(
+            database=self.connection.database, default_access_mode=neo4j.WRITE_ACCESS
+        ) as session:
+            return await session.execute_write(unit)
 
     async def ping(self, timeout: float = 3.0) -> None:
         """Prove the database answers a real query (not just that Bolt is listening).

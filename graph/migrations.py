@@ -83,6 +83,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             "`fulltext.eventually_consistent`: false}}",
         ),
     ),
+    Migration(
+        "0004",
+        "audit chain and consent grants",
+        (
+            _unique("AuditEntry", "seq"),
+            _unique("AuditChain", "id"),
+            _unique("Consent", "id"),
+            "CREATE INDEX audit_request IF NOT EXISTS FOR (e:AuditEntry) ON (e.requestId)",
+            "CREATE INDEX audit_at IF NOT EXISTS FOR (e:AuditEntry) ON (e.at)",
+            "CREATE INDEX consent_grantee IF NOT EXISTS FOR (c:Consent) ON (c.grantee)",
+        ),
+    ),
 )
 
 

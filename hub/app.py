@@ -8,15 +8,19 @@ from collections.abc import AsyncIterator
 
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from authz.identity import PUBLIC
+from authz.tokens import TokenVerifier
 from graph.database import Database
 from graph.migrations import migrate
 from hub.api.query import RequestContext
 from hub.api.schema import build_schema
+from hub.auth import BearerAuth
 from hub.settings import Settings
 
 log = logging.getLogger("credithub")
@@ -31,7 +35,11 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self.person_secret = settings.person_secret()
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
-        return RequestContext(db=self.db, person_secret=self.person_secret)
+        # BearerAuth has verified the token (or its absence: the public) before we get here.
+        consumer = getattr(request.state, "consumer", PUBLIC)
+        context = RequestContext(db=self.db, person_secret=self.person_secret, consumer=consumer)
+        response.headers["X-Request-ID"] = context.request_id
+        return context
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
@@ -68,6 +76,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
+        middleware=[Middleware(BearerAuth, verifier=TokenVerifier(settings.token_config()))],
         lifespan=lifespan,
     )
     app.state.db = db

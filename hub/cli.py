@@ -9,11 +9,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import click
 
+from authz import audit
+from authz.identity import Consumer, OrgKind
+from authz.tokens import mint
 from graph.database import Database
 from graph.migrations import migrate
 from graph.provision import ProvisionError
@@ -211,6 +215,117 @@ def status() -> None:
     )
     if not state.running:
         sys.exit(3)
+
+
+_TTL_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def _ttl(text: str) -> timedelta:
+    try:
+        return timedelta(seconds=int(text[:-1]) * _TTL_UNITS[text[-1]])
+    except (KeyError, ValueError, IndexError):
+        raise click.BadParameter("use a number and m, h or d, e.g. 30m, 8h, 7d") from None
+
+
+_ORG_LOOKUP = """
+MATCH (o) WHERE (o:Department OR o:Bank OR o:Association OR o:CreditAgency OR o:Enterprise)
+  AND (o.code = $org OR o.uscc = $org OR o.name = $org OR o.shortName = $org)
+RETURN coalesce(o.code, o.uscc) AS code, o.name AS name, o.sector AS sector,
+  [label IN labels(o) WHERE label IN
+    ['Department', 'Bank', 'Association', 'CreditAgency', 'Enterprise']][0] AS label
+LIMIT 5
+"""
+_KIND_OF_LABEL = {
+    "Department": OrgKind.DEPARTMENT,
+    "Bank": OrgKind.BANK,
+    "Association": OrgKind.ASSOCIATION,
+    "CreditAgency": OrgKind.CREDIT_AGENCY,
+    "Enterprise": OrgKind.ENTERPRISE,
+}
+
+
+@main.command()
+@click.argument("org", required=False)
+@click.option("--purpose", default=None, help="Purpose of the requests (consent is bound to it).")
+@click.option("--ttl", default="8h", show_default=True, help="Lifetime: 30m, 8h, 7d …")
+@click.option("--subject", default=None, help="Who the token is for (default: the org).")
+@click.option("--admin", is_flag=True, help="A token for the credit office (sees everything).")
+def token(org: str | None, purpose: str | None, ttl: str, subject: str | None, admin: bool) -> None:
+    """Mint a local token for an organisation in the graph (by 统一社会信用代码 or name)."""
+    settings = _settings()
+    lifetime = _ttl(ttl)
+    if admin:
+        consumer = Consumer(subject=subject or "admin", org_kind=OrgKind.ADMIN, purpose=purpose)
+    else:
+        if not org:
+            raise click.UsageError("name an organisation (or pass --admin)")
+        wanted = org.strip()
+
+        async def lookup(db: Database) -> list[dict[str, object]]:
+            return await db.read(
+                _ORG_LOOKUP, {"org": wanted.upper() if wanted.isascii() else wanted}
+            )
+
+        found = _with_db(settings, lookup)
+        if not found:
+            raise click.ClickException(
+                f"No department, bank, association, credit agency or "
+                f"enterprise named or coded {wanted!r} in the graph."
+            )
+        if len(found) > 1:
+            names = ", ".join(f"{row['name']} ({row['code']})" for row in found)
+            raise click.ClickException(f"{wanted!r} is ambiguous: {names}. Use the code.")
+        row = found[0]
+        sector = row.get("sector")
+        consumer = Consumer(
+            subject=subject or f"local@{row['code']}",
+            org_kind=_KIND_OF_LABEL[str(row["label"])],
+            org_code=str(row["code"]),
+            org_name=str(row["name"]),
+            sectors=frozenset({str(sector)}) if sector else frozenset(),
+            purpose=purpose,
+        )
+    try:
+        minted = mint(settings.token_config(), consumer, ttl=lifetime)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"{consumer.org_kind.label} {consumer.org_name or consumer.subject}"
+        + (f", purpose {purpose}" if purpose else "")
+        + f", valid {ttl}",
+        err=True,
+    )
+    click.echo(minted)
+
+
+@main.group(name="audit")
+def audit_group() -> None:
+    """The tamper-evident access log (查询留痕)."""
+
+
+@audit_group.command(name="verify")
+def audit_verify() -> None:
+    """Check the whole audit chain; fail if any entry was altered, removed or reordered."""
+    report = _with_db(_settings(), audit.verify)
+    if report.ok:
+        click.echo(f"Audit chain intact: {report.entries} entries verified.")
+        return
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    raise click.ClickException(
+        f"Audit chain broken: {len(report.problems)} problem(s) in {report.entries} entries."
+    )
+
+
+@audit_group.command(name="prune")
+@click.option("--days", type=int, default=5 * 366, show_default=True, help="Retention.")
+def audit_prune(days: int) -> None:
+    """Delete entries older than the retention (default: 5 years), keeping the chain provable."""
+
+    async def run(db: Database) -> int:
+        return await audit.prune(db, retain=timedelta(days=days))
+
+    click.echo(f"Deleted {_with_db(_settings(), run)} entries older than {days} days.")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

@@ -43,6 +43,12 @@ class InvalidIdNumber(InvalidArgument):
         )
 
 
+class Forbidden(ClientError):
+    """The consumer's kind may not do this at all."""
+
+    code = "FORBIDDEN"
+
+
 class DatabaseUnavailable(ClientError):
     """Neo4j cannot be reached right now; the hub recovers by itself when it is back."""
 

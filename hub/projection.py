@@ -42,10 +42,15 @@ from graphql.execution.values import (
 )
 from neo4j.time import Date, DateTime
 
+from authz.enforcement import SUBJECT_TYPES, WITHHELD, Enforcer
+
 Info = _ResolveInfo[Any]
 
 GRAPH = "graph"
 """Metadata key under which a Strawberry field carries its `FieldSpec`."""
+
+SUBJECT_KEY = "__s"
+"""Key under which each Enterprise/Person projection carries its USCC or person key."""
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -73,6 +78,7 @@ class Selection:
     field_def: GraphQLField
     args: dict[str, Any]
     nodes: list[FieldNode] = field(default_factory=list)
+    path: str = ""
 
 
 def _named_object_type(field_def: GraphQLField) -> GraphQLObjectType | None:
@@ -82,11 +88,26 @@ def _named_object_type(field_def: GraphQLField) -> GraphQLObjectType | None:
     return gql_type if isinstance(gql_type, GraphQLObjectType) else None
 
 
+def _node_type_name(field_def: GraphQLField) -> str | None:
+    """The item type of a field: itself for lists, `edges.node` for connections."""
+    object_type = _named_object_type(field_def)
+    if object_type is None:
+        return None
+    edges = object_type.fields.get("edges")
+    if edges is not None and "pageInfo" in object_type.fields:
+        edge_type = _named_object_type(edges)
+        node = edge_type.fields.get("node") if edge_type else None
+        inner = _named_object_type(node) if node is not None else None
+        return inner.name if inner else None
+    return object_type.name
+
+
 class Projection:
     """Builds Cypher for one root field of one request: fresh names, parameters, subfields."""
 
-    def __init__(self, info: Info) -> None:
+    def __init__(self, info: Info, enforcer: Enforcer | None = None) -> None:
         self.info = info
+        self.enforcer = enforcer
         variables: Any = info.variable_values
         # Strawberry's executor hands resolvers the plain coerced dict; graphql-core's value
         # helpers expect their container.
@@ -118,9 +139,8 @@ class Projection:
         field_def = info.parent_type.fields[info.field_name]
         node = info.field_nodes[0]
         args = get_argument_values(field_def, node, self.variables)
-        return Selection(
-            str(info.path.key), info.field_name, field_def, args, list(info.field_nodes)
-        )
+        key = str(info.path.key)
+        return Selection(key, info.field_name, field_def, args, list(info.field_nodes), key)
 
     def subselections(self, parent: Selection) -> list[Selection]:
         """The fields selected under `parent`, merged by response key, honouring @skip/@include."""
@@ -131,6 +151,8 @@ class Projection:
         for node in parent.nodes:
             if node.selection_set is not None:
                 self._collect(object_type, node.selection_set, merged, set())
+        for sub in merged.values():
+            sub.path = f"{parent.path}.{sub.key}"
         return list(merged.values())
 
     def _collect(
@@ -178,14 +200,45 @@ class Projection:
 
     # -- projection ------------------------------------------------------------------------
     def project(self, selection: Selection, scope: Mapping[str, str]) -> str:
-        """The Cypher map expression for `selection`'s subfields, reading from `scope`."""
+        """The Cypher map expression for `selection`'s subfields, reading from `scope`.
+
+        With an enforcer, each field is first checked against the sharing catalogue: a
+        denied field is not compiled at all, a conditional one is wrapped in its condition.
+        """
+        object_type = _named_object_type(selection.field_def)
+        type_name = object_type.name if object_type else ""
         entries = []
+        if type_name in SUBJECT_TYPES:
+            scope = {**scope, "subject": scope["node"]}
+            # Who the request was about, for the audit: read back by `subjects_of`.
+            key = "uscc" if type_name == "Enterprise" else "key"
+            entries.append(f"`{SUBJECT_KEY}`: {scope['node']}.{key}")
         for sub in self.subselections(selection):
             spec = spec_of(sub.field_def)
             if spec is None:
                 continue  # a field the graph does not back (e.g. computed in Python)
-            entries.append(f"`{sub.key}`: {spec.compile(self, scope, sub)}")
+            if self.enforcer is None:
+                value = spec.compile(self, scope, sub)
+            else:
+                decision = self.enforcer.decide(type_name, sub.name)
+                compiled = (
+                    spec.compile(self, scope, sub)
+                    if decision.allowed or decision.conditional
+                    else None
+                )
+                value = self.enforcer.guard(decision, compiled, scope, self)
+            entries.append(f"`{sub.key}`: {value}")
         return "{" + ", ".join(entries) + "}"
+
+    def row_conditions(self, sel: Selection, scope: Mapping[str, str]) -> list[str]:
+        """Extra WHERE conditions limiting the rows of `sel` to what the consumer may see."""
+        if self.enforcer is None:
+            return []
+        type_name = _node_type_name(sel.field_def)
+        if type_name is None:
+            return []
+        predicate = self.enforcer.row_predicate(type_name, scope, self, sel.path)
+        return [] if predicate is None else [predicate]
 
 
 def spec_of(field_def: GraphQLField) -> FieldSpec | None:
@@ -212,16 +265,26 @@ class FieldSpec:
         """The graphql-core resolver for this field: read the projected value by response key."""
         transform = self.transform
 
-        if transform is None:
-
-            def read(root: Mapping[str, Any], info: Info, **_: Any) -> Any:
-                return _native(root.get(str(info.path.key)))
-        else:
-
-            def read(root: Mapping[str, Any], info: Info, **_: Any) -> Any:
-                return transform(_native(root.get(str(info.path.key))))
+        def read(root: Mapping[str, Any], info: Info, **_: Any) -> Any:
+            value = root.get(str(info.path.key))
+            if value.__class__ is dict and WITHHELD in value:
+                info.context.note_withheld(
+                    info.path.as_list(),
+                    f"{info.parent_type.name}.{info.field_name}",
+                    value[WITHHELD],
+                )
+                return None
+            value = _native(value)
+            return value if transform is None or value is None else transform(value)
 
         return read
+
+
+def _inner_scope(scope: Mapping[str, str], target: str, rel: str | None) -> dict[str, str]:
+    inner = {"node": target} if rel is None else {"node": target, "rel": rel}
+    if "subject" in scope:
+        inner["subject"] = scope["subject"]  # a record's subject is the entity it hangs from
+    return inner
 
 
 @dataclass
@@ -254,7 +317,7 @@ class NodeAs(FieldSpec):
     label: str | None = None
 
     def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
-        inner = p.project(sel, {"node": scope["node"]})
+        inner = p.project(sel, scope)
         if self.label is None:
             return inner
         return f"CASE WHEN {scope['node']}:`{self.label}` THEN {inner} END"
@@ -285,9 +348,9 @@ class Related(FieldSpec):
 
     def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
         target, rel = p.var("n"), p.var("r")
-        inner_scope = {"node": target, "rel": rel}
+        inner_scope = _inner_scope(scope, target, rel)
         pattern = self.pattern.format(node=scope["node"], target=target, rel=rel)
-        conditions = self.where(p, sel.args, inner_scope)
+        conditions = self.where(p, sel.args, inner_scope) + p.row_conditions(sel, inner_scope)
         clause = f"MATCH {pattern}"
         if conditions:
             clause += " WHERE " + " AND ".join(conditions)
@@ -313,7 +376,7 @@ class Unwound(FieldSpec):
 
     def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
         target = p.var("n")
-        value = p.project(sel, {"node": target})
+        value = p.project(sel, _inner_scope(scope, target, None))
         return f"COLLECT {{ UNWIND {self.list_expr.format(**scope)} AS {target} RETURN {value} }}"
 
 
@@ -327,8 +390,9 @@ class Paged(FieldSpec):
 
     def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
         target, rel = p.var("n"), p.var("r")
+        inner_scope = _inner_scope(scope, target, rel)
         pattern = self.pattern.format(node=scope["node"], target=target, rel=rel)
-        conditions = self.where(p, sel.args, {"node": target, "rel": rel})
+        conditions = self.where(p, sel.args, inner_scope) + p.row_conditions(sel, inner_scope)
         match = f"MATCH {pattern}"
         if conditions:
             match += " WHERE " + " AND ".join(conditions)
@@ -337,6 +401,7 @@ class Paged(FieldSpec):
             p,
             sel,
             target,
+            scope=inner_scope,
             count=f"COUNT {{ {match} }}",
             rows=lambda page, item: (
                 f"COLLECT {{ {match} WITH {target} ORDER BY {order} {page} RETURN {item} }}"
@@ -378,6 +443,7 @@ def connection_value(
     sel: Selection,
     target: str,
     *,
+    scope: Mapping[str, str] | None = None,
     count: str,
     rows: Callable[[str, str], str],
 ) -> str:
@@ -396,13 +462,30 @@ def connection_value(
         elif sub.name == "edges":
             for edge_field in p.subselections(sub):
                 if edge_field.name == "node":
-                    value = p.project(edge_field, {"node": target})
+                    value = p.project(edge_field, {**(scope or {}), "node": target})
                     item_entries.append(f"`{sub.key}/{edge_field.key}`: {value}")
     # One row more than the page tells whether a next page exists without a second count.
     page = f"SKIP {p.param(offset)} LIMIT {p.param(size + 1)}"
     item = "{" + ", ".join(item_entries) + "}"
     entries.append(f"items: {rows(page, item)}")
     return "{" + ", ".join(entries) + "}"
+
+
+def subjects_of(data: Any, into: set[str] | None = None) -> set[str]:
+    """The USCCs and person keys a compiled result is about (for the audit)."""
+    found = set() if into is None else into
+    if isinstance(data, dict):
+        subject = data.get(SUBJECT_KEY)
+        if subject is not None:
+            found.add(subject)
+        for value in data.values():
+            if isinstance(value, dict | list):
+                subjects_of(value, found)
+    elif isinstance(data, list):
+        for value in data:
+            if isinstance(value, dict | list):
+                subjects_of(value, found)
+    return found
 
 
 def _connection_total(root: Mapping[str, Any], info: Info) -> Any:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from authz.tokens import TokenConfig
 from graph.database import Connection
 from graph.provision import LocalNeo4j, ServerConfig
 
@@ -37,6 +38,10 @@ class Settings:
     port: int = 8000
     # Keys persons by an HMAC of the resident ID; generated on first use when not given.
     person_key_secret: bytes | None = field(default=None, repr=False)
+    # Signs local tokens (HS256); generated on first use when not given.
+    jwt_secret: bytes | None = field(default=None, repr=False)
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +58,8 @@ class Settings:
                 raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
 
         secret = env.get("CREDITHUB_PERSON_KEY_SECRET")
+        jwt_secret = env.get("CREDITHUB_JWT_SECRET")
+        jwks_file = env.get("CREDITHUB_JWKS_FILE")
         return cls(
             home=Path(env.get("CREDITHUB_HOME", ".credithub")),
             neo4j_uri=env.get("NEO4J_URI") or None,
@@ -65,6 +72,9 @@ class Settings:
             host=env.get("CREDITHUB_HOST", "127.0.0.1"),
             port=integer("CREDITHUB_PORT", 8000),
             person_key_secret=secret.encode() if secret else None,
+            jwt_secret=jwt_secret.encode() if jwt_secret else None,
+            jwks_file=Path(jwks_file) if jwks_file else None,
+            jwks_url=env.get("CREDITHUB_JWKS_URL") or None,
         )
 
     @property
@@ -100,10 +110,25 @@ class Settings:
         """The HMAC key that turns a resident ID into a person key (kept under `home`)."""
         if self.person_key_secret is not None:
             return self.person_key_secret
-        path = self.home / "person-key.secret"
+        return self._generated_secret("person-key.secret")
+
+    def token_config(self) -> TokenConfig:
+        """How bearer tokens are verified: the HS256 secret (kept under `home`) and any JWKS."""
+        return TokenConfig(
+            hs256_secret=self.jwt_secret or self._generated_secret("jwt.secret"),
+            jwks_file=self.jwks_file,
+            jwks_url=self.jwks_url,
+        )
+
+    def _generated_secret(self, name: str) -> bytes:
+        # Created once, readable by the owner only; several hub workers share it.
+        path = self.home / name
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return path.read_text().strip().encode()
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(32))
         return path.read_text().strip().encode()

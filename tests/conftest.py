@@ -8,13 +8,18 @@ With NEO4J_URI (and NEO4J_PASSWORD) the suite uses that server — and empties i
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from authz.tokens import mint
+from starlette.applications import Starlette
 
+from authz.identity import PUBLIC, Consumer, OrgKind
 from graph.database import Connection, Database
 from graph.migrations import migrate
 from graph.provision import LocalNeo4j, ServerConfig
@@ -23,9 +28,10 @@ from hub.settings import Settings
 from tests.fixtures import PERSON_SECRET, load_fixture_graph
 
 ROOT = Path(__file__).resolve().parent.parent
+ADMIN = Consumer(subject="credit-office", org_kind=OrgKind.ADMIN)
 
 
-def test_server_home(port: int) -> Path:
+def suite_server_home(port: int) -> Path:
     """Where the suite's own Neo4j lives for a given Bolt port."""
     return ROOT / ".credithub" / f"test-neo4j-{port}"
 
@@ -44,7 +50,7 @@ def neo4j_connection() -> Iterator[Connection]:
         return
     port = int(os.environ.get("CREDITHUB_TEST_NEO4J_PORT", "17688"))
     # One home per port, so several suites (say, two worktrees) can run side by side.
-    server = LocalNeo4j(ServerConfig(home=test_server_home(port), bolt_port=port))
+    server = LocalNeo4j(ServerConfig(home=suite_server_home(port), bolt_port=port))
     started_here = server.pid() is None
     server.start()
     yield Connection(server.uri, "neo4j", server.password(), "neo4j")
@@ -77,10 +83,47 @@ async def db(neo4j_connection: Connection) -> AsyncIterator[Database]:
 
 
 @pytest.fixture(scope="session")
-async def client(db: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to the hub app in-process (no network, same ASGI stack)."""
+async def hub_app(db: Database, settings: Settings) -> AsyncIterator[Starlette]:
+    """The hub application, on the test database (one instance for the whole run)."""
     app = create_app(settings, run_migrations=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
-        yield http
+    yield app
     await app.state.db.close()
+
+
+def bearer(settings: Settings, consumer: Consumer) -> dict[str, str]:
+    """An Authorization header carrying a freshly minted token for `consumer`."""
+    token = mint(settings.token_config(), consumer, ttl=timedelta(hours=1))
+    return {"Authorization": f"Bearer {token}"}
+
+
+ClientFor = Callable[[Consumer], contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture(scope="session")
+def client_for(hub_app: Starlette, settings: Settings) -> ClientFor:
+    """Open an in-process HTTP client that asks as `consumer` (PUBLIC: no token)."""
+
+    @contextlib.asynccontextmanager
+    async def open_client(consumer: Consumer) -> AsyncIterator[httpx.AsyncClient]:
+        headers = {} if consumer.is_public else bearer(settings, consumer)
+        transport = httpx.ASGITransport(app=hub_app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hub.test", headers=headers
+        ) as http:
+            yield http
+
+    return open_client
+
+
+@pytest.fixture(scope="session")
+async def client(client_for: ClientFor) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the credit office (ADMIN): sees everything, so API tests see all data."""
+    async with client_for(ADMIN) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+async def anon(client_for: ClientFor) -> AsyncIterator[httpx.AsyncClient]:
+    """A client without a token: the public, as the disclosure site asks."""
+    async with client_for(PUBLIC) as http:
+        yield http

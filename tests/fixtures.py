@@ -37,6 +37,11 @@ TAX = _uscc("11", "00000002")
 NDRC = _uscc("11", "00000003")
 COURT = _uscc("11", "00000004")
 A1 = _uscc("51", "00000005")
+HOUSING = _uscc("11", "00000006")
+B1 = _uscc("91", "BK000001")
+B2 = _uscc("91", "BK000002")
+CA1 = _uscc("91", "CA000001")
+CONSENT_PURPOSE = "贷前审查"
 
 E1 = _uscc("91", "FX000001")
 E2 = _uscc("91", "FX000002")
@@ -76,6 +81,12 @@ DEPARTMENTS = [
     {"code": TAX, "name": "国家税务总局舞钢市税务局", "shortName": "市税务局", "sector": "税务"},
     {"code": NDRC, "name": "舞钢市发展和改革委员会", "shortName": "市发改委", "sector": "发展改革"},
     {"code": COURT, "name": "舞钢市人民法院", "shortName": "市法院", "sector": "司法"},
+    {
+        "code": HOUSING,
+        "name": "舞钢市住房和城乡建设局",
+        "shortName": "市住建局",
+        "sector": "住房城乡建设",
+    },
 ]
 
 ENTERPRISES = [
@@ -378,6 +389,12 @@ SANCTIONS = [
 
 async def load_fixture_graph(db: Database) -> None:
     """Write the fixture graph (into an empty, migrated database)."""
+    await db.write(
+        "CREATE (:Bank {code: $b1, name: '中国工商银行舞钢支行'}), "
+        "(:Bank {code: $b2, name: '中原银行舞钢支行'}), "
+        "(:CreditAgency {code: $ca, name: '河南信联征信有限公司'})",
+        {"b1": B1, "b2": B2, "ca": CA1},
+    )
     await db.write("UNWIND $rows AS row CREATE (d:Department) SET d = row", {"rows": DEPARTMENTS})
     await db.write(
         "CREATE (:Association {code: $code, name: '舞钢市钢铁行业协会', sector: '冶金'})",
@@ -448,4 +465,12 @@ async def load_fixture_graph(db: Database) -> None:
         "WITH s, row MATCH (e:Enterprise {uscc: row.subject}) CREATE (s)-[:HAS_SUBJECT]->(e) "
         "WITH s, row MATCH (d:Department {code: row.by}) CREATE (s)-[:IMPOSED_BY]->(d)",
         {"rows": SANCTIONS},
+    )
+    await db.write(
+        "MATCH (e:Enterprise {uscc: $e1}) "
+        "CREATE (:Consent {id: 'CONSENT-1', grantee: $b1, granteeKind: 'BANK', "
+        "classes: ['conditional'], purpose: $purpose, grantedAt: datetime(), "
+        "expiresOn: date() + duration('P90D'), "
+        "expiresAt: datetime() + duration('P90D')})-[:GRANTED_BY]->(e)",
+        {"e1": E1, "b1": B1, "purpose": CONSENT_PURPOSE},
     )

@@ -20,7 +20,7 @@ from graph.provision import (
     StartFailed,
     neo4j_version,
 )
-from tests.conftest import test_server_home
+from tests.conftest import suite_server_home
 
 
 def test_the_pinned_server_is_the_5_26_lts_line() -> None:
@@ -76,7 +76,7 @@ async def test_the_test_server_is_a_real_neo4j_5_26_community(
     [row] = await db.read(
         "CALL dbms.components() YIELD versions, edition RETURN versions[0] AS version, edition"
     )
-    home = test_server_home(urlparse(neo4j_connection.uri).port or 0)
+    home = suite_server_home(urlparse(neo4j_connection.uri).port or 0)
     if (home / "password").exists():
         assert row["edition"] == "community"
         assert row["version"] == neo4j_version()
@@ -97,7 +97,7 @@ def test_missing_maven_is_named_when_the_server_must_be_fetched(
 def test_a_server_that_cannot_start_reports_the_log_tail(
     tmp_path: Path, db: Database, neo4j_connection: Connection
 ) -> None:
-    installed = test_server_home(urlparse(neo4j_connection.uri).port or 0) / "lib"
+    installed = suite_server_home(urlparse(neo4j_connection.uri).port or 0) / "lib"
     if not installed.exists():
         pytest.skip("needs the locally fetched server classpath")
     home = tmp_path / "home"

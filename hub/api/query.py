@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
+from authz.catalogue import Catalogue, Reason, default_catalogue
+from authz.enforcement import Enforcer
 from authz.identity import PUBLIC, Consumer
 from graph.database import Database, Row
 from graph.identifiers import (
@@ -27,7 +30,7 @@ from hub.api.types import (
     RelatedEnterprise,
 )
 from hub.errors import InvalidArgument, InvalidIdNumber, InvalidUscc
-from hub.projection import Projection, connection_value
+from hub.projection import Projection, connection_value, subjects_of
 
 MAX_RELATED_HOPS = 6
 MAX_RELATED = 200
@@ -35,11 +38,57 @@ MAX_RELATED = 200
 
 @dataclass
 class RequestContext:
-    """What every resolver of one request may use."""
+    """What every resolver of one request may use, and what it learns for the audit.
+
+    `enforce` is off only in the benchmark that measures what enforcement costs.
+    """
 
     db: Database
     person_secret: bytes
     consumer: Consumer = PUBLIC
+    catalogue: Catalogue = field(default_factory=default_catalogue)
+    enforce: bool = True
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    released: set[str] = field(default_factory=set)
+    withheld_fields: set[tuple[str, str]] = field(default_factory=set)
+    withheld: list[dict[str, Any]] = field(default_factory=list)
+    filtered: dict[str, dict[str, str]] = field(default_factory=dict)
+    subjects: set[str] = field(default_factory=set)
+    action: str = "query"
+    detail: str | None = None
+
+    def audit_action(self, action: str, *, subjects: set[str], detail: str | None) -> None:
+        """Name what a mutation did, for this request's audit entry."""
+        self.action = action
+        self.subjects |= subjects
+        self.detail = detail
+
+    def enforcer(self) -> Enforcer | None:
+        """An enforcer for one root field, recording into this request's access log."""
+        if not self.enforce:
+            return None
+        return Enforcer(
+            self.catalogue,
+            self.consumer,
+            released=self.released,
+            withheld=self.withheld_fields,
+            filtered=self.filtered,
+        )
+
+    def note_withheld(self, path: list[str | int], coordinate: str, reason: str) -> None:
+        """A value withheld from the response (called as the response is assembled)."""
+        self.withheld.append(
+            {
+                "path": path,
+                "field": coordinate,
+                "reason": reason,
+                "message": Reason.of(reason).label,
+            }
+        )
+
+    def projection(self, info: GraphInfo) -> Projection:
+        """A compiler for one root field of this request."""
+        return Projection(info._raw_info, self.enforcer())
 
 
 GraphInfo = Info[RequestContext, None]
@@ -52,14 +101,22 @@ def _normalise_uscc(argument: str, value: str) -> str:
     return code
 
 
+async def _run(info: GraphInfo, p: Projection, cypher: str, params: dict[str, Any]) -> list[Row]:
+    context = info.context
+    rows = await context.db.read(
+        cypher, {**p.params, **params}, metadata={"requestId": context.request_id}
+    )
+    subjects_of(rows, context.subjects)
+    return rows
+
+
 async def _one(info: GraphInfo, p: Projection, cypher: str, params: dict[str, Any]) -> Row | None:
-    rows = await info.context.db.read(cypher, {**p.params, **params})
+    rows = await _run(info, p, cypher, params)
     return rows[0]["data"] if rows else None
 
 
 async def _items(info: GraphInfo, p: Projection, cypher: str, params: dict[str, Any]) -> list[Row]:
-    rows = await info.context.db.read(cypher, {**p.params, **params})
-    return [row["item"] for row in rows]
+    return [row["item"] for row in await _run(info, p, cypher, params)]
 
 
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
@@ -84,7 +141,7 @@ class Query:
     )
     async def enterprise(self, info: GraphInfo, uscc: str) -> Row | None:
         code = _normalise_uscc("uscc", uscc)
-        p = Projection(info._raw_info)
+        p = info.context.projection(info)
         data = await _one(
             info,
             p,
@@ -112,7 +169,7 @@ class Query:
         if len(text) > 100:
             raise InvalidArgument("query", "must be at most 100 characters")
         prefix = text.upper() if _USCC_PREFIX.match(text.upper()) else None
-        p = Projection(info._raw_info)
+        p = info.context.projection(info)
         value = connection_value(
             p,
             p.root_selection(),
@@ -154,7 +211,7 @@ class Query:
             if problems:
                 raise InvalidIdNumber("idNumber", [problem.reason for problem in problems])
             key = strawberry.ID(person_key(id_number.strip(), info.context.person_secret))
-        p = Projection(info._raw_info)
+        p = info.context.projection(info)
         return await _one(
             info,
             p,
@@ -178,7 +235,7 @@ class Query:
             raise InvalidArgument("maxHops", f"must be between 1 and {MAX_RELATED_HOPS}")
         if not 1 <= first <= MAX_RELATED:
             raise InvalidArgument("first", f"must be between 1 and {MAX_RELATED}")
-        p = Projection(info._raw_info)
+        p = info.context.projection(info)
         item = p.project(p.root_selection(), {"node": "o", "rel": "link"})
         # Quantifier bounds cannot be parameters; max_hops is a checked int.
         cypher = (
@@ -198,7 +255,7 @@ class Query:
         description="The city's departments (政府部门)", graphql_type=list[Department]
     )
     async def departments(self, info: GraphInfo) -> list[Row]:
-        p = Projection(info._raw_info)
+        p = info.context.projection(info)
         item = p.project(p.root_selection(), {"node": "n"})
         return await _items(
             info, p, f"MATCH (n:Department) RETURN {item} AS item ORDER BY n.name", {}
@@ -209,7 +266,7 @@ class Query:
         graphql_type=list[Measure],
     )
     async def measures(self, info: GraphInfo) -> list[Row]:
-        p = Projection(info._raw_info)
+        p = info.context.projection(info)
         item = p.project(p.root_selection(), {"node": "n"})
         return await _items(info, p, f"MATCH (n:Measure) RETURN {item} AS item ORDER BY n.code", {})
 
@@ -218,7 +275,7 @@ class Query:
         graphql_type=list[Association],
     )
     async def associations(self, info: GraphInfo) -> list[Row]:
-        p = Projection(info._raw_info)
+        p = info.context.projection(info)
         item = p.project(p.root_selection(), {"node": "n"})
         return await _items(
             info, p, f"MATCH (n:Association) RETURN {item} AS item ORDER BY n.name", {}

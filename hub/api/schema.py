@@ -7,10 +7,15 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from strawberry import Schema
 from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
-from hub.api.query import Query
+from authz.consent import ConsentError
+from hub.api.access import AccessReport
+from hub.api.access_api import AccessQuery, Mutation
+from hub.api.audit_trail import AuditTrail
+from hub.api.query import Query as GraphQuery
 from hub.api.types import CONNECTION_TYPES
 from hub.errors import ClientError, DatabaseUnavailable
 from hub.projection import InvalidCursor, install_resolvers
@@ -22,11 +27,15 @@ def _original(error: GraphQLError) -> BaseException | None:
     return error.original_error
 
 
+SAFE_ERRORS = (ClientError, InvalidCursor, ConsentError)
+"""Errors whose messages are written for the caller; everything else is masked."""
+
+
 def _should_mask(error: GraphQLError) -> bool:
     original = _original(error)
     if original is None:
         return False  # validation and syntax errors: graphql-core's own, safe messages
-    return not isinstance(original, ClientError | InvalidCursor)
+    return not isinstance(original, SAFE_ERRORS)
 
 
 class Errors(MaskErrors):
@@ -51,7 +60,7 @@ class Errors(MaskErrors):
         processed = super()._process_errors(errors)
         for error in processed:
             original = _original(error)
-            if isinstance(original, ClientError):
+            if isinstance(original, ClientError | ConsentError):
                 error.extensions = {**(error.extensions or {}), "code": original.code}
         return processed
 
@@ -64,16 +73,17 @@ class HubSchema(Schema):
     ) -> None:
         for error in errors:
             original = _original(error)
-            if original is not None and not isinstance(original, ClientError | InvalidCursor):
+            if original is not None and not isinstance(original, SAFE_ERRORS):
                 StrawberryLogger.error(error, execution_context)
 
 
 def build_schema() -> Schema:
     """The hub's schema, with every graph-backed field resolved from the compiled projection."""
     schema = HubSchema(
-        query=Query,
+        query=merge_types("Query", (GraphQuery, AccessQuery)),
+        mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
-        extensions=[Errors],
+        extensions=[Errors, AccessReport, AuditTrail],
     )
     install_resolvers(schema._schema, CONNECTION_TYPES)
     return schema

@@ -81,6 +81,12 @@ def _record_filters(p: Projection, args: Mapping[str, Any], scope: Scope) -> lis
     conditions = []
     if not args.get("includeHistory"):
         conditions.append(f"{r}.current = true")
+    elif p.enforcer is not None:
+        # Earlier versions are shared as Record.history is: no probing them through a filter.
+        decision = p.enforcer.decide("Record", "history")
+        if not decision.allowed:
+            condition = p.enforcer.any_condition(decision.conditions, scope, p)
+            conditions.append(f"({r}.current = true OR {condition})")
     if args.get("kinds") is not None:
         conditions.append(f"{r}.kind IN {p.param(_names(args['kinds']))}")
     if args.get("statuses") is not None:
@@ -188,8 +194,11 @@ class Measure:
 @strawberry.type(description="A natural person behind enterprises (自然人); keyed without the ID")
 class Person:
     key: strawberry.ID = graph(Prop("key"), "Stable key (keyed hash of the resident ID)")
-    name: str = graph(Prop("name"), "Name")
+    name: str | None = graph(Prop("name"), "Name")
     name_masked: str = graph(Prop("nameMasked"), "De-identified name, e.g. 李**")
+    id_number: str | None = graph(
+        Prop("idNumber"), "公民身份号码 (GB 11643): only where a duty needs it"
+    )
     id_number_masked: str = graph(Prop("idMasked"), "De-identified resident ID")
     gender: str | None = graph(Prop("gender"), "M or F")
     birth_year: int | None = graph(Prop("birthYear"), "Year of birth")
@@ -245,7 +254,7 @@ class Person:
         decided_from: datetime.date | None = None,
         decided_to: datetime.date | None = None,
         include_history: bool = False,
-    ) -> RecordConnection:
+    ) -> RecordConnection | None:
         _projected()
 
     @strawberry.field(
@@ -265,7 +274,7 @@ class Person:
         after: str | None = None,
         list_type: ListType | None = None,
         statuses: list[ListEntryStatus] | None = None,
-    ) -> ListEntryConnection:
+    ) -> ListEntryConnection | None:
         _projected()
 
 
@@ -295,7 +304,7 @@ class Shareholder:
 @strawberry.type(description="A shareholding of this enterprise in another (对外投资)")
 class Investment:
     share: float | None = graph(Prop("share", on="rel"), "Share held (0–1)")
-    enterprise: Enterprise = graph(NodeAs(), "The enterprise invested in")
+    enterprise: Enterprise | None = graph(NodeAs(), "The enterprise invested in")
 
 
 # -- enterprises --------------------------------------------------------------------------
@@ -348,7 +357,7 @@ class Enterprise:
         ),
         "股东 (persons and enterprises), largest share first",
     )
-    investments: list[Investment] = graph(
+    investments: list[Investment] | None = graph(
         Related(
             "({node})-[{rel}:SHAREHOLDER_OF]->({target}:Enterprise)",
             order="{rel}.share DESC, {node}.name",
@@ -464,7 +473,7 @@ class Record:
         Related("({node})-[:SUPERSEDES]->({target}:Record)", single=True),
         "The version this one corrected",
     )
-    history: list[Record] = graph(
+    history: list[Record] | None = graph(
         Related("({node})-[:SUPERSEDES]->+({target}:Record)", order="{node}.version DESC"),
         "Every earlier version, newest first",
     )

@@ -1,0 +1,239 @@
+"""The sharing catalogue (共享目录): every type and field with its sharing class, per-kind rules.
+
+`catalogue.toml` beside this file is the one declarative source; this module reads it, checks it
+is well-formed, and answers the two questions enforcement asks: may this consumer see this field
+(always, never, or under a per-subject condition), and which rows of a type may it see.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from authz.identity import Consumer, OrgKind
+from graph.model import LabelledEnum
+
+CATALOGUE_FILE = Path(__file__).with_name("catalogue.toml")
+
+CONDITION_KINDS = ("consent", "members", "own")
+ROW_RULES = (
+    "published",
+    "listed",
+    "in_force",
+    "shared",
+    "provided_by_me",
+    "member",
+    "own",
+    "consent",
+    "all",
+)
+
+
+class Reason(LabelledEnum):
+    """Why something was withheld; the code is stable, the label is for people."""
+
+    NOT_IN_CATALOGUE = ("NOT_IN_CATALOGUE", "共享目录未列明，默认不共享")
+    NOT_SHARED = ("NOT_SHARED", "不在本类使用方的共享范围内")
+    PERSONAL_DATA = ("PERSONAL_DATA", "个人信息，仅提供去标识化字段")
+    OUTSIDE_DUTY = ("OUTSIDE_DUTY", "超出本部门职责所需")
+    NEEDS_CONSENT = ("NEEDS_CONSENT", "需经信息主体授权(授权查询)")
+    NOT_YOUR_MEMBER = ("NOT_YOUR_MEMBER", "非本会会员")
+    NOT_YOUR_OWN = ("NOT_YOUR_OWN", "非本主体自身信息")
+    ROWS_FILTERED = ("ROWS_FILTERED", "仅提供共享范围内的记录")
+
+
+_CONDITION_REASON = {
+    "consent": Reason.NEEDS_CONSENT,
+    "members": Reason.NOT_YOUR_MEMBER,
+    "own": Reason.NOT_YOUR_OWN,
+}
+
+
+class CatalogueError(ValueError):
+    """catalogue.toml is not well-formed; the message names the entry."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A per-subject condition under which a class is shared: consent, membership, own data."""
+
+    kind: str
+    sharing_class: str
+
+
+@dataclass(frozen=True)
+class FieldDecision:
+    """What one consumer kind gets for one field, and the catalogue entries that say so."""
+
+    coordinate: str
+    sharing_class: str | None
+    allowed: bool
+    conditions: tuple[Condition, ...]
+    reason: Reason | None
+    citation: str
+
+    @property
+    def conditional(self) -> bool:
+        """Not allowed outright, but allowed for subjects meeting one of `conditions`."""
+        return not self.allowed and bool(self.conditions)
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """Which rows of a type a consumer kind sees: any of `rules` (OR); None = every row."""
+
+    type_name: str
+    rules: tuple[str, ...]
+    citation: str
+
+    @property
+    def unrestricted(self) -> bool:
+        """True when every row is visible."""
+        return self.rules == ("all",)
+
+
+class Catalogue:
+    """The parsed catalogue."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.version: str = str(data.get("version", ""))
+        self.classes: dict[str, dict[str, str]] = data.get("classes", {})
+        self.consumers: dict[str, dict[str, Any]] = data.get("consumers", {})
+        self.rows: dict[str, dict[str, Any]] = data.get("rows", {})
+        self.types: dict[str, dict[str, Any]] = data.get("types", {})
+        self._check()
+
+    @classmethod
+    def load(cls, path: Path = CATALOGUE_FILE) -> Catalogue:
+        """Read and check a catalogue file."""
+        with path.open("rb") as handle:
+            return cls(tomllib.load(handle))
+
+    # -- checks -----------------------------------------------------------------------------
+    def _check(self) -> None:
+        for kind in OrgKind:
+            if kind.value not in self.consumers:
+                raise CatalogueError(f"consumers.{kind.value} is missing")
+        for kind_name, entry in self.consumers.items():
+            for key in ("classes", *CONDITION_KINDS):
+                for name in entry.get(key, []):
+                    if name not in self.classes:
+                        raise CatalogueError(f"consumers.{kind_name}.{key}: unknown class {name}")
+            for name in entry.get("duty", {}):
+                if name not in self.classes:
+                    raise CatalogueError(f"consumers.{kind_name}.duty: unknown class {name}")
+        for type_name, entry in self.types.items():
+            for field_name, spec in entry.get("fields", {}).items():
+                if spec.get("class") not in self.classes:
+                    raise CatalogueError(
+                        f"types.{type_name}.fields.{field_name}: unknown class {spec.get('class')}"
+                    )
+        for type_name, entry in self.rows.items():
+            for kind_name, rules in entry.items():
+                if kind_name == "label":
+                    continue
+                if kind_name not in self.consumers:
+                    raise CatalogueError(f"rows.{type_name}.{kind_name}: unknown consumer kind")
+                for rule in rules:
+                    if rule not in ROW_RULES:
+                        raise CatalogueError(f"rows.{type_name}.{kind_name}: unknown rule {rule}")
+
+    # -- questions --------------------------------------------------------------------------
+    def coordinates(self) -> set[str]:
+        """Every "Type.field" the catalogue covers."""
+        return {f"{t}.{f}" for t, entry in self.types.items() for f in entry.get("fields", {})}
+
+    def sharing_class(self, type_name: str, field_name: str) -> str | None:
+        """The field's class, or None when the catalogue does not list it."""
+        spec = self.types.get(type_name, {}).get("fields", {}).get(field_name)
+        return None if spec is None else str(spec["class"])
+
+    def field(self, consumer: Consumer, type_name: str, field_name: str) -> FieldDecision:
+        """May `consumer` see `type_name.field_name`: outright, never, or under conditions."""
+        return _decide(self, consumer.org_kind, consumer.sectors, type_name, field_name)
+
+    def row_rule(self, consumer: Consumer, type_name: str) -> RowRule | None:
+        """The row rule of `type_name` for this consumer's kind (None: the type has none)."""
+        entry = self.rows.get(type_name)
+        if entry is None:
+            return None
+        rules = tuple(entry.get(consumer.org_kind.value, ()))
+        return RowRule(
+            type_name,
+            rules,
+            f"rows.{type_name}.{consumer.org_kind.value} = {list(rules)}",
+        )
+
+
+def _decide(
+    catalogue: Catalogue,
+    kind: OrgKind,
+    sectors: frozenset[str],
+    type_name: str,
+    field_name: str,
+) -> FieldDecision:
+    coordinate = f"{type_name}.{field_name}"
+    sharing_class = catalogue.sharing_class(type_name, field_name)
+    if sharing_class is None:
+        return FieldDecision(
+            coordinate, None, False, (), Reason.NOT_IN_CATALOGUE, f"types.{coordinate}: (absent)"
+        )
+    entry = catalogue.consumers[kind.value]
+    field_citation = f"types.{type_name}.fields.{field_name}.class = {sharing_class}"
+    if sharing_class in entry.get("classes", []):
+        return FieldDecision(
+            coordinate,
+            sharing_class,
+            True,
+            (),
+            None,
+            f"{field_citation}; consumers.{kind.value}.classes ∋ {sharing_class}",
+        )
+    duty_sectors = entry.get("duty", {}).get(sharing_class)
+    if duty_sectors is not None:
+        if sectors & set(duty_sectors):
+            return FieldDecision(
+                coordinate,
+                sharing_class,
+                True,
+                (),
+                None,
+                f"{field_citation}; consumers.{kind.value}.duty.{sharing_class} ∩ your sectors",
+            )
+        return FieldDecision(
+            coordinate,
+            sharing_class,
+            False,
+            (),
+            Reason.OUTSIDE_DUTY,
+            f"{field_citation}; consumers.{kind.value}.duty.{sharing_class} = {duty_sectors}",
+        )
+    conditions = tuple(
+        Condition(condition_kind, sharing_class)
+        for condition_kind in CONDITION_KINDS
+        if sharing_class in entry.get(condition_kind, [])
+    )
+    if conditions:
+        reason = _CONDITION_REASON[conditions[0].kind]
+        where = ", ".join(f"consumers.{kind.value}.{c.kind} ∋ {sharing_class}" for c in conditions)
+        return FieldDecision(
+            coordinate, sharing_class, False, conditions, reason, f"{field_citation}; {where}"
+        )
+    reason = Reason.PERSONAL_DATA if sharing_class.startswith("personal") else Reason.NOT_SHARED
+    return FieldDecision(
+        coordinate,
+        sharing_class,
+        False,
+        (),
+        reason,
+        f"{field_citation}; consumers.{kind.value}.classes ∌ {sharing_class}",
+    )
+
+
+@cache
+def default_catalogue() -> Catalogue:
+    """The catalogue shipped beside this module, read once."""
+    return Catalogue.load()
