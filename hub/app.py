@@ -21,6 +21,7 @@ from graph.migrations import migrate
 from hub.api.query import RequestContext
 from hub.api.schema import build_schema
 from hub.auth import BearerAuth
+from hub.guards.http import BodyLimit
 from hub.settings import Settings
 
 log = logging.getLogger("credithub")
@@ -30,7 +31,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     """Strawberry's ASGI GraphQL endpoint with the hub's per-request context."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql")
+        super().__init__(build_schema(settings.guards()), graphql_ide="graphiql")
         self.db = db
         self.person_secret = settings.person_secret()
 
@@ -76,7 +77,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
-        middleware=[Middleware(BearerAuth, verifier=TokenVerifier(settings.token_config()))],
+        middleware=[
+            Middleware(BodyLimit, max_bytes=settings.guards().max_body_bytes),
+            Middleware(BearerAuth, verifier=TokenVerifier(settings.token_config())),
+        ],
         lifespan=lifespan,
     )
     app.state.db = db

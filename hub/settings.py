@@ -16,6 +16,7 @@ from pathlib import Path
 from authz.tokens import TokenConfig
 from graph.database import Connection
 from graph.provision import LocalNeo4j, ServerConfig
+from hub.guards.config import GuardConfig
 
 
 class SettingsError(ValueError):
@@ -42,6 +43,8 @@ class Settings:
     jwt_secret: bytes | None = field(default=None, repr=False)
     jwks_file: Path | None = None
     jwks_url: str | None = None
+    # Production mode: no introspection for the public, no field suggestions for anyone.
+    production: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +78,7 @@ class Settings:
             jwt_secret=jwt_secret.encode() if jwt_secret else None,
             jwks_file=Path(jwks_file) if jwks_file else None,
             jwks_url=env.get("CREDITHUB_JWKS_URL") or None,
+            production=env.get("CREDITHUB_PRODUCTION", "").lower() in ("1", "true", "yes"),
         )
 
     @property
@@ -111,6 +115,10 @@ class Settings:
         if self.person_key_secret is not None:
             return self.person_key_secret
         return self._generated_secret("person-key.secret")
+
+    def guards(self) -> GuardConfig:
+        """Request limits (hub/guards)."""
+        return GuardConfig(production=self.production)
 
     def token_config(self) -> TokenConfig:
         """How bearer tokens are verified: the HS256 secret (kept under `home`) and any JWKS."""

@@ -18,6 +18,7 @@ from hub.api.audit_trail import AuditTrail
 from hub.api.query import Query as GraphQuery
 from hub.api.types import CONNECTION_TYPES
 from hub.errors import ClientError, DatabaseUnavailable
+from hub.guards import GuardConfig, guard_extensions
 from hub.projection import InvalidCursor, install_resolvers
 
 MASKED_MESSAGE = "内部错误 (internal error)"
@@ -59,6 +60,9 @@ class Errors(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
         for error in processed:
+            if error.original_error is None and "tokens" in error.message and not error.extensions:
+                # Strawberry's token limit surfaces as a parser error; give it a code too.
+                error.extensions = {"code": "TOO_MANY_TOKENS"}
             original = _original(error)
             if isinstance(original, ClientError | ConsentError):
                 error.extensions = {**(error.extensions or {}), "code": original.code}
@@ -77,13 +81,15 @@ class HubSchema(Schema):
                 StrawberryLogger.error(error, execution_context)
 
 
-def build_schema() -> Schema:
+def build_schema(guards: GuardConfig | None = None) -> Schema:
     """The hub's schema, with every graph-backed field resolved from the compiled projection."""
+    guards = guards or GuardConfig()
     schema = HubSchema(
         query=merge_types("Query", (GraphQuery, AccessQuery)),
         mutation=Mutation,
-        config=StrawberryConfig(auto_camel_case=True),
-        extensions=[Errors, AccessReport, AuditTrail],
+        # In production nobody gets "did you mean …" hints that map hidden parts of the schema.
+        config=StrawberryConfig(auto_camel_case=True, disable_field_suggestions=guards.production),
+        extensions=[*guard_extensions(guards), Errors, AccessReport, AuditTrail],
     )
     install_resolvers(schema._schema, CONNECTION_TYPES)
     return schema
