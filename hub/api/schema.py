@@ -60,9 +60,6 @@ class Errors(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
         for error in processed:
-            if error.original_error is None and "tokens" in error.message and not error.extensions:
-                # Strawberry's token limit surfaces as a parser error; give it a code too.
-                error.extensions = {"code": "TOO_MANY_TOKENS"}
             original = _original(error)
             if isinstance(original, ClientError | ConsentError):
                 error.extensions = {**(error.extensions or {}), "code": original.code}
@@ -77,6 +74,10 @@ class HubSchema(Schema):
     ) -> None:
         for error in errors:
             original = _original(error)
+            if original is None and "more than" in error.message and "tokens" in error.message:
+                # The token limit surfaces as a parser error (also from the parser cache,
+                # which bypasses operation hooks); give it a code like the other guards.
+                error.extensions = {**(error.extensions or {}), "code": "TOO_MANY_TOKENS"}
             if original is not None and not isinstance(original, SAFE_ERRORS):
                 StrawberryLogger.error(error, execution_context)
 

@@ -11,7 +11,13 @@ from collections.abc import Callable
 from functools import partial
 
 from graphql import ASTValidationRule
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
 
 from hub.guards.config import GuardConfig
 from hub.guards.cost import max_cost_rule
@@ -20,6 +26,7 @@ from hub.guards.max_depth import max_depth_rule
 from hub.guards.public_introspection import PublicIntrospectionOff
 
 Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
+CACHED_DOCUMENTS = 512
 
 
 def guard_extensions(config: GuardConfig) -> list[Extension]:
@@ -32,6 +39,11 @@ def guard_extensions(config: GuardConfig) -> list[Extension]:
     extensions: list[Extension] = [
         partial(MaxTokensLimiter, max_token_count=config.max_tokens),
         partial(AddValidationRules, rules),
+        # Banks and sites send the same documents with new variables: parse and validate
+        # (guard rules included) once per distinct document. Keyed by the rule set too, so
+        # the public's extra introspection rule is never skipped by a cached result.
+        partial(ParserCache, maxsize=CACHED_DOCUMENTS),
+        partial(ValidationCache, maxsize=CACHED_DOCUMENTS),
     ]
     if config.production:
         extensions.append(PublicIntrospectionOff)
