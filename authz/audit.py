@@ -10,8 +10,10 @@ anchor (the first retained entry's seq and prevHash) so the rest still verifies.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -127,9 +129,17 @@ def _fields(event: AuditEvent, at: datetime) -> dict[str, Any]:
 
 async def append(db: Database, event: AuditEvent, *, now: datetime | None = None) -> AuditEntry:
     """Append one entry; the request id also goes into the transaction's metadata."""
-    fields = _fields(event, now or datetime.now(UTC))
+    return (await append_many(db, [event], now=now))[0]
 
-    async def work(tx: neo4j.AsyncManagedTransaction) -> dict[str, Any]:
+
+async def append_many(
+    db: Database, events: Sequence[AuditEvent], *, now: datetime | None = None
+) -> list[AuditEntry]:
+    """Append entries in order, in one write transaction (one commit for the whole batch)."""
+    stamp = now or datetime.now(UTC)
+    fields = [_fields(event, stamp) for event in events]
+
+    async def work(tx: neo4j.AsyncManagedTransaction) -> list[dict[str, Any]]:
         # Writing the head first takes its lock; reading it afterwards in the same statement
         # sees the latest committed entry, so concurrent appenders queue up behind us.
         head = await (
@@ -139,23 +149,70 @@ async def append(db: Database, event: AuditEvent, *, now: datetime | None = None
                 genesis=GENESIS,
             )
         ).single(strict=True)
-        props = {**fields, "seq": head["seq"] + 1, "prevHash": head["hash"]}
-        props["hash"] = entry_hash(props)
+        seq, previous = head["seq"], head["hash"]
+        entries = []
+        for entry_fields in fields:
+            seq += 1
+            props = {**entry_fields, "seq": seq, "prevHash": previous}
+            props["hash"] = previous = entry_hash(props)
+            entries.append(props)
         await tx.run(
-            "MATCH (c:AuditChain {id: 'main'}) "
-            "CREATE (e:AuditEntry) SET e = $props "
-            "SET c.seq = $props.seq, c.hash = $props.hash "
-            "WITH e UNWIND $subjects AS s "
+            "UNWIND $entries AS props CREATE (e:AuditEntry) SET e = props "
+            "WITH e, props CALL (e, props) { "
+            "UNWIND props.subjects AS s "
             "OPTIONAL MATCH (x:Enterprise {uscc: s}) OPTIONAL MATCH (p:Person {key: s}) "
-            "WITH e, coalesce(x, p) AS about WHERE about IS NOT NULL "
-            "MERGE (e)-[:ABOUT]->(about)",
-            props=props,
-            subjects=list(event.subjects),
+            "WITH coalesce(x, p) AS about WHERE about IS NOT NULL "
+            "MERGE (e)-[:ABOUT]->(about) }",
+            entries=entries,
         )
-        return props
+        await tx.run(
+            "MATCH (c:AuditChain {id: 'main'}) SET c.seq = $seq, c.hash = $hash",
+            seq=seq,
+            hash=previous,
+        )
+        return entries
 
-    props = await db.write_transaction(work, metadata={"requestId": event.request_id})
-    return AuditEntry.from_props(props)
+    request_ids = ",".join(event.request_id for event in events)
+    written = await db.write_transaction(work, metadata={"requestId": request_ids[:1000]})
+    return [AuditEntry.from_props(props) for props in written]
+
+
+class AuditWriter:
+    """Group commit for one hub process: concurrent requests share one audit transaction.
+
+    `submit` returns only once the entry is committed, so no response leaves before its audit
+    entry is durable; while one batch commits, the next one gathers. Sequential requests see
+    no extra latency, concurrent ones stop queueing on the chain head one commit at a time.
+    """
+
+    def __init__(self, db: Database, *, max_batch: int = 200) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self._pending: list[tuple[AuditEvent, asyncio.Future[AuditEntry]]] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def submit(self, event: AuditEvent) -> AuditEntry:
+        """Queue `event` and wait until it is committed."""
+        future: asyncio.Future[AuditEntry] = asyncio.get_running_loop().create_future()
+        self._pending.append((event, future))
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch = self._pending[: self.max_batch]
+            del self._pending[: self.max_batch]
+            try:
+                entries = await append_many(self.db, [event for event, _ in batch])
+            except Exception as error:  # every waiting request must learn it failed
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, future), entry in zip(batch, entries, strict=True):
+                if not future.done():
+                    future.set_result(entry)
 
 
 async def verify(db: Database) -> VerifyReport:

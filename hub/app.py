@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from authz.audit import AuditWriter
 from authz.identity import PUBLIC
 from authz.tokens import TokenVerifier
 from graph.database import Database
@@ -34,11 +35,14 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         super().__init__(build_schema(settings.guards()), graphql_ide="graphiql")
         self.db = db
         self.person_secret = settings.person_secret()
+        self.audit = AuditWriter(db)
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         # BearerAuth has verified the token (or its absence: the public) before we get here.
         consumer = getattr(request.state, "consumer", PUBLIC)
-        context = RequestContext(db=self.db, person_secret=self.person_secret, consumer=consumer)
+        context = RequestContext(
+            db=self.db, person_secret=self.person_secret, consumer=consumer, audit=self.audit
+        )
         response.headers["X-Request-ID"] = context.request_id
         return context
 

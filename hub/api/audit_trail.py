@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
-from authz.audit import AuditEvent, append
 from neo4j.exceptions import DriverError, Neo4jError
 from strawberry.extensions import SchemaExtension
 
+from authz.audit import AuditEvent, append
 from hub.api.query import RequestContext
 
 log = logging.getLogger("credithub.audit")
@@ -40,7 +40,10 @@ class AuditTrail(SchemaExtension):
             detail=context.detail,
         )
         try:
-            await append(context.db, event)
+            if context.audit is not None:
+                await context.audit.submit(event)
+            else:
+                await append(context.db, event)
         except (DriverError, Neo4jError, OSError) as error:
             # The answer is already computed; an unreachable database cannot record it, and
             # the request itself failed the same way. Say so loudly for the operators.

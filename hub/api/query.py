@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from authz.audit import AuditWriter
 from authz.catalogue import Catalogue, Reason, default_catalogue
 from authz.enforcement import Enforcer
 from authz.identity import PUBLIC, Consumer
@@ -46,6 +47,7 @@ class RequestContext:
     db: Database
     person_secret: bytes
     consumer: Consumer = PUBLIC
+    audit: AuditWriter | None = None
     catalogue: Catalogue = field(default_factory=default_catalogue)
     enforce: bool = True
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
