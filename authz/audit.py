@@ -162,7 +162,7 @@ async def append_many(
             "UNWIND props.subjects AS s "
             "OPTIONAL MATCH (x:Enterprise {uscc: s}) OPTIONAL MATCH (p:Person {key: s}) "
             "WITH coalesce(x, p) AS about WHERE about IS NOT NULL "
-            "MERGE (e)-[:ABOUT]->(about) }",
+            "CREATE (e)-[:ABOUT]->(about) }",
             entries=entries,
         )
         await tx.run(

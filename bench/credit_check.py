@@ -151,7 +151,7 @@ async def measure(
     call: Callable[[str], Awaitable[Any]], usccs: list[str], requests: int, concurrency: int
 ) -> Measured:
     """Warm up, then time `requests` sequential calls and `requests` calls `concurrency` wide."""
-    for n in range(min(50, requests)):
+    for n in range(min(200, requests)):
         await call(usccs[n % len(usccs)])
     latencies = []
     for n in range(requests):

@@ -182,3 +182,21 @@ def test_credithub_audit_verify(db: Database, neo4j_connection: Connection, tmp_
     result = CliRunner().invoke(main, ["audit", "verify"], env=env)
     assert result.exit_code == 0, result.output
     assert "Audit chain intact" in result.output
+
+
+async def test_group_commit_keeps_one_chain_and_waits_for_each_entry(db: Database) -> None:
+    writer = audit.AuditWriter(db, max_batch=8)
+    entries = await asyncio.gather(
+        *(
+            writer.submit(audit.AuditEvent(f"g-{n}", PUBLIC, "query", subjects=(E1,)))
+            for n in range(25)
+        )
+    )
+    seqs = [entry.seq for entry in entries]
+    assert sorted(seqs) == list(range(min(seqs), min(seqs) + 25))
+    # Every entry was committed before its request was answered.
+    stored = await db.read(
+        "MATCH (e:AuditEntry) WHERE e.requestId STARTS WITH 'g-' RETURN count(e) AS n"
+    )
+    assert stored[0]["n"] == 25
+    assert (await audit.verify(db)).ok

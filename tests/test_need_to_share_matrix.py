@@ -183,7 +183,9 @@ async def test_each_field_is_served_or_withheld_as_the_catalogue_says(
             query = document.replace("{sel}", _selection(type_name, field_name))
             response = await http.post("/graphql", json={"query": query})
             body = response.json()
-            assert "errors" not in body, (type_name, field_name, body)
+            codes = {e.get("extensions", {}).get("code") for e in body.get("errors", [])}
+            # Refused as a whole is right only when nothing asked for may be seen.
+            assert codes <= {"NOTHING_SHARED"}, (type_name, field_name, body)
             holder = _at(body["data"], path)
             if holder is None:
                 # The path to the instance passes a field this consumer may not see.
@@ -231,4 +233,21 @@ async def test_a_public_response_lists_withheld_paths_with_reasons(
     assert {(tuple(w["path"]), w["reason"]) for w in withheld} == {
         (("enterprise", "legalRepresentative", "name"), "PERSONAL_DATA"),
         (("enterprise", "legalRepresentative", "idNumber"), "PERSONAL_DATA"),
+    }
+
+
+async def test_a_request_for_nothing_shareable_is_refused_as_a_whole(
+    anon: httpx.AsyncClient,
+) -> None:
+    body = (
+        await anon.post(
+            "/graphql",
+            json={"query": f'{{ person(key: "{P1}") {{ name idNumber }} }}'},
+        )
+    ).json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "NOTHING_SHARED"
+    assert {w["field"] for w in body["extensions"]["access"]["withheld"]} == {
+        "Person.name",
+        "Person.idNumber",
     }

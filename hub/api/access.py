@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from hub.api.query import RequestContext
@@ -16,6 +18,28 @@ class AccessReport(SchemaExtension):
     hub serves what the consumer may see and lists each withheld path with its reason, and each
     list whose rows a row rule limited, citing the catalogue entry.
     """
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        # Refuse the request as a whole only when the consumer may see nothing of it: every
+        # field it asked the graph for was withheld (the withheld list still says why).
+        context = self.execution_context.context
+        result = self.execution_context.result
+        if (
+            isinstance(context, RequestContext)
+            and result is not None
+            and not context.released
+            and (context.withheld_fields or context.withheld)
+            and not getattr(result, "errors", None)
+        ):
+            result.data = None
+            result.errors = [
+                GraphQLError(
+                    "所请求的信息均不在您的共享范围内 (nothing you asked for is shared with you; "
+                    "see extensions.access for each field and why)",
+                    extensions={"code": "NOTHING_SHARED"},
+                )
+            ]
 
     def get_results(self) -> dict[str, Any]:
         context = self.execution_context.context
