@@ -105,6 +105,9 @@ class Catalogue:
         self.rows: dict[str, dict[str, Any]] = data.get("rows", {})
         self.types: dict[str, dict[str, Any]] = data.get("types", {})
         self._check()
+        # Decisions depend only on (kind, sectors, type, field): compute each once, since
+        # every field of every request asks.
+        self._decisions: dict[tuple[OrgKind, frozenset[str], str, str], FieldDecision] = {}
 
     @classmethod
     def load(cls, path: Path = CATALOGUE_FILE) -> Catalogue:
@@ -153,7 +156,12 @@ class Catalogue:
 
     def field(self, consumer: Consumer, type_name: str, field_name: str) -> FieldDecision:
         """May `consumer` see `type_name.field_name`: outright, never, or under conditions."""
-        return _decide(self, consumer.org_kind, consumer.sectors, type_name, field_name)
+        key = (consumer.org_kind, consumer.sectors, type_name, field_name)
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = _decide(self, *key)
+            self._decisions[key] = decision
+        return decision
 
     def row_rule(self, consumer: Consumer, type_name: str) -> RowRule | None:
         """The row rule of `type_name` for this consumer's kind (None: the type has none)."""

@@ -190,9 +190,7 @@ def _empty(connection: Connection) -> None:
         ) as driver,
         driver.session(database=connection.database) as session,
     ):
-        session.run(
-            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-        ).consume()
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS").consume()
 
 
 def _same(hub: dict[str, Any], raw: dict[str, Any]) -> bool:
