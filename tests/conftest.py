@@ -16,10 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from authz.tokens import mint
 from starlette.applications import Starlette
 
 from authz.identity import PUBLIC, Consumer, OrgKind
+from authz.tokens import mint
 from graph.database import Connection, Database
 from graph.migrations import migrate
 from graph.provision import LocalNeo4j, ServerConfig
