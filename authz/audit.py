@@ -1,11 +1,33 @@
 """查询留痕: an append-only, tamper-evident log of who asked about whom, kept in Neo4j.
 
-Each entry stores its predecessor's hash and its own hash over every stored field, so altering,
-removing or reordering an entry breaks the chain, which `verify` detects. Appends lock the chain
-head ``(:AuditChain {id: 'main'})`` inside their write transaction, so entries from several hub
-processes serialize into one chain. Entries link ``-[:ABOUT]->`` to the enterprises and persons
-they concern, which makes "who looked at my data" an index lookup. Retention pruning records an
-anchor (the first retained entry's seq and prevHash) so the rest still verifies.
+The log is a hash chain of ``(:AuditEntry)`` nodes. Each entry stores its predecessor's hash
+(``prevHash``) and its own ``hash`` over every other stored field, so altering, removing or
+reordering an entry breaks the chain, which `verify` detects. The chain head
+``(:AuditChain {id: 'main'})`` holds the last ``seq`` and ``hash``; appends take its write lock
+inside their transaction, so entries from several hub processes serialize into one chain.
+Entries link ``-[:ABOUT]->`` to the enterprises and persons they concern, which makes "who
+looked at my data" an index lookup plus one expansion rather than a scan of the log.
+
+Stored shape of one entry (all properties; absent ones are null)::
+
+    seq        int     1, 2, 3 … without gaps (unique constraint, migration 0004)
+    at         str     ISO 8601 UTC with microseconds, e.g. 2026-11-28T10:00:00.000000+00:00
+    requestId  str     the hub's request id (indexed; also the transaction's metadata)
+    subject    str     the token subject (a person or system at the organisation)
+    orgCode    str?    the organisation's 统一社会信用代码
+    orgKind    str     OrgKind value (BANK, DEPARTMENT …)
+    purpose    str?    the purpose the request stated
+    action     str     query, grant_consent, revoke_consent …
+    subjects   [str]   USCCs and person keys the request was about
+    released   [str]   field coordinates released (Enterprise.name …)
+    withheld   str     JSON array of [path, reason] pairs
+    operation  str?    the GraphQL operation name
+    detail     str?    free text (e.g. the consent id a mutation touched)
+    prevHash   str     the previous entry's hash; 64 zeros for the first entry
+    hash       str     sha256 hex of `canonical_json` of all the fields above
+
+Retention (5 years, DOMAIN.md) deletes the oldest entries and records an anchor on the head —
+the seq and prevHash of the oldest retained entry — from which `verify` proves the rest.
 """
 
 from __future__ import annotations
@@ -23,9 +45,13 @@ import neo4j
 from authz.identity import Consumer
 from graph.database import Database, Row
 
+CHAIN_ID = "main"
 GENESIS = "0" * 64
 RETENTION = timedelta(days=5 * 366)
 VERIFY_PAGE = 2000
+PRUNE_BATCH = 5000
+# How many problems of one kind (e.g. entries newer than the head) are named one by one.
+NAMED_PROBLEMS = 20
 
 HASHED_FIELDS = (
     "seq",
@@ -43,6 +69,7 @@ HASHED_FIELDS = (
     "detail",
     "prevHash",
 )
+STORED_FIELDS = frozenset((*HASHED_FIELDS, "hash"))
 
 
 @dataclass(frozen=True)
@@ -61,16 +88,22 @@ class AuditEvent:
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One stored entry of the chain."""
+    """One stored entry of the chain (every stored property, `withheld` decoded)."""
 
     seq: int
     at: str
     request_id: str
+    subject: str | None
     org_code: str | None
     org_kind: str
     purpose: str | None
     action: str
     subjects: tuple[str, ...]
+    released: tuple[str, ...]
+    withheld: tuple[tuple[str, str], ...]
+    operation: str | None
+    detail: str | None
+    prev_hash: str
     hash: str
 
     @classmethod
@@ -80,39 +113,83 @@ class AuditEntry:
             seq=props["seq"],
             at=props["at"],
             request_id=props["requestId"],
+            subject=props.get("subject"),
             org_code=props.get("orgCode"),
             org_kind=props["orgKind"],
             purpose=props.get("purpose"),
             action=props["action"],
             subjects=tuple(props.get("subjects") or ()),
+            released=tuple(props.get("released") or ()),
+            withheld=_decode_withheld(props.get("withheld")),
+            operation=props.get("operation"),
+            detail=props.get("detail"),
+            prev_hash=props["prevHash"],
             hash=props["hash"],
         )
 
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """The outcome of checking the whole chain."""
+    """The outcome of checking the chain: each problem names the entry (seq) and the fault."""
 
     ok: bool
     entries: int
     problems: tuple[str, ...]
 
 
-def entry_hash(props: dict[str, Any]) -> str:
-    """SHA-256 over the canonical JSON of an entry's hashed fields."""
-    canonical = json.dumps(
+@dataclass(frozen=True)
+class AccessRecord:
+    """One look at a subject's data."""
+
+    at: str
+    org_code: str | None
+    org_kind: str
+    purpose: str | None
+    action: str
+    request_id: str
+    # Resolved when the log is read (not stored: the entry records the code, which is what the
+    # token proved; a renamed organisation shows its current name).
+    org_name: str | None = None
+
+
+def canonical_json(props: dict[str, Any]) -> str:
+    """The text an entry's hash is taken over: its hashed fields (absent ones as null) as JSON
+    with sorted keys, no whitespace and non-ASCII characters as they are."""
+    return json.dumps(
         {name: props.get(name) for name in HASHED_FIELDS},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _fields(event: AuditEvent, at: datetime) -> dict[str, Any]:
+def entry_hash(props: dict[str, Any]) -> str:
+    """SHA-256 (hex) over the canonical JSON of an entry's hashed fields."""
+    return hashlib.sha256(canonical_json(props).encode("utf-8")).hexdigest()
+
+
+def utc_iso(moment: datetime) -> str:
+    """`moment` as stored in `at` (naive datetimes are taken as UTC).
+
+    One fixed format (always microseconds, always +00:00) keeps the hash reproducible and
+    lets Cypher compare timestamps as strings.
+    """
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
+
+
+def _decode_withheld(raw: Any) -> tuple[tuple[str, str], ...]:
+    # A tampered value must not make the admin listing crash; verify reports the tampering.
+    try:
+        pairs = json.loads(raw) if raw else []
+        return tuple((str(path), str(reason)) for path, reason in pairs)
+    except (TypeError, ValueError):
+        return (("<unreadable>", str(raw)),)
+
+
+def _fields(event: AuditEvent) -> dict[str, Any]:
     consumer = event.consumer
     return {
-        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
         "requestId": event.request_id,
         "subject": consumer.subject,
         "orgCode": consumer.org_code,
@@ -127,49 +204,79 @@ def _fields(event: AuditEvent, at: datetime) -> dict[str, Any]:
     }
 
 
+# Writing the head first takes its write lock; what RETURN reads afterwards is then the latest
+# committed head, so a concurrent appender (in this process or another) waits here until we
+# commit. This is Neo4j's documented cure for lost updates under read-committed isolation.
+_LOCK_HEAD = (
+    "MERGE (c:AuditChain {id: $chain}) ON CREATE SET c.seq = 0, c.hash = $genesis "
+    "SET c.lockedAt = datetime() "
+    "RETURN c.seq AS seq, c.hash AS hash"
+)
+
+# Entries, their ABOUT links and the new head in one statement: one round trip while the lock
+# is held. Links are created (not merged): a fresh entry has none, and MERGE would lock the
+# subject node's relationships for nothing.
+_WRITE_ENTRIES = (
+    "UNWIND $rows AS row "
+    "CREATE (e:AuditEntry) SET e = row.props "
+    "WITH e, row "
+    "CALL (e, row) { "
+    "  UNWIND row.links AS s "
+    "  CALL (s) { "
+    "    MATCH (x:Enterprise {uscc: s}) RETURN x "
+    "    UNION MATCH (x:Person {key: s}) RETURN x "
+    "  } "
+    "  CREATE (e)-[:ABOUT]->(x) "
+    "} "
+    "WITH count(e) AS written "
+    "MATCH (c:AuditChain {id: $chain}) SET c.seq = $seq, c.hash = $hash "
+    "RETURN written"
+)
+
+
 async def append(db: Database, event: AuditEvent, *, now: datetime | None = None) -> AuditEntry:
-    """Append one entry; the request id also goes into the transaction's metadata."""
+    """Append one entry to the chain and return it as stored.
+
+    One write transaction: lock the head, link the entry to it (seq + 1, prevHash = head's
+    hash), create the ``ABOUT`` links and move the head. The request id goes into the
+    transaction's metadata (``{"requestId": …}``), so it shows in ``SHOW TRANSACTIONS`` and
+    Neo4j's query log next to the audit write. `now` overrides the timestamp (tests, imports);
+    by default the entry is stamped once the lock is held, so `at` follows `seq`.
+    """
     return (await append_many(db, [event], now=now))[0]
 
 
 async def append_many(
     db: Database, events: Sequence[AuditEvent], *, now: datetime | None = None
 ) -> list[AuditEntry]:
-    """Append entries in order, in one write transaction (one commit for the whole batch)."""
-    stamp = now or datetime.now(UTC)
-    fields = [_fields(event, stamp) for event in events]
+    """Append entries in the given order, in one write transaction (one commit for all).
+
+    The metadata's ``requestId`` holds the request ids joined by commas (cut at 1,000
+    characters). The driver may run the transaction again after a transient failure; the
+    work below recomputes every entry from the head it locks, so a retry cannot fork the chain.
+    """
+    if not events:
+        return []
+    fields = [_fields(event) for event in events]
+    links = [list(dict.fromkeys(event.subjects)) for event in events]
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> list[dict[str, Any]]:
-        # Writing the head first takes its lock; reading it afterwards in the same statement
-        # sees the latest committed entry, so concurrent appenders queue up behind us.
-        head = await (
-            await tx.run(
-                "MERGE (c:AuditChain {id: 'main'}) ON CREATE SET c.seq = 0, c.hash = $genesis "
-                "SET c.lockedAt = datetime() RETURN c.seq AS seq, c.hash AS hash",
-                genesis=GENESIS,
-            )
-        ).single(strict=True)
-        seq, previous = head["seq"], head["hash"]
-        entries = []
+        head = await (await tx.run(_LOCK_HEAD, chain=CHAIN_ID, genesis=GENESIS)).single(strict=True)
+        at = utc_iso(now or datetime.now(UTC))
+        seq: int = head["seq"]
+        previous: str = head["hash"]
+        entries: list[dict[str, Any]] = []
         for entry_fields in fields:
             seq += 1
-            props = {**entry_fields, "seq": seq, "prevHash": previous}
+            props = {**entry_fields, "seq": seq, "at": at, "prevHash": previous}
             props["hash"] = previous = entry_hash(props)
             entries.append(props)
-        await tx.run(
-            "UNWIND $entries AS props CREATE (e:AuditEntry) SET e = props "
-            "WITH e, props CALL (e, props) { "
-            "UNWIND props.subjects AS s "
-            "OPTIONAL MATCH (x:Enterprise {uscc: s}) OPTIONAL MATCH (p:Person {key: s}) "
-            "WITH coalesce(x, p) AS about WHERE about IS NOT NULL "
-            "CREATE (e)-[:ABOUT]->(about) }",
-            entries=entries,
-        )
-        await tx.run(
-            "MATCH (c:AuditChain {id: 'main'}) SET c.seq = $seq, c.hash = $hash",
-            seq=seq,
-            hash=previous,
-        )
+        rows = [
+            {"props": props, "links": subjects}
+            for props, subjects in zip(entries, links, strict=True)
+        ]
+        result = await tx.run(_WRITE_ENTRIES, rows=rows, chain=CHAIN_ID, seq=seq, hash=previous)
+        await result.consume()
         return entries
 
     request_ids = ",".join(event.request_id for event in events)
@@ -215,69 +322,174 @@ class AuditWriter:
                     future.set_result(entry)
 
 
-async def verify(db: Database) -> VerifyReport:
-    """Check every retained entry against its hash and its predecessor, page by page."""
-    problems: list[str] = []
-    heads = await db.read(
-        "MATCH (c:AuditChain {id: 'main'}) "
+@dataclass(frozen=True)
+class _Head:
+    seq: int
+    hash: str
+    anchor_seq: int
+    anchor_prev_hash: str
+
+
+async def _read_head(db: Database) -> _Head | None:
+    rows = await db.read(
+        "MATCH (c:AuditChain {id: $chain}) "
         "RETURN c.seq AS seq, c.hash AS hash, c.anchorSeq AS anchorSeq, "
-        "c.anchorPrevHash AS anchorPrevHash"
+        "c.anchorPrevHash AS anchorPrevHash",
+        {"chain": CHAIN_ID},
     )
-    if not heads:
-        count = await db.read("MATCH (e:AuditEntry) RETURN count(e) AS n")
-        n = count[0]["n"]
-        return VerifyReport(n == 0, n, () if n == 0 else ("entries exist without a chain head",))
-    head = heads[0]
-    expected_seq = head["anchorSeq"] or 1
-    previous = head["anchorPrevHash"] or GENESIS
+    if not rows:
+        return None
+    row = rows[0]
+    return _Head(
+        seq=row["seq"],
+        hash=row["hash"],
+        anchor_seq=row["anchorSeq"] or 1,
+        anchor_prev_hash=row["anchorPrevHash"] or GENESIS,
+    )
+
+
+def _span(first: int, last: int) -> str:
+    return f"entry {first}" if first == last else f"entries {first}-{last}"
+
+
+async def verify(db: Database) -> VerifyReport:
+    """Check the retained chain entry by entry, in pages of `VERIFY_PAGE` ordered by seq.
+
+    Reports, each naming the seq: an altered entry (its recomputed hash differs from the
+    stored one, or it carries properties an entry does not have), removed entries (a gap in
+    seq, or a prevHash that is not the previous entry's hash — which is also how a reordering
+    shows), a head that does not match the last entry, and entries newer than the head.
+    Verification starts at the retention anchor, so pruning is not reported. Safe to run while
+    hubs append: entries committed after the head was read are left for the next run.
+    """
+    problems: list[str] = []
     checked = 0
-    after = expected_seq - 1
-    while True:
-        page = await db.read(
-            "MATCH (e:AuditEntry) WHERE e.seq > $after RETURN properties(e) AS e "
-            "ORDER BY e.seq LIMIT $limit",
-            {"after": after, "limit": VERIFY_PAGE},
-        )
-        for row in page:
-            props: dict[str, Any] = row["e"]
-            seq = props["seq"]
-            if seq != expected_seq:
-                problems.append(f"entry {expected_seq}: missing (next present is {seq})")
-            if props.get("prevHash") != previous:
-                problems.append(f"entry {seq}: prevHash does not match the entry before it")
-            if entry_hash(props) != props.get("hash"):
-                problems.append(f"entry {seq}: altered (hash does not match its content)")
-            previous = props.get("hash", "")
-            expected_seq = seq + 1
-            after = seq
-            checked += 1
-        if len(page) < VERIFY_PAGE:
+    # A prune that moves the anchor while we walk would look like removed entries: walk again.
+    for _ in range(3):
+        head = await _read_head(db)
+        if head is None:
+            rows = await db.read("MATCH (e:AuditEntry) RETURN count(e) AS n")
+            n: int = rows[0]["n"]
+            problem = f"chain head: missing, but {n} entries exist"
+            return VerifyReport(n == 0, 0, () if n == 0 else (problem,))
+        problems, checked = await _walk(db, head)
+        problems += await _newer_than_head(db)
+        after = await _read_head(db)
+        if after is None or after.anchor_seq == head.anchor_seq:
             break
-    if after != head["seq"] or (checked and previous != head["hash"]):
-        problems.append(
-            f"chain head says entry {head['seq']} is last, the log ends at entry {after}"
-        )
     return VerifyReport(not problems, checked, tuple(problems))
 
 
-@dataclass(frozen=True)
-class AccessRecord:
-    """One look at a subject's data."""
+async def _walk(db: Database, head: _Head) -> tuple[list[str], int]:
+    """Check the entries from the anchor up to the head read before (later ones are newer)."""
+    problems: list[str] = []
+    expected = head.anchor_seq
+    previous = head.anchor_prev_hash
+    checked = 0
+    after = expected - 1
+    while True:
+        # The seq range is served by the unique constraint's index, already in seq order.
+        page = await db.read(
+            "MATCH (e:AuditEntry) WHERE e.seq > $after AND e.seq <= $upto "
+            "RETURN properties(e) AS e ORDER BY e.seq LIMIT $limit",
+            {"after": after, "upto": head.seq, "limit": VERIFY_PAGE},
+        )
+        for row in page:
+            props: dict[str, Any] = row["e"]
+            seq: int = props["seq"]
+            if seq > expected:
+                problems.append(f"{_span(expected, seq - 1)}: missing (removed from the chain)")
+            if props.get("prevHash") != previous:
+                problems.append(
+                    f"entry {seq}: prevHash does not match the hash of the entry before it "
+                    "(an entry was removed, replaced or reordered)"
+                )
+            if entry_hash(props) != props.get("hash"):
+                problems.append(f"entry {seq}: altered (its hash does not match its content)")
+            extra = sorted(set(props) - STORED_FIELDS)
+            if extra:
+                problems.append(f"entry {seq}: altered (properties added: {', '.join(extra)})")
+            previous = props.get("hash", "")
+            expected = seq + 1
+            checked += 1
+        if len(page) < VERIFY_PAGE:
+            break
+        after = expected - 1
+    last = expected - 1
+    if last < head.seq:
+        problems.append(
+            f"chain head: names entry {head.seq} as the last, but the chain ends at entry {last} "
+            f"({_span(last + 1, head.seq)} removed)"
+        )
+    elif last > head.seq:
+        problems.append(
+            f"chain head: the retention anchor (entry {head.anchor_seq}) lies beyond the last "
+            f"entry {head.seq}"
+        )
+    elif previous != head.hash:
+        problems.append(f"chain head: its hash does not match entry {last}")
+    return problems, checked
 
-    at: str
-    org_code: str | None
-    org_kind: str
-    purpose: str | None
-    action: str
-    request_id: str
 
-
-async def accesses_to(db: Database, subject: str, *, limit: int = 100) -> list[AccessRecord]:
-    """Who looked at an enterprise (USCC) or person (key), newest first."""
+async def _newer_than_head(db: Database) -> list[str]:
+    """Entries beyond the head: written around the chain rather than through `append`."""
+    # Read the entries' maximum first and the head second: an append commits its entries and
+    # the head together, so a head read later is never behind a legitimate entry read earlier.
     rows = await db.read(
-        "MATCH (e:AuditEntry)-[:ABOUT]->(x) WHERE x.uscc = $s OR x.key = $s "
-        "RETURN properties(e) AS e ORDER BY e.seq DESC LIMIT $limit",
-        {"s": subject, "limit": limit},
+        "MATCH (e:AuditEntry) WHERE e.seq IS NOT NULL "
+        "RETURN e.seq AS seq ORDER BY e.seq DESC LIMIT 1"
+    )
+    if not rows:
+        return []
+    head = await _read_head(db)
+    if head is None or rows[0]["seq"] <= head.seq:
+        return []
+    newer = await db.read(
+        "MATCH (e:AuditEntry) WHERE e.seq > $seq RETURN e.seq AS seq ORDER BY e.seq LIMIT $limit",
+        {"seq": head.seq, "limit": NAMED_PROBLEMS + 1},
+    )
+    problems = [
+        f"entry {row['seq']}: newer than the chain head (which names entry {head.seq} as the last)"
+        for row in newer[:NAMED_PROBLEMS]
+    ]
+    if len(newer) > NAMED_PROBLEMS:
+        problems.append(f"entries after {newer[NAMED_PROBLEMS - 1]['seq']}: newer than the head")
+    return problems
+
+
+async def accesses_to(
+    db: Database, subject: str, *, since: datetime | None = None, limit: int = 100
+) -> list[AccessRecord]:
+    """Who looked at an enterprise (USCC) or person (key), newest first.
+
+    Starts at the subject's node (a unique-index lookup) and follows its ``ABOUT`` links, so
+    the cost grows with that subject's accesses, not with the log. `since` keeps the entries at
+    or after that moment.
+    """
+    rows = await db.read(
+        "CALL () { "
+        "  MATCH (x:Enterprise {uscc: $s}) RETURN x "
+        "  UNION MATCH (x:Person {key: $s}) RETURN x "
+        "} "
+        "MATCH (e:AuditEntry)-[:ABOUT]->(x) WHERE $since IS NULL OR e.at >= $since "
+        "WITH DISTINCT e ORDER BY e.seq DESC LIMIT $limit "
+        # The organisation's name, from whichever node its code names.
+        "CALL (e) { "
+        "  CALL (e) { "
+        "    MATCH (o:Department {code: e.orgCode}) RETURN o.name AS name "
+        "    UNION MATCH (o:Bank {code: e.orgCode}) RETURN o.name AS name "
+        "    UNION MATCH (o:Association {code: e.orgCode}) RETURN o.name AS name "
+        "    UNION MATCH (o:CreditAgency {code: e.orgCode}) RETURN o.name AS name "
+        "    UNION MATCH (o:Enterprise {uscc: e.orgCode}) RETURN o.name AS name "
+        "  } "
+        "  RETURN head(collect(name)) AS orgName "
+        "} "
+        "RETURN properties(e) AS e, orgName ORDER BY e.seq DESC",
+        {
+            "s": subject,
+            "since": None if since is None else utc_iso(since),
+            "limit": limit,
+        },
     )
     return [_access(row) for row in rows]
 
@@ -291,49 +503,87 @@ def _access(row: Row) -> AccessRecord:
         purpose=e.get("purpose"),
         action=e["action"],
         request_id=e["requestId"],
+        org_name=row["orgName"],
     )
 
 
-async def recent_entries(db: Database, *, limit: int = 100) -> list[AuditEntry]:
-    """The newest entries (for the credit office)."""
-    rows = await db.read(
-        "MATCH (e:AuditEntry) RETURN properties(e) AS e ORDER BY e.seq DESC LIMIT $limit",
-        {"limit": limit},
-    )
+async def recent_entries(
+    db: Database, *, limit: int = 100, org_code: str | None = None
+) -> list[AuditEntry]:
+    """The newest entries, optionally of one organisation (for the credit office).
+
+    Walks the seq index backwards; with `org_code` it filters on the way, which is quick for
+    an organisation that asks often and reads further back for one that rarely does.
+    """
+    if org_code is None:
+        rows = await db.read(
+            "MATCH (e:AuditEntry) WHERE e.seq IS NOT NULL "
+            "RETURN properties(e) AS e ORDER BY e.seq DESC LIMIT $limit",
+            {"limit": limit},
+        )
+    else:
+        rows = await db.read(
+            "MATCH (e:AuditEntry) WHERE e.seq IS NOT NULL AND e.orgCode = $org "
+            "RETURN properties(e) AS e ORDER BY e.seq DESC LIMIT $limit",
+            {"limit": limit, "org": org_code},
+        )
     return [AuditEntry.from_props(row["e"]) for row in rows]
 
 
 async def prune(db: Database, *, retain: timedelta = RETENTION, now: datetime | None = None) -> int:
-    """Delete entries older than `retain`, keeping the chain verifiable from an anchor."""
-    cutoff = (
-        ((now or datetime.now(UTC)) - retain).astimezone(UTC).isoformat(timespec="microseconds")
+    """Delete the entries older than `retain`; return how many were deleted.
+
+    The anchor — seq and prevHash of the oldest retained entry — is recorded on the head
+    *before* anything is deleted, so the chain verifies at every moment, and a prune that
+    stops half-way is finished by the next. What is cut is the prefix of the chain (in seq
+    order) before the first entry within the retention: an entry is never deleted while an
+    older-seq one is kept, so no gap opens. Runs alongside appending hubs; the anchor only
+    ever moves forward.
+    """
+    cutoff = utc_iso((now or datetime.now(UTC)) - retain)
+    head = await _read_head(db)
+    if head is None:
+        return 0
+    # Bound the search by the last entry seen *now*: entries appended meanwhile are new, and
+    # must not be taken for expired ones.
+    last = await db.read(
+        "MATCH (e:AuditEntry) WHERE e.seq >= $start "
+        "RETURN e.seq AS seq, e.hash AS hash ORDER BY e.seq DESC LIMIT 1",
+        {"start": head.anchor_seq},
     )
-    rows = await db.read(
-        "MATCH (e:AuditEntry) WHERE e.at >= $cutoff "
-        "RETURN e.seq AS seq, e.prevHash AS prevHash ORDER BY e.seq LIMIT 1",
-        {"cutoff": cutoff},
-    )
+    if last:
+        # Walks the seq index upwards and stops at the first retained entry: the cost is the
+        # expired entries, not the whole log (the `at` index would hand back every kept one).
+        first = await db.read(
+            "MATCH (e:AuditEntry) USING INDEX e:AuditEntry(seq) "
+            "WHERE e.seq >= $start AND e.seq <= $last AND e.at >= $cutoff "
+            "RETURN e.seq AS seq, e.prevHash AS prevHash ORDER BY e.seq LIMIT 1",
+            {"start": head.anchor_seq, "last": last[0]["seq"], "cutoff": cutoff},
+        )
+        if first:
+            anchor_seq, anchor_prev = first[0]["seq"], first[0]["prevHash"]
+        else:
+            anchor_seq, anchor_prev = last[0]["seq"] + 1, last[0]["hash"]
+        # Under the head's lock, so two prunes with different retentions cannot move the
+        # anchor backwards over entries the other already deleted.
+        await db.write(
+            "MATCH (c:AuditChain {id: $chain}) SET c.prunedAt = datetime() "
+            "WITH c WHERE coalesce(c.anchorSeq, 1) < $seq "
+            "SET c.anchorSeq = $seq, c.anchorPrevHash = $prevHash",
+            {"chain": CHAIN_ID, "seq": anchor_seq, "prevHash": anchor_prev},
+        )
+    anchored = await _read_head(db)
+    if anchored is None:
+        return 0
     deleted = 0
     while True:
-        batch = await db.write(
-            "MATCH (e:AuditEntry) WHERE e.at < $cutoff WITH e LIMIT 5000 "
+        # Batches keep each transaction small; re-running a batch after a retry is harmless.
+        rows = await db.write(
+            "MATCH (e:AuditEntry) WHERE e.seq < $anchor WITH e LIMIT $batch "
             "DETACH DELETE e RETURN count(*) AS n",
-            {"cutoff": cutoff},
+            {"anchor": anchored.anchor_seq, "batch": PRUNE_BATCH},
         )
-        deleted += batch[0]["n"] if batch else 0
-        if not batch or batch[0]["n"] == 0:
-            break
-    if deleted:
-        if rows:
-            anchor = {"seq": rows[0]["seq"], "prevHash": rows[0]["prevHash"]}
-        else:
-            head = await db.read(
-                "MATCH (c:AuditChain {id: 'main'}) RETURN c.seq AS seq, c.hash AS h"
-            )
-            anchor = {"seq": head[0]["seq"] + 1, "prevHash": head[0]["h"]}
-        await db.write(
-            "MATCH (c:AuditChain {id: 'main'}) "
-            "SET c.anchorSeq = $seq, c.anchorPrevHash = $prevHash",
-            anchor,
-        )
-    return deleted
+        n: int = rows[0]["n"] if rows else 0
+        deleted += n
+        if n < PRUNE_BATCH:
+            return deleted
