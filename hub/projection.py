@@ -280,6 +280,19 @@ class FieldSpec:
         return read
 
 
+def _match(
+    p: Projection, scope: Mapping[str, str], sel: Selection, pattern: str, where: Where
+) -> tuple[str, dict[str, str]]:
+    """``MATCH <pattern> WHERE <argument filters AND row rules>`` with fresh variables."""
+    target, rel = p.var("n"), p.var("r")
+    inner_scope = _inner_scope(scope, target, rel)
+    clause = "MATCH " + pattern.format(node=scope["node"], target=target, rel=rel)
+    conditions = where(p, sel.args, inner_scope) + p.row_conditions(sel, inner_scope)
+    if conditions:
+        clause += " WHERE " + " AND ".join(conditions)
+    return clause, inner_scope
+
+
 def _inner_scope(scope: Mapping[str, str], target: str, rel: str | None) -> dict[str, str]:
     inner = {"node": target} if rel is None else {"node": target, "rel": rel}
     if "subject" in scope:
@@ -347,13 +360,8 @@ class Related(FieldSpec):
     limit: int | None = None
 
     def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
-        target, rel = p.var("n"), p.var("r")
-        inner_scope = _inner_scope(scope, target, rel)
-        pattern = self.pattern.format(node=scope["node"], target=target, rel=rel)
-        conditions = self.where(p, sel.args, inner_scope) + p.row_conditions(sel, inner_scope)
-        clause = f"MATCH {pattern}"
-        if conditions:
-            clause += " WHERE " + " AND ".join(conditions)
+        clause, inner_scope = _match(p, scope, sel, self.pattern, self.where)
+        target = inner_scope["node"]
         if self.distinct:
             clause += f" WITH DISTINCT {target}"
         value = p.project(sel, inner_scope)
@@ -389,14 +397,9 @@ class Paged(FieldSpec):
     where: Where = _no_filters
 
     def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
-        target, rel = p.var("n"), p.var("r")
-        inner_scope = _inner_scope(scope, target, rel)
-        pattern = self.pattern.format(node=scope["node"], target=target, rel=rel)
-        conditions = self.where(p, sel.args, inner_scope) + p.row_conditions(sel, inner_scope)
-        match = f"MATCH {pattern}"
-        if conditions:
-            match += " WHERE " + " AND ".join(conditions)
-        order = self.order.format(node=target, rel=rel)
+        match, inner_scope = _match(p, scope, sel, self.pattern, self.where)
+        target = inner_scope["node"]
+        order = self.order.format(**inner_scope)
         return connection_value(
             p,
             sel,

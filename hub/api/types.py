@@ -149,6 +149,34 @@ class PageInfo:
     end_cursor: str | None
 
 
+RECORDS_OF = "({target}:Record)-[:HAS_SUBJECT]->({node})"
+RECORD_ORDER = "{node}.decisionDate DESC, {node}.uid"
+LIST_ENTRY_ORDER = "{node}.decisionDate DESC, {node}.id"
+
+
+def _record_page(
+    first: int | None = 20,
+    after: str | None = None,
+    kinds: list[RecordKind] | None = None,
+    statuses: list[RecordStatus] | None = None,
+    decided_from: datetime.date | None = None,
+    decided_to: datetime.date | None = None,
+    include_history: bool = False,
+) -> RecordConnection | None:
+    """Arguments of every records connection (the value comes from the projection)."""
+    _projected()
+
+
+def _list_entry_page(
+    first: int | None = 20,
+    after: str | None = None,
+    list_type: ListType | None = None,
+    statuses: list[ListEntryStatus] | None = None,
+) -> ListEntryConnection | None:
+    """Arguments of every list-entries connection."""
+    _projected()
+
+
 Node = TypeVar("Node")
 
 
@@ -235,47 +263,23 @@ class Person:
     ) -> list[Enterprise]:
         _projected()
 
-    @strawberry.field(
+    records: RecordConnection | None = strawberry.field(
+        resolver=_record_page,
         description="Personal credit records (个人信用记录), newest first",
-        metadata={
-            GRAPH: Paged(
-                "({target}:Record)-[:HAS_SUBJECT]->({node})",
-                order="{node}.decisionDate DESC, {node}.uid",
-                where=_record_filters,
-            )
-        },
+        metadata={GRAPH: Paged(RECORDS_OF, order=RECORD_ORDER, where=_record_filters)},
     )
-    def records(
-        self,
-        first: int | None = 20,
-        after: str | None = None,
-        kinds: list[RecordKind] | None = None,
-        statuses: list[RecordStatus] | None = None,
-        decided_from: datetime.date | None = None,
-        decided_to: datetime.date | None = None,
-        include_history: bool = False,
-    ) -> RecordConnection | None:
-        _projected()
-
-    @strawberry.field(
+    list_entries: ListEntryConnection | None = strawberry.field(
+        resolver=_list_entry_page,
         description="List entries naming this person, as subject or as the linked "
         "legal representative / principal / actual controller (六(五))",
         metadata={
             GRAPH: Paged(
                 "({target}:ListEntry)-[:HAS_SUBJECT|LINKED_PERSON]->({node})",
-                order="{node}.decisionDate DESC, {node}.id",
+                order=LIST_ENTRY_ORDER,
                 where=_list_entry_filters,
             )
         },
     )
-    def list_entries(
-        self,
-        first: int | None = 20,
-        after: str | None = None,
-        list_type: ListType | None = None,
-        statuses: list[ListEntryStatus] | None = None,
-    ) -> ListEntryConnection | None:
-        _projected()
 
 
 @strawberry.type(description="One role of a person in an enterprise")
@@ -369,47 +373,23 @@ class Enterprise:
         "Associations it is a member of (会员单位)",
     )
 
-    @strawberry.field(
+    records: RecordConnection | None = strawberry.field(
+        resolver=_record_page,
         description="Credit records about the enterprise, newest first; current versions "
         "unless includeHistory",
-        metadata={
-            GRAPH: Paged(
-                "({target}:Record)-[:HAS_SUBJECT]->({node})",
-                order="{node}.decisionDate DESC, {node}.uid",
-                where=_record_filters,
-            )
-        },
+        metadata={GRAPH: Paged(RECORDS_OF, order=RECORD_ORDER, where=_record_filters)},
     )
-    def records(
-        self,
-        first: int | None = 20,
-        after: str | None = None,
-        kinds: list[RecordKind] | None = None,
-        statuses: list[RecordStatus] | None = None,
-        decided_from: datetime.date | None = None,
-        decided_to: datetime.date | None = None,
-        include_history: bool = False,
-    ) -> RecordConnection:
-        _projected()
-
-    @strawberry.field(
+    list_entries: ListEntryConnection | None = strawberry.field(
+        resolver=_list_entry_page,
         description="Red and black list entries about the enterprise (红黑名单)",
         metadata={
             GRAPH: Paged(
                 "({target}:ListEntry)-[:HAS_SUBJECT]->({node})",
-                order="{node}.decisionDate DESC, {node}.id",
+                order=LIST_ENTRY_ORDER,
                 where=_list_entry_filters,
             )
         },
     )
-    def list_entries(
-        self,
-        first: int | None = 20,
-        after: str | None = None,
-        list_type: ListType | None = None,
-        statuses: list[ListEntryStatus] | None = None,
-    ) -> ListEntryConnection:
-        _projected()
 
     @strawberry.field(
         description="Joint-punishment measures applied to the enterprise (联合惩戒)",
