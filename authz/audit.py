@@ -391,11 +391,11 @@ async def _walk(db: Database, head: _Head) -> tuple[list[str], int]:
         # The seq range is served by the unique constraint's index, already in seq order.
         page = await db.read(
             "MATCH (e:AuditEntry) WHERE e.seq > $after AND e.seq <= $upto "
-            "RETURN properties(e) AS e ORDER BY e.seq LIMIT $limit",
+            "WITH e ORDER BY e.seq LIMIT $limit RETURN properties(e) AS props",
             {"after": after, "upto": head.seq, "limit": VERIFY_PAGE},
         )
         for row in page:
-            props: dict[str, Any] = row["e"]
+            props: dict[str, Any] = row["props"]
             seq: int = props["seq"]
             if seq > expected:
                 problems.append(f"{_span(expected, seq - 1)}: missing (removed from the chain)")
@@ -484,7 +484,7 @@ async def accesses_to(
         "  } "
         "  RETURN head(collect(name)) AS orgName "
         "} "
-        "RETURN properties(e) AS e, orgName ORDER BY e.seq DESC",
+        "RETURN properties(e) AS props, orgName ORDER BY e.seq DESC",
         {
             "s": subject,
             "since": None if since is None else utc_iso(since),
@@ -495,7 +495,7 @@ async def accesses_to(
 
 
 def _access(row: Row) -> AccessRecord:
-    e: dict[str, Any] = row["e"]
+    e: dict[str, Any] = row["props"]
     return AccessRecord(
         at=e["at"],
         org_code=e.get("orgCode"),
@@ -518,16 +518,16 @@ async def recent_entries(
     if org_code is None:
         rows = await db.read(
             "MATCH (e:AuditEntry) WHERE e.seq IS NOT NULL "
-            "RETURN properties(e) AS e ORDER BY e.seq DESC LIMIT $limit",
+            "WITH e ORDER BY e.seq DESC LIMIT $limit RETURN properties(e) AS props",
             {"limit": limit},
         )
     else:
         rows = await db.read(
             "MATCH (e:AuditEntry) WHERE e.seq IS NOT NULL AND e.orgCode = $org "
-            "RETURN properties(e) AS e ORDER BY e.seq DESC LIMIT $limit",
+            "WITH e ORDER BY e.seq DESC LIMIT $limit RETURN properties(e) AS props",
             {"limit": limit, "org": org_code},
         )
-    return [AuditEntry.from_props(row["e"]) for row in rows]
+    return [AuditEntry.from_props(row["props"]) for row in rows]
 
 
 async def prune(db: Database, *, retain: timedelta = RETENTION, now: datetime | None = None) -> int:
