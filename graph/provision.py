@@ -346,6 +346,14 @@ class LocalNeo4j:
         self.pid_file.unlink(missing_ok=True)
         return True
 
+    def detach(self) -> None:
+        """Leave the server running past this process (the pid file keeps track of it)."""
+        if self._process is not None:
+            # Popen warns at collection about a child it never waited for; this one is meant
+            # to outlive us, and `stop` finds it again through the pid file.
+            self._process.returncode = 0
+            self._process = None
+
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the server's logs, for error messages."""
         out: list[str] = []

@@ -54,7 +54,9 @@ def neo4j_connection() -> Iterator[Connection]:
     started_here = server.pid() is None
     server.start()
     yield Connection(server.uri, "neo4j", server.password(), "neo4j")
-    if started_here and not os.environ.get("CREDITHUB_KEEP_TEST_NEO4J"):
+    if os.environ.get("CREDITHUB_KEEP_TEST_NEO4J"):
+        server.detach()
+    elif started_here:
         server.stop()
 
 

@@ -233,6 +233,12 @@ async def test_removed_reordered_and_truncated_entries_are_reported(chain: Datab
     assert report.problems == ("chain head: its hash does not match entry 5",)
     await chain.write("MATCH (c:AuditChain) SET c.hash = $h", {"h": last["hash"]})
     assert (await audit.verify(chain)).ok
+    await chain.write("MATCH (c:AuditChain) SET c.seq = 'five'")
+    report = await audit.verify(chain)
+    assert not report.ok and _mentions(report, "chain head: malformed")
+    assert await audit.prune(chain, now=datetime(2100, 1, 1, tzinfo=UTC)) == 0
+    await chain.write("MATCH (c:AuditChain) SET c.seq = 5")
+    assert (await audit.verify(chain)).ok
 
 
 async def test_entries_written_around_the_head_are_reported(chain: Database) -> None:

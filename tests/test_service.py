@@ -57,8 +57,15 @@ class Proxy:
         self.links.clear()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection(*self.target)
-        self.links |= {writer, up_writer}
+        # Tracked before anything can fail, so `cut` closes every transport it opened (an
+        # unclosed one would surface later as a ResourceWarning when collected).
+        self.links.add(writer)
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self.links.add(up_writer)
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             with contextlib.suppress(ConnectionError, OSError):
