@@ -22,7 +22,7 @@ from graph.migrations import migrate
 from hub.api.query import RequestContext
 from hub.api.schema import build_schema
 from hub.auth import BearerAuth
-from hub.guards.http import BodyLimit
+from hub.guards.http import RequestLimits
 from hub.settings import Settings
 
 log = logging.getLogger("credithub")
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             Route("/healthz", healthz, methods=["GET"]),
         ],
         middleware=[
-            Middleware(BodyLimit, max_bytes=settings.guards().max_body_bytes),
+            Middleware(RequestLimits, config=settings.guards()),
             Middleware(BearerAuth, verifier=TokenVerifier(settings.token_config())),
         ],
         lifespan=lifespan,

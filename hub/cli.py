@@ -9,11 +9,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
+from neo4j.exceptions import DriverError, Neo4jError
 
 from authz import audit
 from authz.identity import Consumer, OrgKind
@@ -220,20 +221,40 @@ def status() -> None:
 _TTL_UNITS = {"m": 60, "h": 3600, "d": 86400}
 
 
-def _ttl(text: str) -> timedelta:
+def _ttl(ctx: click.Context, param: click.Parameter, text: str) -> timedelta:
+    """Parse a lifetime such as 30m, 8h or 7d (a click callback, so errors name --ttl)."""
+    text = text.strip().lower()
     try:
-        return timedelta(seconds=int(text[:-1]) * _TTL_UNITS[text[-1]])
+        amount = int(text[:-1])
+        unit = _TTL_UNITS[text[-1]]
     except (KeyError, ValueError, IndexError):
-        raise click.BadParameter("use a number and m, h or d, e.g. 30m, 8h, 7d") from None
+        raise click.BadParameter("use a whole number and m, h or d, e.g. 30m, 8h, 7d") from None
+    if amount <= 0:
+        raise click.BadParameter("the lifetime must be positive")
+    return timedelta(seconds=amount * unit)
 
 
+# One read, each branch an index seek on its label's key (or name): a label-less MATCH with
+# OR-ed labels would scan every node of the graph. $code is the input upper-cased (codes are
+# upper case), $org the input as typed (names). UNION drops a node found by two branches.
 _ORG_LOOKUP = """
-MATCH (o) WHERE (o:Department OR o:Bank OR o:Association OR o:CreditAgency OR o:Enterprise)
-  AND (o.code = $org OR o.uscc = $org OR o.name = $org OR o.shortName = $org)
-RETURN coalesce(o.code, o.uscc) AS code, o.name AS name, o.sector AS sector,
-  [label IN labels(o) WHERE label IN
-    ['Department', 'Bank', 'Association', 'CreditAgency', 'Enterprise']][0] AS label
-LIMIT 5
+MATCH (o:Department) WHERE o.code = $code OR o.name = $org OR o.shortName = $org
+RETURN o.code AS code, o.name AS name, o.sector AS sector, 'Department' AS label
+UNION
+MATCH (o:Bank) WHERE o.code = $code OR o.name = $org
+RETURN o.code AS code, o.name AS name, null AS sector, 'Bank' AS label
+UNION
+MATCH (o:Association) WHERE o.code = $code OR o.name = $org
+RETURN o.code AS code, o.name AS name, null AS sector, 'Association' AS label
+UNION
+MATCH (o:CreditAgency) WHERE o.code = $code OR o.name = $org
+RETURN o.code AS code, o.name AS name, null AS sector, 'CreditAgency' AS label
+UNION
+MATCH (o:Enterprise {uscc: $code})
+RETURN o.uscc AS code, o.name AS name, null AS sector, 'Enterprise' AS label
+UNION
+MATCH (o:Enterprise {name: $org})
+RETURN o.uscc AS code, o.name AS name, null AS sector, 'Enterprise' AS label
 """
 _KIND_OF_LABEL = {
     "Department": OrgKind.DEPARTMENT,
@@ -244,38 +265,61 @@ _KIND_OF_LABEL = {
 }
 
 
+def _find_org(settings: Settings, wanted: str) -> dict[str, Any]:
+    """The one organisation `wanted` names (code, exact name or short name), or a clear error."""
+
+    async def lookup(db: Database) -> list[dict[str, Any]]:
+        return await db.read(_ORG_LOOKUP, {"org": wanted, "code": wanted.upper()})
+
+    try:
+        found = _with_db(settings, lookup)
+    except (DriverError, Neo4jError, OSError, SettingsError) as error:
+        where = settings.neo4j_uri or "the local Neo4j (start it: credithub neo4j start)"
+        raise click.ClickException(f"Cannot look {wanted!r} up in {where}: {error}") from None
+    if not found:
+        raise click.ClickException(
+            f"No department, bank, association, credit agency or enterprise is named or coded "
+            f"{wanted!r} in the graph (names must match exactly)."
+        )
+    if len(found) > 1:
+        names = "; ".join(f"{row['name']} ({row['code']})" for row in found[:5])
+        raise click.ClickException(
+            f"{wanted!r} names {len(found)} organisations: {names}. Use the 统一社会信用代码."
+        )
+    return found[0]
+
+
 @main.command()
 @click.argument("org", required=False)
 @click.option("--purpose", default=None, help="Purpose of the requests (consent is bound to it).")
-@click.option("--ttl", default="8h", show_default=True, help="Lifetime: 30m, 8h, 7d …")
-@click.option("--subject", default=None, help="Who the token is for (default: the org).")
+@click.option(
+    "--ttl",
+    "lifetime",
+    default="8h",
+    show_default=True,
+    callback=_ttl,
+    help="Lifetime: 30m, 8h, 7d …",
+)
+@click.option("--subject", default=None, help="Who the token is for (default: local@<code>).")
 @click.option("--admin", is_flag=True, help="A token for the credit office (sees everything).")
-def token(org: str | None, purpose: str | None, ttl: str, subject: str | None, admin: bool) -> None:
-    """Mint a local token for an organisation in the graph (by 统一社会信用代码 or name)."""
+def token(
+    org: str | None, purpose: str | None, lifetime: timedelta, subject: str | None, admin: bool
+) -> None:
+    """Mint a local token for an organisation in the graph (by 统一社会信用代码 or name).
+
+    Only the token goes to stdout, so TOKEN=$(credithub token 市发改委) works; a description
+    goes to stderr. The hub verifies it with the same secret (CREDITHUB_JWT_SECRET, or the
+    one generated under CREDITHUB_HOME).
+    """
     settings = _settings()
-    lifetime = _ttl(ttl)
     if admin:
+        if org:
+            raise click.UsageError("--admin names no organisation; drop ORG or --admin")
         consumer = Consumer(subject=subject or "admin", org_kind=OrgKind.ADMIN, purpose=purpose)
     else:
-        if not org:
+        if not org or not org.strip():
             raise click.UsageError("name an organisation (or pass --admin)")
-        wanted = org.strip()
-
-        async def lookup(db: Database) -> list[dict[str, object]]:
-            return await db.read(
-                _ORG_LOOKUP, {"org": wanted.upper() if wanted.isascii() else wanted}
-            )
-
-        found = _with_db(settings, lookup)
-        if not found:
-            raise click.ClickException(
-                f"No department, bank, association, credit agency or "
-                f"enterprise named or coded {wanted!r} in the graph."
-            )
-        if len(found) > 1:
-            names = ", ".join(f"{row['name']} ({row['code']})" for row in found)
-            raise click.ClickException(f"{wanted!r} is ambiguous: {names}. Use the code.")
-        row = found[0]
+        row = _find_org(settings, org.strip())
         sector = row.get("sector")
         consumer = Consumer(
             subject=subject or f"local@{row['code']}",
@@ -287,12 +331,18 @@ def token(org: str | None, purpose: str | None, ttl: str, subject: str | None, a
         )
     try:
         minted = mint(settings.token_config(), consumer, ttl=lifetime)
-    except ValueError as error:
+    except (ValueError, SettingsError) as error:
         raise click.ClickException(str(error)) from None
+    until = datetime.now(UTC) + lifetime
+    who = (
+        f"{consumer.org_name} ({consumer.org_code})"
+        if consumer.org_code
+        else f"subject {consumer.subject}"
+    )
     click.echo(
-        f"{consumer.org_kind.label} {consumer.org_name or consumer.subject}"
+        f"{consumer.org_kind.label} {who}"
         + (f", purpose {purpose}" if purpose else "")
-        + f", valid {ttl}",
+        + f", valid until {until:%Y-%m-%d %H:%M} UTC",
         err=True,
     )
     click.echo(minted)

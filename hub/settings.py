@@ -7,13 +7,15 @@ and writes across a cluster), and the local server is never started.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from authz.tokens import TokenConfig
+from authz.tokens import MIN_SECRET_BYTES, TokenConfig
 from graph.database import Connection
 from graph.provision import LocalNeo4j, ServerConfig
 from hub.guards.config import GuardConfig
@@ -43,7 +45,7 @@ class Settings:
     jwt_secret: bytes | None = field(default=None, repr=False)
     jwks_file: Path | None = None
     jwks_url: str | None = None
-    # Production mode: no introspection for the public, no field suggestions for anyone.
+    # Production mode: no introspection and no "Did you mean" suggestions for the public.
     production: bool = False
 
     @classmethod
@@ -62,6 +64,12 @@ class Settings:
 
         secret = env.get("CREDITHUB_PERSON_KEY_SECRET")
         jwt_secret = env.get("CREDITHUB_JWT_SECRET")
+        if jwt_secret and len(jwt_secret.encode()) < MIN_SECRET_BYTES:
+            # A short HMAC key can be brute-forced offline from any one token it signed.
+            raise SettingsError(
+                f"CREDITHUB_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes "
+                "(e.g. `openssl rand -hex 32`)"
+            )
         jwks_file = env.get("CREDITHUB_JWKS_FILE")
         return cls(
             home=Path(env.get("CREDITHUB_HOME", ".credithub")),
@@ -121,7 +129,11 @@ class Settings:
         return GuardConfig(production=self.production)
 
     def token_config(self) -> TokenConfig:
-        """How bearer tokens are verified: the HS256 secret (kept under `home`) and any JWKS."""
+        """How bearer tokens are verified: the HS256 secret and, when given, a JWKS.
+
+        Without CREDITHUB_JWT_SECRET the secret is generated once into ``<home>/jwt.secret``,
+        so `credithub token` and the hub agree as long as they share `home`.
+        """
         return TokenConfig(
             hs256_secret=self.jwt_secret or self._generated_secret("jwt.secret"),
             jwks_file=self.jwks_file,
@@ -129,14 +141,22 @@ class Settings:
         )
 
     def _generated_secret(self, name: str) -> bytes:
-        # Created once, readable by the owner only; several hub workers share it.
+        # Created once, readable by the owner only; several hub workers share it. Written in full
+        # to a temporary file (mkstemp: mode 600) and then linked into place, so a worker that
+        # starts at the same moment sees either no file or the whole secret, never an empty one.
         path = self.home / name
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.")
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                return path.read_text().strip().encode()
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-        return path.read_text().strip().encode()
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_hex(32))
+                # os.link fails if the name exists: the first worker's secret wins.
+                with contextlib.suppress(FileExistsError):
+                    os.link(temporary, path)
+            finally:
+                os.unlink(temporary)
+        secret = path.read_text().strip().encode()
+        if not secret:
+            raise SettingsError(f"{path} is empty; delete it to generate a new secret")
+        return secret

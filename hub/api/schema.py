@@ -74,10 +74,6 @@ class HubSchema(Schema):
     ) -> None:
         for error in errors:
             original = _original(error)
-            if original is None and "more than" in error.message and "tokens" in error.message:
-                # The token limit surfaces as a parser error (also from the parser cache,
-                # which bypasses operation hooks); give it a code like the other guards.
-                error.extensions = {**(error.extensions or {}), "code": "TOO_MANY_TOKENS"}
             if original is not None and not isinstance(original, SAFE_ERRORS):
                 StrawberryLogger.error(error, execution_context)
 
@@ -88,8 +84,13 @@ def build_schema(guards: GuardConfig | None = None) -> Schema:
     schema = HubSchema(
         query=merge_types("Query", (GraphQuery, AccessQuery)),
         mutation=Mutation,
-        # In production nobody gets "did you mean …" hints that map hidden parts of the schema.
-        config=StrawberryConfig(auto_camel_case=True, disable_field_suggestions=guards.production),
+        config=StrawberryConfig(
+            auto_camel_case=True,
+            # hub/guards/http.py refuses longer arrays before Strawberry sees them.
+            batching_config={"max_operations": guards.max_batch},
+        ),
+        # Guards first: they refuse a request before anything else runs, and they see the
+        # errors last, after Errors has masked them.
         extensions=[*guard_extensions(guards), Errors, AccessReport, AuditTrail],
     )
     install_resolvers(schema._schema, CONNECTION_TYPES)

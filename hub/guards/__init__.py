@@ -1,8 +1,17 @@
 """Guard rails: limits on what one request may ask, one rule per module.
 
-Standard-style validation rules: `max_depth`, `max_aliases`. Non-standard (labelled in their
-modules): `cost`, `public_introspection`. The token limit is Strawberry's parser-level
-`MaxTokensLimiter`; the body-size limit is the ASGI middleware in `http`.
+Validation rules in graphql-core's style (a class per module, its docstring saying what and
+why): `max_depth.MaxDepthRule`, `max_aliases.MaxAliasesRule`; non-standard, and labelled so:
+`cost.MaxCostRule` and `public_introspection.NoIntrospectionRule`. Not validation rules:
+`max_tokens.TokenLimit` (a parser option), `validation.GuardedValidation` (runs the rules, cached,
+with the public's production extras), `suggestions.HidePublicSuggestions`, and
+`http.RequestLimits` (body size, batches and malformed JSON, before GraphQL sees the request).
+
+Reused from Strawberry: `MaxTokensLimiter` (subclassed for a code), `AddValidationRules`,
+`ParserCache`. Not reused: `QueryDepthLimiter` and `MaxAliasesLimiter` (their errors name
+neither what was found nor a code), `DisableIntrospection` (all or nothing, not per caller),
+`ValidationCache` (cannot vary the rules by caller) and `StrawberryConfig.
+disable_field_suggestions` (hides field suggestions only, and from everyone).
 """
 
 from __future__ import annotations
@@ -11,42 +20,36 @@ from collections.abc import Callable
 from functools import partial
 
 from graphql import ASTValidationRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, ParserCache, SchemaExtension
 
 from hub.guards.config import GuardConfig
-from hub.guards.cost import max_cost_rule
-from hub.guards.max_aliases import max_aliases_rule
-from hub.guards.max_depth import max_depth_rule
-from hub.guards.public_introspection import PublicIntrospectionOff
+from hub.guards.cost import MaxCostRule
+from hub.guards.max_aliases import MaxAliasesRule
+from hub.guards.max_depth import MaxDepthRule
+from hub.guards.max_tokens import TokenLimit
+from hub.guards.suggestions import HidePublicSuggestions
+from hub.guards.validation import CACHED_DOCUMENTS, GuardedValidation
 
 Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
-CACHED_DOCUMENTS = 512
+"""What `strawberry.Schema(extensions=…)` takes: factories, so each request gets instances."""
 
 
 def guard_extensions(config: GuardConfig) -> list[Extension]:
-    """The Strawberry extensions enforcing `config` (factories: one instance per request)."""
+    """The Strawberry extensions enforcing `config`, in the order they must run."""
     rules: list[type[ASTValidationRule]] = [
-        max_depth_rule(config.max_depth),
-        max_aliases_rule(config.max_aliases),
-        max_cost_rule(config.max_cost),
+        MaxDepthRule.with_limit(config.max_depth),
+        MaxAliasesRule.with_limit(config.max_aliases),
+        MaxCostRule.with_limit(config.max_cost),
     ]
     extensions: list[Extension] = [
-        partial(MaxTokensLimiter, max_token_count=config.max_tokens),
-        partial(AddValidationRules, rules),
-        # Banks and sites send the same documents with new variables: parse and validate
-        # (guard rules included) once per distinct document. Keyed by the rule set too, so
-        # the public's extra introspection rule is never skipped by a cached result.
+        partial(TokenLimit, max_token_count=config.max_tokens),
+        # Banks and sites send the same documents with new variables: parse each once.
         partial(ParserCache, maxsize=CACHED_DOCUMENTS),
-        partial(ValidationCache, maxsize=CACHED_DOCUMENTS),
+        partial(AddValidationRules, rules),
+        partial(GuardedValidation, production=config.production),
     ]
     if config.production:
-        extensions.append(PublicIntrospectionOff)
+        extensions.append(HidePublicSuggestions)
     return extensions
 
 

@@ -1,4 +1,4 @@
-"""HTTP-level guard: bodies over the limit are refused before they are read into memory."""
+"""HTTP guard: what is refused before GraphQL sees a request at all."""
 
 from __future__ import annotations
 
@@ -6,59 +6,138 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.guards.config import GuardConfig
 
-class BodyLimit:
-    """413 for request bodies larger than `max_bytes` (declared or streamed)."""
+MAX_JSON_NESTING = 64
+"""Deepest JSON accepted: far beyond any variables, far below what Python's decoder survives.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+Without it a body nested just under the decoder's recursion limit would pass here and fail
+when Strawberry decodes it again deeper in the stack: a 500 instead of a 400.
+"""
+
+
+class RequestLimits:
+    """Refuses oversized bodies (413), malformed JSON and over-large batches (400).
+
+    An ASGI middleware, because these are properties of the HTTP request, not of a GraphQL
+    document: a body over `max_query_bytes` is refused while it is being received (declared
+    or streamed), so it never sits in memory whole; a JSON body that does not parse, nests
+    deeper than `MAX_JSON_NESTING`, or is not an operation (an object) or a list of them, is
+    the client's mistake and said so in JSON, never an error page; a JSON array of more than
+    `max_batch` operations is refused before any runs. Answers are JSON in the hub's HTTP
+    error shape (as hub/auth.py's 401): ``{"error": {"code": …, "message": …}}``.
+    """
+
+    def __init__(self, app: ASGIApp, config: GuardConfig) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.max_bytes = config.max_query_bytes
+        self.max_batch = config.max_batch
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(send)
             return
-        received = 0
-
-        async def limited() -> Message:
-            nonlocal received
+        # The whole body, at most max_bytes of it: small enough to hold, and it lets the
+        # checks below read it before Strawberry does.
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
             message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _TooLarge()
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._too_large(send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        if scope["method"] == "POST" and "application/json" in content_type:
+            refusal = self._refusal(body)
+            if refusal is not None:
+                await _respond(send, 400, *refusal)
+                return
 
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # after the body: only a disconnect can follow
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    def _refusal(self, body: bytes) -> tuple[str, str] | None:
+        # Parsed here and again by Strawberry: a few microseconds for 20 KB at most.
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._refuse(send)
+            data = json.loads(body)
+        except (ValueError, RecursionError):  # not JSON, not Unicode, or nested past Python
+            return "MALFORMED_REQUEST", "请求体不是有效的 JSON (the request body is not valid JSON)"
+        operations = data if isinstance(data, list) else [data]
+        if not operations or not all(isinstance(operation, dict) for operation in operations):
+            return (
+                "MALFORMED_REQUEST",
+                "请求体格式错误 (the body must be a JSON object with `query`, or a list of them)",
+            )
+        if _nesting(data) > MAX_JSON_NESTING:
+            return (
+                "MALFORMED_REQUEST",
+                f"请求体嵌套过深 (the JSON body nests deeper than {MAX_JSON_NESTING} levels)",
+            )
+        if isinstance(data, list) and len(data) > self.max_batch:
+            return (
+                "TOO_MANY_OPERATIONS",
+                f"批量请求过多 ({len(data)} operations in one request exceed the limit of "
+                f"{self.max_batch})",
+            )
+        return None
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "error": {
-                    "code": "REQUEST_TOO_LARGE",
-                    "message": f"请求过大 (request body exceeds {self.max_bytes} bytes)",
-                }
-            },
-            ensure_ascii=False,
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+    async def _too_large(self, send: Send) -> None:
+        await _respond(
+            send,
+            413,
+            "REQUEST_TOO_LARGE",
+            f"请求过大 (the request body exceeds the limit of {self.max_bytes} bytes)",
         )
-        await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+def _nesting(value: object) -> int:
+    """How deeply arrays and objects nest in decoded JSON (iteratively: no recursion limit)."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+async def _respond(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,36 +1,37 @@
-"""Rule: at most the configured number of aliased fields in a document.
-
-Why: aliases let one request repeat an expensive field many times (an "alias bomb"); a bank's
-credit check needs a handful at most.
-"""
+"""Rule: a document holds at most the limit of aliased fields."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphql import DocumentNode, FieldNode, ValidationRule
+from graphql import DocumentNode, FieldNode, ValidationContext
 
-from hub.guards.errors import guard_error
+from hub.guards.base import LimitRule, guard_error
 
 
-def max_aliases_rule(limit: int) -> type[ValidationRule]:
-    """The rule class for `limit`."""
+class MaxAliasesRule(LimitRule):
+    """Refuses a document with more than `limit` aliased fields (TOO_MANY_ALIASES).
 
-    class MaxAliases(ValidationRule):
-        count = 0
+    Why: aliases let one request repeat an expensive field under many names (an "alias bomb"),
+    each a separate query of the graph; a bank's credit check needs a handful at most. Counted
+    over the whole document as written, fragments included; how often a fragment is spread is
+    the cost rule's business.
+    """
 
-        def enter_field(self, node: FieldNode, *_: Any) -> None:
-            if node.alias is not None:
-                self.count += 1
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self.count = 0
 
-        def leave_document(self, node: DocumentNode, *_: Any) -> None:
-            if self.count > limit:
-                self.report_error(
-                    guard_error(
-                        "TOO_MANY_ALIASES",
-                        f"别名过多 ({self.count} aliased fields exceed the limit of {limit})",
-                        node,
-                    )
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        if node.alias is not None:
+            self.count += 1
+
+    def leave_document(self, node: DocumentNode, *_: Any) -> None:
+        if self.count > self.limit:
+            self.report_error(
+                guard_error(
+                    "TOO_MANY_ALIASES",
+                    f"别名过多 ({self.count} aliased fields exceed the limit of {self.limit})",
+                    node,
                 )
-
-    return MaxAliases
+            )

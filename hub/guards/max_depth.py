@@ -1,10 +1,4 @@
-"""Rule: no selection deeper than the configured depth.
-
-Why: each level of a credit-network query is a graph traversal; unbounded nesting (a legal
-representative's companies' representatives' companies …) turns one request into a crawl.
-Fragments are followed (once each, so a fragment cycle cannot loop; graphql-core's
-NoFragmentCycles rule reports the cycle itself).
-"""
+"""Rule: no operation nests its selections deeper than the limit."""
 
 from __future__ import annotations
 
@@ -18,58 +12,75 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationContext,
-    ValidationRule,
 )
 
-from hub.guards.errors import guard_error
+from hub.guards.base import LimitRule, guard_error
+
+INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 
 
-def max_depth_rule(limit: int) -> type[ValidationRule]:
-    """The rule class for `limit`."""
+class MaxDepthRule(LimitRule):
+    """Refuses an operation whose selections nest deeper than `limit` (QUERY_TOO_DEEP).
 
-    class MaxDepth(ValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            self.fragments: dict[str, FragmentDefinitionNode] = {
-                d.name.value: d
-                for d in context.document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
+    Why: every level of a credit-network query is another hop in the graph; unbounded nesting
+    (a legal representative's enterprises' representatives' enterprises …) turns one request
+    into a crawl of the network.
 
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            depth = self._depth(node.selection_set, 0, frozenset())
-            if depth > limit:
-                self.report_error(
-                    guard_error(
-                        "QUERY_TOO_DEEP",
-                        f"查询嵌套过深 (query depth {depth} exceeds the limit of {limit})",
-                        node,
-                    )
+    Depth counts fields level by level, leaves included: ``{ enterprise { uscc } }`` is 2.
+    Fragments count where they are spread. Each fragment's depth is computed once, so spreading
+    fragments many times cannot multiply the work, and a fragment met again while its own depth
+    is being computed counts 0, so a cycle ends here and graphql-core's NoFragmentCyclesRule
+    reports it. `__schema` and `__type` are not followed: they read the schema, not the graph,
+    and GraphiQL's introspection query nests deeper than any credit check.
+    """
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self.fragments = {
+            definition.name.value: definition
+            for definition in context.document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        self.fragment_depths: dict[str, int] = {}
+        self.computing: set[str] = set()
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        depth = self._depth(node.selection_set)
+        if depth > self.limit:
+            self.report_error(
+                guard_error(
+                    "QUERY_TOO_DEEP",
+                    f"查询嵌套过深 (query depth {depth} exceeds the limit of {self.limit})",
+                    node,
                 )
+            )
 
-        def _depth(
-            self, selection_set: SelectionSetNode | None, depth: int, seen: frozenset[str]
-        ) -> int:
-            if selection_set is None:
-                return depth
-            deepest = depth
-            for selection in selection_set.selections:
-                if isinstance(selection, FieldNode):
-                    if selection.selection_set is not None:
-                        deepest = max(
-                            deepest, self._depth(selection.selection_set, depth + 1, seen)
-                        )
-                    else:
-                        deepest = max(deepest, depth + 1)
-                elif isinstance(selection, InlineFragmentNode):
-                    deepest = max(deepest, self._depth(selection.selection_set, depth, seen))
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    fragment = self.fragments.get(name)
-                    if fragment is not None and name not in seen:
-                        deepest = max(
-                            deepest, self._depth(fragment.selection_set, depth, seen | {name})
-                        )
-            return deepest
+    def _depth(self, selection_set: SelectionSetNode | None) -> int:
+        if selection_set is None:
+            return 0
+        deepest = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                if selection.name.value in INTROSPECTION_ROOTS:
+                    continue
+                depth = 1 + self._depth(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                depth = self._depth(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                depth = self._fragment_depth(selection.name.value)
+            else:
+                continue
+            deepest = max(deepest, depth)
+        return deepest
 
-    return MaxDepth
+    def _fragment_depth(self, name: str) -> int:
+        if name in self.fragment_depths:
+            return self.fragment_depths[name]
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self.computing:
+            return 0  # unknown (KnownFragmentNamesRule reports it) or a cycle
+        self.computing.add(name)
+        depth = self._depth(fragment.selection_set)
+        self.computing.discard(name)
+        self.fragment_depths[name] = depth
+        return depth

@@ -1,43 +1,32 @@
-"""Non-standard rule: in production, the public may not introspect the schema.
-
-Why: the disclosure site needs no schema; anonymous callers mapping every field (even withheld
-ones) is reconnaissance. Authenticated consumers keep introspection for their tools. Applied per
-request, because it depends on who is asking.
-"""
+"""Non-standard rule (not in the GraphQL specification): no introspection for the public."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import FieldNode, ValidationRule
-from strawberry.extensions import SchemaExtension
 
-from authz.identity import Consumer
-from hub.guards.errors import guard_error
+from hub.guards.base import guard_error
 
 
-class NoPublicIntrospection(ValidationRule):
-    """Refuses `__schema` and `__type`."""
+class NoIntrospectionRule(ValidationRule):
+    """Refuses `__schema` and `__type` (INTROSPECTION_DISABLED).
+
+    Non-standard, and applied only in production to requests from the public (no token):
+    hub/guards/validation.py adds it per request, since who is asking is not something a
+    graphql-core `ValidationContext` knows. Why: the disclosure site needs no schema, and an
+    anonymous caller mapping every type and field (those withheld from it included) is
+    reconnaissance. Authenticated consumers keep introspection for their tools. `__typename`
+    stays allowed: clients use it to read unions, and it reveals nothing.
+    """
 
     def enter_field(self, node: FieldNode, *_: Any) -> None:
         if node.name.value in ("__schema", "__type"):
             self.report_error(
                 guard_error(
                     "INTROSPECTION_DISABLED",
-                    "公众不提供模式查询 (introspection is not available without a token)",
+                    f"不向公众提供模式查询 (introspection: `{node.name.value}` is not "
+                    "available without a token)",
                     node,
                 )
             )
-
-
-class PublicIntrospectionOff(SchemaExtension):
-    """Adds `NoPublicIntrospection` to the validation of requests from the public."""
-
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context.context
-        consumer = getattr(context, "consumer", None)
-        if isinstance(consumer, Consumer) and consumer.is_public:
-            rules = self.execution_context.validation_rules
-            self.execution_context.validation_rules = (*rules, NoPublicIntrospection)
-        yield
