@@ -104,6 +104,7 @@ class Catalogue:
         self.consumers: dict[str, dict[str, Any]] = data.get("consumers", {})
         self.rows: dict[str, dict[str, Any]] = data.get("rows", {})
         self.types: dict[str, dict[str, Any]] = data.get("types", {})
+        self.operations: dict[str, dict[str, Any]] = data.get("operations", {})
         self._check()
         # Decisions depend only on (kind, sectors, type, field): compute each once, since
         # every field of every request asks.
@@ -144,7 +145,22 @@ class Catalogue:
                     if rule not in ROW_RULES:
                         raise CatalogueError(f"rows.{type_name}.{kind_name}: unknown rule {rule}")
 
+        for name, entry in self.operations.items():
+            for kind_name in (*entry.get("kinds", []), *entry.get("on_behalf", [])):
+                if kind_name not in self.consumers:
+                    raise CatalogueError(f"operations.{name}: unknown consumer kind {kind_name}")
+
     # -- questions --------------------------------------------------------------------------
+    def may(self, consumer: Consumer, operation: str, *, on_behalf: bool = False) -> bool:
+        """Whether `consumer`'s kind may perform `operation` (for another organisation too)."""
+        entry = self.operations.get(operation, {})
+        return consumer.org_kind.value in entry.get("on_behalf" if on_behalf else "kinds", [])
+
+    def operation_citation(self, operation: str, *, on_behalf: bool = False) -> str:
+        """The catalogue entry behind an operation's refusal."""
+        key = "on_behalf" if on_behalf else "kinds"
+        return f"operations.{operation}.{key} = {self.operations.get(operation, {}).get(key, [])}"
+
     def coordinates(self) -> set[str]:
         """Every "Type.field" the catalogue covers."""
         return {f"{t}.{f}" for t, entry in self.types.items() for f in entry.get("fields", {})}

@@ -95,6 +95,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX consent_grantee IF NOT EXISTS FOR (c:Consent) ON (c.grantee)",
         ),
     ),
+    Migration(
+        "0005",
+        "feed batches, quarantine, provenance and revisions",
+        (
+            _unique("Batch", "id"),
+            _unique("QuarantinedRow", "id"),
+            "CREATE INDEX quarantine_batch IF NOT EXISTS "
+            "FOR (q:QuarantinedRow) ON (q.batchId, q.rowNumber)",
+            "CREATE INDEX record_batch IF NOT EXISTS FOR (r:Record) ON (r.batchId)",
+            "CREATE INDEX record_subject_code IF NOT EXISTS FOR (r:Record) ON (r.subjectCode)",
+            "CREATE INDEX record_publish_by IF NOT EXISTS FOR (r:Record) ON (r.publishBy)",
+            "CREATE INDEX batch_supplier IF NOT EXISTS FOR (b:Batch) ON (b.supplier)",
+            "CREATE INDEX enterprise_revision_uscc IF NOT EXISTS "
+            "FOR (r:EnterpriseRevision) ON (r.uscc)",
+        ),
+    ),
 )
 
 

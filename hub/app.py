@@ -32,7 +32,11 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     """Strawberry's ASGI GraphQL endpoint with the hub's per-request context."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
-        super().__init__(build_schema(settings.guards()), graphql_ide="graphiql")
+        # Multipart requests carry feed files (submitFeed). Tokens travel in a header, never a
+        # cookie, so a cross-site form cannot submit in a user's name (the CSRF concern).
+        super().__init__(
+            build_schema(settings.guards()), graphql_ide="graphiql", multipart_uploads_enabled=True
+        )
         self.db = db
         self.person_secret = settings.person_secret()
         self.audit = AuditWriter(db)
@@ -82,8 +86,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             Route("/healthz", healthz, methods=["GET"]),
         ],
         middleware=[
-            Middleware(RequestLimits, config=settings.guards()),
+            # Authentication first: a bad token is refused before its body is read, and the
+            # body limit can allow feed uploads to identified organisations only.
             Middleware(BearerAuth, verifier=TokenVerifier(settings.token_config())),
+            Middleware(RequestLimits, config=settings.guards()),
         ],
         lifespan=lifespan,
     )

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,24 +20,11 @@ from authz.tokens import mint
 from graph.database import Database
 from graph.migrations import migrate
 from graph.provision import ProvisionError
+from hub.cli_feeds import register_feed_commands
+from hub.cli_support import settings_or_exit, with_db
 from hub.settings import Settings, SettingsError
 
 T = TypeVar("T")
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
-
-
-def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    async def run() -> T:
-        async with Database(settings.connection()) as db:
-            return await work(db)
-
-    return asyncio.run(run())
 
 
 def _ensure_local_neo4j(settings: Settings) -> None:
@@ -105,7 +90,7 @@ def up(host: str | None, port: int | None, workers: int, enterprises: int | None
     """Start Neo4j (unless NEO4J_URI), migrate, load demo data into an empty graph, serve."""
     from loaders.demo_data import DemoSpec, graph_is_empty, load_demo_data
 
-    settings = _settings()
+    settings = settings_or_exit()
     _ensure_local_neo4j(settings)
 
     async def prepare(db: Database) -> None:
@@ -118,7 +103,7 @@ def up(host: str | None, port: int | None, workers: int, enterprises: int | None
             counts = await load_demo_data(db, spec, settings.person_secret())
             click.echo("Loaded " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
-    _with_db(settings, prepare)
+    with_db(settings, prepare)
     _serve(settings, host or settings.host, port or settings.port, workers)
 
 
@@ -128,15 +113,15 @@ def up(host: str | None, port: int | None, workers: int, enterprises: int | None
 @click.option("--workers", type=int, default=1, show_default=True)
 def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the hub (Neo4j must be reachable; migrations run at start-up)."""
-    settings = _settings()
+    settings = settings_or_exit()
     _serve(settings, host or settings.host, port or settings.port, workers)
 
 
 @main.command(name="migrate")
 def migrate_command() -> None:
     """Apply the graph's schema migrations (idempotent)."""
-    settings = _settings()
-    applied = _with_db(settings, migrate)
+    settings = settings_or_exit()
+    applied = with_db(settings, migrate)
     click.echo("Applied: " + ", ".join(applied) if applied else "Schema is up to date.")
 
 
@@ -147,7 +132,7 @@ def demo_data(enterprises: int | None, seed: int | None) -> None:
     """Load the deterministic 舞钢市 demo dataset (idempotent: MERGE on natural keys)."""
     from loaders.demo_data import DemoSpec, load_demo_data
 
-    settings = _settings()
+    settings = settings_or_exit()
     spec = DemoSpec()
     if enterprises is not None:
         spec = DemoSpec(enterprises=enterprises, seed=spec.seed, today=spec.today)
@@ -159,7 +144,7 @@ def demo_data(enterprises: int | None, seed: int | None) -> None:
         return await load_demo_data(db, spec, settings.person_secret())
 
     started = time.monotonic()
-    counts = _with_db(settings, load)
+    counts = with_db(settings, load)
     click.echo(
         "Loaded "
         + ", ".join(f"{k} {v}" for k, v in counts.items())
@@ -194,20 +179,20 @@ def neo4j() -> None:
 @neo4j.command()
 def start() -> None:
     """Fetch (once) and start the local Neo4j; returns when it answers queries."""
-    _ensure_local_neo4j(_settings())
+    _ensure_local_neo4j(settings_or_exit())
 
 
 @neo4j.command()
 def stop() -> None:
     """Stop the local Neo4j cleanly."""
-    server = _settings().local_server()
+    server = settings_or_exit().local_server()
     click.echo("Neo4j stopped." if server.stop() else "Neo4j was not running.")
 
 
 @neo4j.command()
 def status() -> None:
     """Is the local Neo4j installed and running, and where?"""
-    state = _settings().local_server().status()
+    state = settings_or_exit().local_server().status()
     click.echo(
         f"Neo4j {state.version}: installed={'yes' if state.installed else 'no'}, "
         f"running={'yes' if state.running else 'no'}"
@@ -272,7 +257,7 @@ def _find_org(settings: Settings, wanted: str) -> dict[str, Any]:
         return await db.read(_ORG_LOOKUP, {"org": wanted, "code": wanted.upper()})
 
     try:
-        found = _with_db(settings, lookup)
+        found = with_db(settings, lookup)
     except (DriverError, Neo4jError, OSError, SettingsError) as error:
         where = settings.neo4j_uri or "the local Neo4j (start it: credithub neo4j start)"
         raise click.ClickException(f"Cannot look {wanted!r} up in {where}: {error}") from None
@@ -311,7 +296,7 @@ def token(
     goes to stderr. The hub verifies it with the same secret (CREDITHUB_JWT_SECRET, or the
     one generated under CREDITHUB_HOME).
     """
-    settings = _settings()
+    settings = settings_or_exit()
     if admin:
         if org:
             raise click.UsageError("--admin names no organisation; drop ORG or --admin")
@@ -356,7 +341,7 @@ def audit_group() -> None:
 @audit_group.command(name="verify")
 def audit_verify() -> None:
     """Check the whole audit chain; fail if any entry was altered, removed or reordered."""
-    report = _with_db(_settings(), audit.verify)
+    report = with_db(settings_or_exit(), audit.verify)
     if report.ok:
         click.echo(f"Audit chain intact: {report.entries} entries verified.")
         return
@@ -375,7 +360,7 @@ def audit_prune(days: int) -> None:
     async def run(db: Database) -> int:
         return await audit.prune(db, retain=timedelta(days=days))
 
-    click.echo(f"Deleted {_with_db(_settings(), run)} entries older than {days} days.")
+    click.echo(f"Deleted {with_db(settings_or_exit(), run)} entries older than {days} days.")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -396,6 +381,8 @@ def test(pytest_args: tuple[str, ...]) -> None:
         if result.returncode != 0:
             raise click.ClickException(f"{name} failed (exit {result.returncode}).")
 
+
+register_feed_commands(main)
 
 if __name__ == "__main__":
     main()

@@ -15,6 +15,7 @@ from authz.consent import ConsentError
 from hub.api.access import AccessReport
 from hub.api.access_api import AccessQuery, Mutation
 from hub.api.audit_trail import AuditTrail
+from hub.api.feeds_api import FeedsMutation, FeedsQuery
 from hub.api.query import Query as GraphQuery
 from hub.api.types import CONNECTION_TYPES
 from hub.errors import ClientError, DatabaseUnavailable
@@ -82,8 +83,8 @@ def build_schema(guards: GuardConfig | None = None) -> Schema:
     """The hub's schema, with every graph-backed field resolved from the compiled projection."""
     guards = guards or GuardConfig()
     schema = HubSchema(
-        query=merge_types("Query", (GraphQuery, AccessQuery)),
-        mutation=Mutation,
+        query=merge_types("Query", (GraphQuery, AccessQuery, FeedsQuery)),
+        mutation=merge_types("Mutation", (Mutation, FeedsMutation)),
         config=StrawberryConfig(
             auto_camel_case=True,
             # hub/guards/http.py refuses longer arrays before Strawberry sees them.

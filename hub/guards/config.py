@@ -24,6 +24,11 @@ class GuardConfig:
     """Static cost estimate of one operation (see hub/guards/cost.py)."""
     max_query_bytes: int = 20_000
     """Request body size, refused with HTTP 413 before the body is parsed."""
+    max_upload_bytes: int = 32 * 1024 * 1024
+    """Body size of a multipart request (a feed file for `submitFeed`), for callers with a token.
+
+    The public never uploads: its multipart bodies are held to `max_query_bytes` like any other.
+    """
     max_batch: int = 1
     """Operations in one request; a JSON array body holding more is refused with HTTP 400.
 

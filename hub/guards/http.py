@@ -31,6 +31,7 @@ class RequestLimits:
     def __init__(self, app: ASGIApp, config: GuardConfig) -> None:
         self.app = app
         self.max_bytes = config.max_query_bytes
+        self.max_upload_bytes = config.max_upload_bytes
         self.max_batch = config.max_batch
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -38,9 +39,10 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
+        limit = self._limit(scope, headers)
         declared = headers.get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(send)
+        if declared.isdigit() and int(declared) > limit:
+            await self._too_large(send, limit)
             return
         # The whole body, at most max_bytes of it: small enough to hold, and it lets the
         # checks below read it before Strawberry does.
@@ -53,8 +55,8 @@ class RequestLimits:
                 return  # the client went away
             chunk: bytes = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(send)
+            if size > limit:
+                await self._too_large(send, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -102,12 +104,23 @@ class RequestLimits:
             )
         return None
 
-    async def _too_large(self, send: Send) -> None:
+    def _limit(self, scope: Scope, headers: dict[bytes, bytes]) -> int:
+        # Authentication runs first (hub/app.py), so the consumer is known: only an
+        # identified organisation may send a feed file's worth of multipart body.
+        consumer = scope.get("state", {}).get("consumer")
+        content_type = headers.get(b"content-type", b"").lower()
+        if content_type.startswith(b"multipart/form-data") and not getattr(
+            consumer, "is_public", True
+        ):
+            return self.max_upload_bytes
+        return self.max_bytes
+
+    async def _too_large(self, send: Send, limit: int) -> None:
         await _respond(
             send,
             413,
             "REQUEST_TOO_LARGE",
-            f"请求过大 (the request body exceeds the limit of {self.max_bytes} bytes)",
+            f"请求过大 (the request body exceeds the limit of {limit} bytes)",
         )
 
 

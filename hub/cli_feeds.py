@@ -1,0 +1,160 @@
+"""`credithub load`, `batches`, `quarantine`, `uscc-report`, `publication-report`: feeds in.
+
+These are the department-facing commands of 归集共享: load a feed file (with a progress bar and
+the summary at the end; exit status 2 when rows were quarantined, so scripts notice), list
+batches, list or export a batch's quarantine for the sender to fix, and the two governance
+reports of the plan — USCC errors and duplicates (重错码治理) and 双公示 timeliness.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graph.database import Database
+from graph.migrations import migrate
+from hub.cli_support import settings_or_exit, with_db
+from loaders.batches import export_quarantine_csv, get_batch, list_batches, list_quarantine
+from loaders.collection import NotInCatalogue, UnknownSupplier
+from loaders.feed_kinds import FEED_KINDS, UnknownFeedKind
+from loaders.pipeline import AmbiguousFeedKind, LoadOptions, LoadSummary, load_file
+from loaders.sources import FeedFileError
+from loaders.validation import MissingColumns
+
+__all__ = ["QUARANTINED_EXIT", "register_feed_commands"]
+
+QUARANTINED_EXIT = 2
+"""Exit status of `credithub load` when the load finished but rows went to quarantine."""
+
+_KINDS_HELP = "; ".join(f"{k.code} {k.label}" for k in FEED_KINDS.values())
+
+
+@click.command(name="load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--department", "supplier", required=True, help="The sender's USCC (部门或协会代码).")
+@click.option("--kind", default=None, help=f"Feed kind (detected from the header). {_KINDS_HELP}")
+@click.option("--encoding", default=None, help="CSV/JSONL encoding (detected: utf-8 or gb18030).")
+@click.option("--batch-size", type=int, default=5000, show_default=True)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True)
+def load_command(
+    file: Path,
+    supplier: str,
+    kind: str | None,
+    encoding: str | None,
+    batch_size: int,
+    today: datetime.datetime | None,
+) -> None:
+    """Load a department feed (CSV in UTF-8/GBK, XLSX or JSON Lines) into the credit graph."""
+    settings = settings_or_exit()
+    options = LoadOptions(batch_size=batch_size, today=today.date() if today else None)
+
+    async def work(db: Database) -> LoadSummary:
+        await migrate(db)
+        bar: Any = None
+
+        def opened(total: int) -> None:
+            nonlocal bar
+            bar = click.progressbar(length=total, label=file.name, file=sys.stderr)
+            bar.__enter__()
+
+        try:
+            return await load_file(
+                db,
+                file,
+                supplier,
+                person_secret=settings.person_secret(),
+                kind=kind,
+                encoding=encoding,
+                options=options,
+                progress=lambda n: bar.update(n) if bar is not None else None,
+                on_opened=opened,
+            )
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+
+    try:
+        summary = with_db(settings, work)
+    except (
+        FeedFileError,
+        MissingColumns,
+        AmbiguousFeedKind,
+        UnknownFeedKind,
+        NotInCatalogue,
+        UnknownSupplier,
+    ) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(summary.render())
+    if summary.quarantined:
+        click.echo(
+            f"{summary.quarantined} 行已隔离，导出: credithub quarantine export {summary.batch_id}",
+            err=True,
+        )
+        sys.exit(QUARANTINED_EXIT)
+
+
+@click.command(name="batches")
+@click.option("--department", "supplier", default=None, help="Only this sender's batches.")
+@click.option("--limit", type=int, default=20, show_default=True)
+def batches_command(supplier: str | None, limit: int) -> None:
+    """List loaded batches, newest first, with their summaries."""
+    settings = settings_or_exit()
+    rows = with_db(settings, lambda db: list_batches(db, supplier=supplier, limit=limit))
+    for b in rows:
+        click.echo(
+            f"{b.id}  {b.status:<9} {b.file_name}  read {b.rows_read}  new {b.new}  "
+            f"versions {b.new_versions}  unchanged {b.unchanged}  quarantined {b.quarantined}"
+        )
+
+
+@click.group(name="quarantine")
+def quarantine_group() -> None:
+    """Rows refused by a load, kept with their reasons (隔离区)."""
+
+
+@quarantine_group.command(name="list")
+@click.argument("batch")
+def quarantine_list(batch: str) -> None:
+    """Show a batch's refused rows: row number, field and reason."""
+    settings = settings_or_exit()
+    rows = with_db(settings, lambda db: list_quarantine(db, batch))
+    for row in rows:
+        for problem in row.problems:
+            click.echo(
+                f"第{row.row_number}行  {problem.field or '-'}  {problem.code}  {problem.reason}"
+            )
+
+
+@quarantine_group.command(name="export")
+@click.argument("batch")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV file to write (default: <batch>-quarantine.csv).",
+)
+def quarantine_export(batch: str, output: Path | None) -> None:
+    """Export a batch's refused rows as CSV (UTF-8 with BOM, opens in Excel) to fix and resend."""
+    settings = settings_or_exit()
+
+    async def work(db: Database) -> str:
+        info = await get_batch(db, batch)
+        if info is None:
+            raise click.ClickException(f"no batch {batch!r}")
+        return export_quarantine_csv(info, await list_quarantine(db, batch))
+
+    text = with_db(settings, work)
+    target = output or Path(f"{batch}-quarantine.csv")
+    target.write_text(text, encoding="utf-8-sig")
+    click.echo(f"Wrote {target}")
+
+
+def register_feed_commands(group: click.Group) -> None:
+    """Add the feed commands to the `credithub` command group."""
+    for command in (load_command, batches_command, quarantine_group):
+        group.add_command(command)

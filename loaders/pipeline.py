@@ -1,0 +1,441 @@
+"""The load pipeline: a feed in, checked rows written, refused rows quarantined, a summary out.
+
+One entry point per source — `load_file` for files, `load_rows` for rows submitted through the
+API — and one pipeline behind both:
+
+1. the supplier must be listed in the collection catalogue for the feed kind (else nothing is
+   read) and the header must have the kind's required columns (else nothing is read);
+2. rows are checked and prepared in chunks on a worker thread while the previous chunk is being
+   written, so parsing overlaps the database;
+3. each chunk is one transaction holding its good rows *and* its quarantined rows: an
+   interrupted load leaves whole chunks, and running the same command again completes it
+   without duplicates (unchanged rows are skipped, quarantine is keyed by batch and row);
+4. the batch node gets the summary: rows read, new, new versions, unchanged, quarantined by
+   reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import neo4j
+
+from graph.database import Database
+from graph.workdays import WorkdayCalendar, mainland_calendar
+from loaders.batches import FINISH, START, batch_id, write_quarantine
+from loaders.collection import (
+    CollectionCatalogue,
+    Supplier,
+    find_supplier,
+    load_collection_catalogue,
+)
+from loaders.feed_kinds import FEED_KINDS, FeedKind, Problem, feed_kind, normalise_header
+from loaders.fields import ParseContext
+from loaders.sources import FeedFileError, SourceRow, open_feed
+from loaders.validation import CheckedRow, RejectedRow, RowChecker
+from loaders.writers import Outcome, Prepared, Provenance, writer_for
+from loaders.writers.base import LOADER_VERSION, Writer
+
+__all__ = [
+    "CHINA_TIME",
+    "AmbiguousFeedKind",
+    "LoadOptions",
+    "LoadSummary",
+    "detect_kind",
+    "load_file",
+    "load_rows",
+]
+
+CHINA_TIME: Final = datetime.timezone(datetime.timedelta(hours=8), "CST")
+"""Beijing time (no daylight saving): the day a decision or a load falls on is the local one."""
+
+
+class AmbiguousFeedKind(ValueError):
+    """The header does not say which feed kind this is; the sender must name it."""
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How a load runs; every field has the production default."""
+
+    batch_size: int = 5000
+    today: datetime.date | None = None
+    catalogue: CollectionCatalogue | None = None
+    calendar: WorkdayCalendar | None = None
+    uscc_overrides: frozenset[str] = frozenset()
+
+
+@dataclass
+class LoadSummary:
+    """What a load did, for the sender and for scripts (non-zero exit when rows were refused)."""
+
+    batch_id: str
+    file_name: str
+    kind: str
+    supplier: str
+    supplier_name: str
+    rows_read: int = 0
+    new: int = 0
+    new_versions: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    quarantined_by_reason: Counter[str] = field(default_factory=Counter)
+    ignored_headers: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def loaded(self) -> int:
+        """Rows that changed the graph: new records plus new versions."""
+        return self.new + self.new_versions
+
+    def as_properties(self) -> dict[str, Any]:
+        """The summary as Batch node properties."""
+        return {
+            "rowsRead": self.rows_read,
+            "new": self.new,
+            "newVersions": self.new_versions,
+            "unchanged": self.unchanged,
+            "quarantined": self.quarantined,
+            "quarantinedByReason": json.dumps(dict(self.quarantined_by_reason), sort_keys=True),
+        }
+
+    def render(self) -> str:
+        """The summary as a person reads it at the end of a load."""
+        kind = FEED_KINDS[self.kind]
+        lines = [
+            f"批次 (batch)        {self.batch_id}",
+            f"文件 (file)         {self.file_name}",
+            f"报送单位 (supplier) {self.supplier_name} {self.supplier}",
+            f"信息类别 (kind)     {kind.label} ({kind.code})",
+            f"读取 (rows read)    {self.rows_read}",
+            f"新增 (new)          {self.new}",
+            f"新版本 (versions)   {self.new_versions}",
+            f"未变化 (unchanged)  {self.unchanged}",
+            f"隔离 (quarantined)  {self.quarantined}",
+        ]
+        for code, count in sorted(self.quarantined_by_reason.items(), key=lambda kv: -kv[1]):
+            lines.append(f"    {code:<28} {count}")
+        if self.ignored_headers:
+            lines.append("未识别的列 (ignored columns): " + "、".join(self.ignored_headers))
+        if self.seconds:
+            rate = self.rows_read / self.seconds if self.seconds else 0
+            lines.append(f"用时 (time)         {self.seconds:.1f} s ({rate:,.0f} rows/s)")
+        return "\n".join(lines)
+
+
+def detect_kind(headers: Sequence[str]) -> FeedKind:
+    """The feed kind a header belongs to: all required columns present, most columns matched."""
+    keys = {normalise_header(h) for h in headers}
+    scored = []
+    for kind in FEED_KINDS.values():
+        present = {c.name for k, c in kind.by_header.items() if k in keys}
+        if all(c.name in present for c in kind.columns if c.required):
+            scored.append((len(present), kind))
+    scored.sort(key=lambda pair: -pair[0])
+    if not scored:
+        raise AmbiguousFeedKind(
+            "无法根据表头判断信息类别，请用 --kind 指定 (the header matches no feed kind; "
+            "pass --kind)"
+        )
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        names = "、".join(k.code for n, k in scored if n == scored[0][0])
+        raise AmbiguousFeedKind(
+            f"表头同时符合{names}，请用 --kind 指定 (the header fits several kinds; pass --kind)"
+        )
+    return scored[0][1]
+
+
+@dataclass
+class _Chunk:
+    prepared: list[Prepared]
+    rejected: list[RejectedRow]
+    duplicates: int
+    rows: int
+    cells: dict[int, Mapping[str, Any]]
+
+
+class _Preparer:
+    """Checks and prepares rows chunk by chunk; keeps the keys seen so far in this load."""
+
+    def __init__(
+        self, rows: Iterator[SourceRow], checker: RowChecker, writer: Writer, size: int
+    ) -> None:
+        self.rows = rows
+        self.checker = checker
+        self.writer = writer
+        self.size = size
+        self.seen: dict[str, tuple[str, int]] = {}
+
+    def next_chunk(self) -> _Chunk | None:
+        prepared: list[Prepared] = []
+        rejected: list[RejectedRow] = []
+        cells: dict[int, Mapping[str, Any]] = {}
+        duplicates = count = 0
+        for source in self.rows:
+            count += 1
+            checked = self.checker.check(source)
+            if isinstance(checked, CheckedRow):
+                ready = self.writer.prepare(checked)
+                if isinstance(ready, Prepared):
+                    first = self.seen.get(ready.key)
+                    if first is None:
+                        self.seen[ready.key] = (ready.hash, ready.number)
+                        prepared.append(ready)
+                        cells[ready.number] = source.cells
+                    elif first[0] == ready.hash:
+                        duplicates += 1  # the same row twice in one feed: nothing to do
+                    else:
+                        rejected.append(
+                            RejectedRow(
+                                source.number,
+                                (
+                                    Problem(
+                                        "",
+                                        "DUPLICATE_KEY",
+                                        f"与第{first[1]}行为同一决定(文号相同)但内容不同，"
+                                        "无法确定以哪行为准 "
+                                        f"(same natural key as row {first[1]}, "
+                                        "different content)",
+                                    ),
+                                ),
+                                dict(source.cells),
+                                source.raw,
+                            )
+                        )
+                else:
+                    rejected.append(
+                        RejectedRow(ready.number, ready.problems, source.cells, source.raw)
+                    )
+            else:
+                rejected.append(checked)
+            if count >= self.size:
+                break
+        if count == 0:
+            return None
+        return _Chunk(prepared, rejected, duplicates, count, cells)
+
+
+async def _resolve(
+    db: Database, supplier_code: str, kind: FeedKind, options: LoadOptions
+) -> tuple[Supplier, CollectionCatalogue]:
+    supplier = await find_supplier(db, supplier_code)
+    catalogue = options.catalogue or load_collection_catalogue()
+    catalogue.permit(supplier, kind)  # raises NotInCatalogue before anything is read
+    return supplier, catalogue
+
+
+async def _run(
+    db: Database,
+    *,
+    rows: Iterator[SourceRow],
+    headers: Sequence[str],
+    kind: FeedKind,
+    supplier: Supplier,
+    catalogue: CollectionCatalogue,
+    content_hash: str,
+    file_name: str,
+    file_format: str,
+    encoding: str | None,
+    person_secret: bytes,
+    options: LoadOptions,
+    progress: Callable[[int], None] | None,
+) -> LoadSummary:
+    started = asyncio.get_running_loop().time()
+    now = datetime.datetime.now(CHINA_TIME)
+    today = options.today or now.date()
+    loaded_at = now if options.today is None else datetime.datetime.combine(today, now.timetz())
+    permit = catalogue.permit(supplier, kind)
+    checker = RowChecker(
+        kind, supplier, permit, ParseContext(today, options.uscc_overrides), headers
+    )
+    batch = batch_id(supplier.code, kind.code, content_hash)
+    provenance = Provenance(
+        batch, supplier, kind, loaded_at, person_secret, options.calendar or mainland_calendar()
+    )
+    writer = writer_for(kind.target)(provenance)
+    summary = LoadSummary(
+        batch,
+        file_name,
+        kind.code,
+        supplier.code,
+        supplier.name,
+        ignored_headers=checker.ignored_headers,
+    )
+    await db.write(
+        START,
+        {
+            "id": batch,
+            "at": loaded_at,
+            "kind": kind.code,
+            "supplier": supplier.code,
+            "supplierName": supplier.name,
+            "contentHash": content_hash,
+            "fileName": file_name,
+            "format": file_format,
+            "encoding": encoding,
+            "loaderVersion": LOADER_VERSION,
+        },
+    )
+    preparer = _Preparer(rows, checker, writer, options.batch_size)
+    status = "FAILED"
+    try:
+        pending = asyncio.create_task(asyncio.to_thread(preparer.next_chunk))
+        while True:
+            chunk = await pending
+            if chunk is None:
+                break
+            # Prepare the next chunk while this one is written: the CPU and Neo4j both work.
+            pending = asyncio.create_task(asyncio.to_thread(preparer.next_chunk))
+            await _write_chunk(db, writer, chunk, batch, loaded_at, summary)
+            if progress is not None:
+                progress(chunk.rows)
+        status = "COMPLETED"
+    finally:
+        summary.seconds = asyncio.get_running_loop().time() - started
+        await _finish(db, batch, summary, status, loaded_at)
+    return summary
+
+
+async def _write_chunk(
+    db: Database,
+    writer: Writer,
+    chunk: _Chunk,
+    batch: str,
+    loaded_at: datetime.datetime,
+    summary: LoadSummary,
+) -> None:
+    async def work(
+        tx: neo4j.AsyncManagedTransaction,
+    ) -> tuple[list[tuple[int, Outcome]], list[RejectedRow]]:
+        written = await writer.write(tx, chunk.prepared) if chunk.prepared else None
+        rejected = list(chunk.rejected)
+        if written is not None:
+            for number, problem in written.rejected:
+                rejected.append(RejectedRow(number, (problem,), chunk.cells[number]))
+        await write_quarantine(tx, batch, rejected, loaded_at)
+        return (written.outcomes if written else []), rejected
+
+    outcomes, rejected = await db.write_transaction(work, metadata={"app": "credithub-loader"})
+    summary.rows_read += chunk.rows
+    summary.unchanged += chunk.duplicates
+    for _, outcome in outcomes:
+        if outcome is Outcome.NEW:
+            summary.new += 1
+        elif outcome is Outcome.NEW_VERSION:
+            summary.new_versions += 1
+        else:
+            summary.unchanged += 1
+    summary.quarantined += len(rejected)
+    for row in rejected:
+        for code in dict.fromkeys(p.code for p in row.problems):
+            summary.quarantined_by_reason[code] += 1
+
+
+async def _finish(
+    db: Database, batch: str, summary: LoadSummary, status: str, at: datetime.datetime
+) -> None:
+    try:
+        await db.write(
+            FINISH, {"id": batch, "summary": summary.as_properties(), "status": status, "at": at}
+        )
+    except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
+        if status == "COMPLETED":
+            raise
+        # The load already failed (often because Neo4j went away); keep that error, not this.
+
+
+async def load_file(
+    db: Database,
+    path: Path,
+    supplier_code: str,
+    *,
+    person_secret: bytes,
+    kind: str | None = None,
+    encoding: str | None = None,
+    options: LoadOptions | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_opened: Callable[[int], None] | None = None,
+) -> LoadSummary:
+    """Load one feed file from ``supplier_code`` (a department's or association's USCC).
+
+    Raises `FeedFileError` (unreadable file), `AmbiguousFeedKind`, `UnknownFeedKind`,
+    `NotInCatalogue`, `UnknownSupplier` or `MissingColumns` before any row is written.
+    ``on_opened`` gets the row count once the file has been checked (for a progress bar).
+    """
+    options = options or LoadOptions()
+    feed = open_feed(path, encoding=encoding)
+    headers: Sequence[str] = feed.headers
+    if feed.format == "jsonl":
+        headers = _jsonl_headers(feed.rows())
+    chosen = feed_kind(kind) if kind else detect_kind(headers)
+    supplier, catalogue = await _resolve(db, supplier_code, chosen, options)
+    if on_opened is not None:
+        on_opened(feed.row_count)
+    return await _run(
+        db,
+        rows=feed.rows(),
+        headers=headers if feed.format != "jsonl" else (),
+        kind=chosen,
+        supplier=supplier,
+        catalogue=catalogue,
+        content_hash=feed.content_hash,
+        file_name=path.name,
+        file_format=feed.format,
+        encoding=feed.encoding,
+        person_secret=person_secret,
+        options=options,
+        progress=progress,
+    )
+
+
+def _jsonl_headers(rows: Iterable[SourceRow]) -> list[str]:
+    for row in rows:
+        if row.cells:
+            return list(row.cells)
+    raise FeedFileError("JSON Lines 文件中没有数据行 (no data rows)")
+
+
+async def load_rows(
+    db: Database,
+    rows: Sequence[Mapping[str, Any]],
+    supplier_code: str,
+    kind: str,
+    *,
+    person_secret: bytes,
+    source_name: str = "api",
+    options: LoadOptions | None = None,
+) -> LoadSummary:
+    """Load rows submitted through the API (one record is a list of one) like a file.
+
+    Row numbers count from 1. The batch's content hash is computed over the rows, so
+    submitting the same rows again is the same batch and changes nothing.
+    """
+    options = options or LoadOptions()
+    chosen = feed_kind(kind)
+    supplier, catalogue = await _resolve(db, supplier_code, chosen, options)
+    canonical = json.dumps(list(rows), ensure_ascii=False, sort_keys=True, default=str)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    source = (SourceRow(n, dict(row)) for n, row in enumerate(rows, start=1))
+    return await _run(
+        db,
+        rows=source,
+        headers=(),
+        kind=chosen,
+        supplier=supplier,
+        catalogue=catalogue,
+        content_hash=digest,
+        file_name=source_name,
+        file_format="api",
+        encoding=None,
+        person_secret=person_secret,
+        options=options,
+        progress=None,
+    )

@@ -1,0 +1,252 @@
+"""Credit records (licences, penalties, judgments, 失信被执行人, commitments): versioned writes.
+
+A record's natural key is ``kind|issuing authority's USCC|document number``: one decision of one
+authority. The first load creates version 1 (``key#v1``). Loading the same content again does
+nothing. Loading changed content creates version n+1 linked ``(new)-[:SUPERSEDES]->(old)``; the
+old version is kept, marked ``SUPERSEDED`` and no longer current — never overwritten.
+
+Each version carries its provenance (batch id and row number; the batch node holds file name,
+content hash, supplier, load time and loader version), its publication window (NDRC Order 36)
+and, for 双公示 licences and penalties, its publish-by date: decision + 7 working days on the
+mainland calendar. ``firstPublishedOn`` is the day the decision first reached the network, kept
+across versions, so the timeliness report measures the department and not its corrections.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import neo4j
+
+from graph.model import RecordKind, RecordStatus, SeverityTier
+from graph.publication import publication_window
+from graph.workdays import CalendarNotCovered, publish_by
+from loaders.feed_kinds import Problem
+from loaders.validation import CheckedRow, RejectedRow
+from loaders.writers.base import Outcome, Prepared, Writer, Written, content_hash, person_node, run
+
+__all__ = ["DISCLOSED_KINDS", "RecordWriter"]
+
+DISCLOSED_KINDS: Final = frozenset({RecordKind.LICENSE, RecordKind.PENALTY})
+"""双公示 kinds: these carry a publish-by date and count in the timeliness report."""
+
+_CONTENT: Final = (
+    "title",
+    "documentNumber",
+    "decisionDate",
+    "issuingAuthority",
+    "issuingAuthorityCode",
+    "severity",
+    "category",
+    "content",
+    "amount",
+    "validFrom",
+    "validTo",
+    "subjectName",
+    "subjectType",
+    "subjectCode",
+    "legalRepresentative",
+    "violationType",
+    "facts",
+    "basis",
+    "confiscated",
+    "licenceAction",
+    "certificateName",
+    "licenceNumber",
+    "licenceState",
+    "performance",
+    "fulfilment",
+    "sourceUnit",
+    "sourceUnitCode",
+    "remarks",
+    "suppliedPublishUntil",
+)
+"""Properties that make up a record's content; a change to any of them is a new version."""
+
+# Lifecycle states a department's correction does not undo: a repaired finding stays repaired.
+_KEPT_STATUSES: Final = frozenset({RecordStatus.REPAIRED.value, RecordStatus.REVOKED.value})
+
+_CURRENT: Final = """
+UNWIND $keys AS key
+MATCH (r:Record {key: key}) WHERE r.current
+RETURN key, r.uid AS uid, r.version AS version, r.contentHash AS hash, r.status AS status,
+       r.firstPublishedOn AS firstPublishedOn,
+       CASE WHEN r.contentHash IS NULL THEN properties(r) END AS props
+"""
+
+_REGISTERED: Final = """
+UNWIND $codes AS code
+MATCH (e:Enterprise {uscc: code})
+RETURN code
+"""
+
+# One statement per batch. Subjects and supersession are optional per row, hence the CALLs with
+# a WHERE that skips the rows they do not concern.
+_CREATE: Final = """
+CALL () {
+  MATCH (d:Department {code: $provider}) RETURN d AS provider
+  UNION MATCH (a:Association {code: $provider}) RETURN a AS provider
+}
+UNWIND $rows AS row
+CREATE (r:Record)
+SET r = row.props
+CREATE (r)-[:PROVIDED_BY]->(provider)
+WITH r, row
+CALL (r, row) {
+  WITH r, row WHERE row.enterprise IS NOT NULL
+  MATCH (e:Enterprise {uscc: row.enterprise})
+  CREATE (r)-[:HAS_SUBJECT]->(e)
+}
+CALL (r, row) {
+  WITH r, row WHERE row.person IS NOT NULL
+  MERGE (p:Person {key: row.person.key})
+  ON CREATE SET p += row.person.props
+  CREATE (r)-[:HAS_SUBJECT]->(p)
+}
+CALL (r, row) {
+  WITH r, row WHERE row.previous IS NOT NULL
+  MATCH (old:Record {uid: row.previous})
+  SET old.current = false, old.status = $superseded
+  CREATE (r)-[:SUPERSEDES]->(old)
+}
+RETURN count(*) AS created
+"""
+
+
+def _same_content(stored: dict[str, Any], content: dict[str, Any]) -> bool:
+    """Compare with a version written before content hashes existed (the demo data)."""
+    return content_hash({k: stored.get(k) for k in _CONTENT}) == content_hash(content)
+
+
+class RecordWriter(Writer):
+    """Writes records of one `RecordKind`."""
+
+    @property
+    def record_kind(self) -> RecordKind:
+        """The record kind of the feed."""
+        kind = self.provenance.kind.record_kind
+        assert kind is not None, "RecordWriter serves record feed kinds only"
+        return kind
+
+    def prepare(self, row: CheckedRow) -> Prepared | RejectedRow:
+        """Key, content and publication dates of one record."""
+        v = row.values
+        kind = self.record_kind
+        person = None
+        enterprise = None
+        if v["subjectType"] == "PERSON":
+            person = person_node(
+                v["subjectName"], v["subjectIdNumber"], self.provenance.person_secret
+            )
+        else:
+            enterprise = v["subjectUscc"]
+        content: dict[str, Any] = {name: v.get(name) for name in _CONTENT}
+        content["subjectCode"] = enterprise
+        content["validFrom"] = v.get("validFrom") or v["decisionDate"]
+        if content.get("title") is None:
+            content["title"] = v.get("violationType") or v.get("category") or kind.label
+        # The subject's identity is content too: the same 文号 against another subject is a
+        # correction of the decision, not the same record.
+        identity = person["key"] if person else enterprise
+        digest = content_hash({**content, "subject": identity})
+
+        severity = SeverityTier.of(v["severity"]) if v.get("severity") else None
+        warning_only = (
+            kind is RecordKind.PENALTY
+            and v.get("category") == "警告"
+            and self.provenance.supplier.sector == "市场监管"
+        )
+        try:
+            publish_from, publish_until = publication_window(
+                kind, severity, v["decisionDate"], v.get("validTo"), warning_only=warning_only
+            )
+        except ValueError as error:
+            return RejectedRow(row.number, (Problem("severity", "PUBLICATION", str(error)),), v)
+        deadline = None
+        if kind in DISCLOSED_KINDS and publish_from is not None:
+            try:
+                deadline = publish_by(v["decisionDate"], self.provenance.calendar)
+            except CalendarNotCovered:
+                deadline = None  # decisions older than the calendar's data are not assessed
+        key = f"{kind.value}|{v['issuingAuthorityCode']}|{v['documentNumber']}"
+        props = {
+            **content,
+            "key": key,
+            "kind": kind.value,
+            "publishFrom": publish_from,
+            "publishUntil": publish_until,
+            "publishBy": deadline,
+            "contentHash": digest,
+            "batchId": self.provenance.batch_id,
+            "sourceRow": row.number,
+            "loadedAt": self.provenance.loaded_at,
+        }
+        return Prepared(
+            row.number, key, digest, {"props": props, "person": person, "enterprise": enterprise}
+        )
+
+    async def write(self, tx: neo4j.AsyncManagedTransaction, batch: list[Prepared]) -> Written:
+        """Create new records and new versions; leave unchanged ones alone."""
+        written = Written()
+        current = {r["key"]: r for r in await run(tx, _CURRENT, keys=[p.key for p in batch])}
+        codes = list({p.data["enterprise"] for p in batch if p.data["enterprise"]})
+        registered = {r["code"] for r in await run(tx, _REGISTERED, codes=codes)}
+        rows: list[dict[str, Any]] = []
+        for prepared in batch:
+            enterprise = prepared.data["enterprise"]
+            if enterprise is not None and enterprise not in registered:
+                written.rejected.append(
+                    (
+                        prepared.number,
+                        Problem(
+                            "subjectUscc",
+                            "SUBJECT_NOT_REGISTERED",
+                            "该统一社会信用代码的市场主体尚未登记入网，请先报送登记信息或核对代码 "
+                            "(no registered entity has this USCC)",
+                        ),
+                    )
+                )
+                continue
+            props = dict(prepared.data["props"])
+            stored = current.get(prepared.key)
+            if stored is None:
+                version, previous, status = 1, None, RecordStatus.EFFECTIVE.value
+                props["firstPublishedOn"] = self.provenance.loaded_on
+                outcome = Outcome.NEW
+            else:
+                same = (
+                    stored["hash"] == prepared.hash
+                    if stored["hash"] is not None
+                    else _same_content(stored["props"], {k: props.get(k) for k in _CONTENT})
+                )
+                if same:
+                    written.outcomes.append((prepared.number, Outcome.UNCHANGED))
+                    continue
+                version, previous = stored["version"] + 1, stored["uid"]
+                kept = stored["status"] in _KEPT_STATUSES
+                status = stored["status"] if kept else RecordStatus.EFFECTIVE.value
+                props["firstPublishedOn"] = stored["firstPublishedOn"] or self.provenance.loaded_on
+                outcome = Outcome.NEW_VERSION
+            props.update(
+                uid=f"{prepared.key}#v{version}", version=version, current=True, status=status
+            )
+            rows.append(
+                {
+                    "props": props,
+                    "person": prepared.data["person"],
+                    "enterprise": enterprise,
+                    "previous": previous,
+                }
+            )
+            written.outcomes.append((prepared.number, outcome))
+        if rows:
+            result = await run(
+                tx,
+                _CREATE,
+                rows=rows,
+                provider=self.provenance.supplier.code,
+                superseded=RecordStatus.SUPERSEDED.value,
+            )
+            if result[0]["created"] != len(rows):
+                raise RuntimeError(f"supplier {self.provenance.supplier.code} is not in the graph")
+        return written
