@@ -12,6 +12,7 @@ repeat a resident ID number (PIPL): quarantine reports travel by e-mail.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import re
 import unicodedata
@@ -115,13 +116,22 @@ def uscc(raw: Any, context: ParseContext) -> str | None:
     code = _code_text(raw)
     if code in context.uscc_overrides:
         return code
-    problems = validate_uscc(code)
-    if problems:
-        raise FieldError(
-            "USCC_" + problems[0].field.upper(),
-            "统一社会信用代码无效 (invalid USCC): " + "; ".join(p.reason for p in problems),
-        )
+    problem = _uscc_problem(code)
+    if problem is not None:
+        raise FieldError(*problem)
     return code
+
+
+@functools.lru_cache(maxsize=65536)
+def _uscc_problem(code: str) -> tuple[str, str] | None:
+    # A feed names the same few authorities and a limited set of subjects on every row.
+    problems = validate_uscc(code)
+    if not problems:
+        return None
+    return (
+        "USCC_" + problems[0].field.upper(),
+        "统一社会信用代码无效 (invalid USCC): " + "; ".join(p.reason for p in problems),
+    )
 
 
 def resident_id(raw: Any, context: ParseContext) -> str | None:

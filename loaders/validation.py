@@ -68,6 +68,7 @@ class RowChecker:
         self.permit = permit
         self.context = context
         self.ignored_headers: list[str] = []
+        self._columns: dict[Any, Column | None] = {}
         if headers:
             found = {
                 kind.by_header[k].name
@@ -78,6 +79,15 @@ class RowChecker:
             missing = [c for c in kind.columns if c.required and c.name not in found]
             if missing:
                 raise MissingColumns(kind, missing)
+
+    def _column_of(self, header: Any) -> Column | None:
+        # Headers repeat on every row: normalise each one once per load, not once per cell.
+        try:
+            return self._columns[header]
+        except KeyError:
+            column = self.kind.by_header.get(normalise_header(str(header)))
+            self._columns[header] = column
+            return column
 
     def check(self, row: SourceRow) -> CheckedRow | RejectedRow:
         """Parse and check one row; never raises for bad data."""
@@ -90,7 +100,7 @@ class RowChecker:
         problems: list[Problem] = []
         values: dict[str, Any] = {}
         for header, raw in row.cells.items():
-            column = self.kind.by_header.get(normalise_header(str(header)))
+            column = self._column_of(header)
             if column is None:
                 continue
             if column.name in values and values[column.name] is not None:

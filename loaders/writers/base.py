@@ -91,7 +91,11 @@ def content_hash(values: Mapping[str, Any]) -> str:
     turn the row into a new version.
     """
     canonical = json.dumps(
-        {k: _plain(v) for k, v in values.items() if v is not None and v != ""},
+        {
+            k: v if type(v) is str else _plain(v)
+            for k, v in values.items()
+            if v is not None and v != ""
+        },
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
