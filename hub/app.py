@@ -22,6 +22,7 @@ from graph.migrations import migrate
 from hub.api.query import RequestContext
 from hub.api.schema import build_schema
 from hub.auth import BearerAuth
+from hub.exports import quarantine_csv
 from hub.guards.http import RequestLimits
 from hub.settings import Settings
 
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/feeds/{batch}/quarantine.csv", quarantine_csv, methods=["GET"]),
         ],
         middleware=[
             # Authentication first: a bad token is refused before its body is read, and the

@@ -23,6 +23,10 @@ from loaders.collection import NotInCatalogue, UnknownSupplier
 from loaders.feed_kinds import FEED_KINDS, UnknownFeedKind
 from loaders.pipeline import AmbiguousFeedKind, LoadOptions, LoadSummary, load_file
 from loaders.sources import FeedFileError
+from loaders.timeliness import publication_timeliness
+from loaders.timeliness import render as render_timeliness
+from loaders.uscc_report import render as render_uscc_report
+from loaders.uscc_report import uscc_report
 from loaders.validation import MissingColumns
 
 __all__ = ["QUARANTINED_EXIT", "register_feed_commands"]
@@ -154,7 +158,40 @@ def quarantine_export(batch: str, output: Path | None) -> None:
     click.echo(f"Wrote {target}")
 
 
+@click.command(name="uscc-report")
+@click.option("--fail-above-target", is_flag=True, help="Exit 1 when the rate misses 1/10,000.")
+def uscc_report_command(fail_above_target: bool) -> None:
+    """重错码治理: duplicate and erroneous USCCs in the graph and the quarantine, with the rate."""
+    settings = settings_or_exit()
+    report = with_db(settings, uscc_report)
+    click.echo(render_uscc_report(report))
+    if fail_above_target and not report.meets_target:
+        sys.exit(1)
+
+
+@click.command(name="publication-report")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--department", default=None, help="One department's USCC (default: all).")
+def publication_report_command(
+    start: datetime.datetime, end: datetime.datetime, department: str | None
+) -> None:
+    """双公示 timeliness: per department, licences and penalties published after 7 working days."""
+    settings = settings_or_exit()
+    report = with_db(
+        settings,
+        lambda db: publication_timeliness(db, start.date(), end.date(), department=department),
+    )
+    click.echo(render_timeliness(report, start.date(), end.date()))
+
+
 def register_feed_commands(group: click.Group) -> None:
     """Add the feed commands to the `credithub` command group."""
-    for command in (load_command, batches_command, quarantine_group):
+    for command in (
+        load_command,
+        batches_command,
+        quarantine_group,
+        uscc_report_command,
+        publication_report_command,
+    ):
         group.add_command(command)

@@ -25,9 +25,11 @@ __all__ = [
     "UnknownSupplier",
     "find_supplier",
     "load_collection_catalogue",
+    "load_uscc_overrides",
 ]
 
 DEFAULT_COLLECTION_CATALOGUE: Final = Path(__file__).with_name("collection_catalogue.toml")
+DEFAULT_USCC_OVERRIDES: Final = Path(__file__).with_name("uscc_overrides.toml")
 _SUPPLIER_KINDS: Final = ("DEPARTMENT", "ASSOCIATION")
 
 
@@ -158,6 +160,23 @@ def load_collection_catalogue(path: Path | None = None) -> CollectionCatalogue:
             )
         )
     return CollectionCatalogue(entries, str(data.get("version", "")))
+
+
+def load_uscc_overrides(path: Path | None = None) -> frozenset[str]:
+    """The reviewed override list: codes accepted although they fail the check rules.
+
+    Every entry must say why and who reviewed it, so an override is a decision on record and
+    never a way to silence the checks.
+    """
+    source = path or DEFAULT_USCC_OVERRIDES
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    codes = set()
+    for number, entry in enumerate(data.get("override", []), start=1):
+        missing = [k for k in ("code", "reason", "reviewed_by", "reviewed_on") if not entry.get(k)]
+        if missing:
+            raise ValueError(f"{source.name}: override #{number} lacks {', '.join(missing)}")
+        codes.add(str(entry["code"]).strip().upper())
+    return frozenset(codes)
 
 
 async def find_supplier(db: Database, code: str) -> Supplier:

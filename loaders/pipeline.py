@@ -36,6 +36,7 @@ from loaders.collection import (
     Supplier,
     find_supplier,
     load_collection_catalogue,
+    load_uscc_overrides,
 )
 from loaders.feed_kinds import FEED_KINDS, FeedKind, Problem, feed_kind, normalise_header
 from loaders.fields import ParseContext
@@ -70,7 +71,8 @@ class LoadOptions:
     today: datetime.date | None = None
     catalogue: CollectionCatalogue | None = None
     calendar: WorkdayCalendar | None = None
-    uscc_overrides: frozenset[str] = frozenset()
+    uscc_overrides: frozenset[str] | None = None
+    """Reviewed codes accepted despite failing the checks (default: loaders/uscc_overrides.toml)."""
 
 
 @dataclass
@@ -254,7 +256,14 @@ async def _run(
     loaded_at = now if options.today is None else datetime.datetime.combine(today, now.timetz())
     permit = catalogue.permit(supplier, kind)
     checker = RowChecker(
-        kind, supplier, permit, ParseContext(today, options.uscc_overrides), headers
+        kind,
+        supplier,
+        permit,
+        ParseContext(
+            today,
+            load_uscc_overrides() if options.uscc_overrides is None else options.uscc_overrides,
+        ),
+        headers,
     )
     batch = batch_id(supplier.code, kind.code, content_hash)
     provenance = Provenance(

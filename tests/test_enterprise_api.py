@@ -144,6 +144,15 @@ async def test_records_filter_by_kind_status_and_date(client: httpx.AsyncClient)
     assert in_2024_2025["enterprise"]["records"]["totalCount"] == 2
 
 
+async def test_a_misspelt_variable_is_the_callers_error_not_an_internal_one(
+    client: httpx.AsyncClient,
+) -> None:
+    [error] = await errors(client, RECORDS, u=E1, kinds=["PENALTYY"])
+    assert "PENALTYY" in error["message"] and "内部错误" not in error["message"]
+    [error] = await errors(client, RECORDS, u=E1, **{"from": "2024-13-01"})
+    assert "2024-13-01" in error["message"]
+
+
 async def test_records_page_with_cursors(client: httpx.AsyncClient) -> None:
     seen: list[str] = []
     after = None

@@ -7,39 +7,50 @@ graph back afterwards, so the other modules never see what was loaded here.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime
 import io
+import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from graph.database import Database
+from graph.database import Connection, Database
+from graph.identifiers import WUGANG_REGION, make_resident_id, make_uscc
 from graph.workdays import mainland_calendar, publish_by
 from loaders.batches import export_quarantine_csv, get_batch, list_quarantine
-from loaders.collection import NotInCatalogue, load_collection_catalogue
+from loaders.collection import NotInCatalogue, load_collection_catalogue, load_uscc_overrides
 from loaders.pipeline import LoadOptions, LoadSummary, load_file, load_rows
 from loaders.sample_feeds import (
     COURT,
     LICENCE_HEADERS,
     PENALTY_HEADERS,
+    SAMPLE_ENTERPRISES,
     SAMR,
     sample_enterprise_codes,
     write_csv,
     write_samples,
 )
 from loaders.sources import FeedFileError
+from loaders.timeliness import publication_timeliness
+from loaders.timeliness import render as render_timeliness
+from loaders.uscc_report import render as render_uscc_report
+from loaders.uscc_report import uscc_report
 from loaders.validation import MissingColumns
 from loaders.writers.records import RecordWriter
-from tests.fixtures import PERSON_SECRET, TAX, load_fixture_graph
+from tests.fixtures import A1, PERSON_SECRET, TAX, load_fixture_graph
 
 TODAY = datetime.date(2026, 11, 28)
 OPTIONS = LoadOptions(today=TODAY)
 SAMR_CODE = SAMR[1]
 COURT_CODE = COURT[1]
 CODES = sample_enterprise_codes()
+CALENDAR = mainland_calendar()
+SAMPLE_NAMES = [name for name, *_ in SAMPLE_ENTERPRISES]
 
 
 @pytest.fixture(scope="module")
@@ -435,3 +446,255 @@ def _licence_row(number: str, authority: tuple[str, str] = SAMR) -> list[Any]:
 
 def test_penalty_headers_are_the_national_format() -> None:
     assert "行政处罚决定书文号" in PENALTY_HEADERS and "罚款金额(万元)" in PENALTY_HEADERS
+
+
+# -- governance reports -----------------------------------------------------------------------
+
+
+async def test_the_uscc_report_finds_erroneous_and_duplicate_codes(
+    db: Database, feeds: Path
+) -> None:
+    await registered(db, feeds)
+    other_name = dict(zip(LICENCE_HEADERS, _licence_row("舞市监许〔2026〕951号"), strict=True))
+    other_name["行政相对人名称"] = "舞钢市另一家公司"  # the registered name of CODES[0] differs
+    await load_rows(
+        db, [other_name], SAMR_CODE, "license", person_secret=PERSON_SECRET, options=OPTIONS
+    )
+    individual = make_uscc("91", WUGANG_REGION, "MA7TMP50")
+    await load_rows(
+        db,
+        [{"统一社会信用代码": individual, "企业名称": "舞钢市某某烧烤店",
+          "市场主体类型": "个体工商户", "登记状态": "存续"}],
+        SAMR_CODE, "registration", person_secret=PERSON_SECRET, options=OPTIONS,
+    )  # fmt: skip
+    report = await uscc_report(db)
+    kinds = {(p.code, p.kind) for p in report.problems}
+    bad_check = CODES[0][:17] + ("0" if CODES[0][17] != "0" else "1")
+    assert (bad_check, "ERRONEOUS") in kinds, "refused at the gate, counted from quarantine"
+    assert (CODES[0], "DUPLICATE") in kinds, "one code, two entity names"
+    assert (individual, "ERRONEOUS") in kinds, "个体工商户 must carry category 92"
+    assert report.rate == report.problem_codes / report.codes_seen
+    assert not report.meets_target and "未达标" in render_uscc_report(report)
+
+
+async def test_the_timeliness_report_counts_working_days_per_department(
+    db: Database, feeds: Path
+) -> None:
+    await registered(db, feeds)
+    await load(db, feeds / "penalties-gbk.csv")  # decided in March-May, loaded 2026-11-28
+    on_time = dict(zip(LICENCE_HEADERS, _licence_row("舞市监许〔2026〕961号"), strict=True))
+    on_time.update({"许可决定日期": "2026-11-20", "有效期自": "2026-11-20"})
+    await load_rows(
+        db, [on_time], SAMR_CODE, "license", person_secret=PERSON_SECRET, options=OPTIONS
+    )
+    [market] = await publication_timeliness(
+        db, datetime.date(2026, 1, 1), datetime.date(2026, 12, 31), department=SAMR_CODE
+    )
+    late = {item.document_number: item for item in market.late}
+    assert "舞市监许〔2026〕961号" not in late, "2026-11-20 + 7 working days is 2026-12-01"
+    march = late["舞市监罚〔2026〕101号"]
+    assert march.publish_by == datetime.date(2026, 3, 19)
+    assert march.working_days_late == CALENDAR.working_days_between(march.publish_by, TODAY)
+    assert market.on_time >= 1 and 0 < market.on_time_share < 1
+    assert "逾期" in render_timeliness([market], datetime.date(2026, 1, 1), TODAY)
+
+
+async def test_a_reviewed_override_is_accepted_and_still_reported(
+    db: Database, feeds: Path, tmp_path: Path
+) -> None:
+    good = make_uscc("91", WUGANG_REGION, "MA7TMP60")
+    old_code = good[:17] + ("0" if good[17] != "0" else "1")
+    overrides = tmp_path / "overrides.toml"
+    overrides.write_text(
+        f'[[override]]\ncode = "{old_code}"\nreason = "营业执照原件已核对"\n'
+        'reviewed_by = "市发改委信用科"\nreviewed_on = 2026-11-01\n',
+        encoding="utf-8",
+    )
+    options = LoadOptions(today=TODAY, uscc_overrides=load_uscc_overrides(overrides))
+    row = {"统一社会信用代码": old_code, "企业名称": "舞钢市老码示例有限公司", "登记状态": "存续"}
+    summary = await load_rows(
+        db, [row], SAMR_CODE, "registration", person_secret=PERSON_SECRET, options=options
+    )
+    assert (summary.new, summary.quarantined) == (1, 0)
+    report = await uscc_report(db)
+    assert (old_code, "ERRONEOUS") in {(p.code, p.kind) for p in report.problems}
+    overrides.write_text(f'[[override]]\ncode = "{old_code}"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="reason"):
+        load_uscc_overrides(overrides)
+
+
+async def test_the_load_command_summarises_and_exits_2_when_rows_were_quarantined(
+    db: Database, feeds: Path, neo4j_connection: Connection, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "NEO4J_URI": neo4j_connection.uri,
+        "NEO4J_USER": neo4j_connection.user,
+        "NEO4J_PASSWORD": neo4j_connection.password,
+        "CREDITHUB_HOME": str(tmp_path),
+        "CREDITHUB_PERSON_KEY_SECRET": PERSON_SECRET.decode(),
+    }
+    command = [sys.executable, "-m", "hub.cli", "load", str(feeds / "registration-gbk.csv")]
+    process = await asyncio.create_subprocess_exec(
+        *command, "--department", SAMR_CODE, "--today", "2026-11-28",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    assert process.returncode == 2, err.decode()
+    text = out.decode()
+    assert "隔离 (quarantined)  4" in text and "USCC_CHECK_CHAR" in text
+    assert "credithub quarantine export registration-" in err.decode()
+
+
+# -- relations and list decisions -------------------------------------------------------------
+
+
+async def submit(
+    db: Database, kind: str, rows: list[dict[str, Any]], supplier: str = SAMR_CODE
+) -> LoadSummary:
+    return await load_rows(db, rows, supplier, kind, person_secret=PERSON_SECRET, options=OPTIONS)
+
+
+async def test_principals_are_keyed_by_person_and_role_and_keep_earlier_titles(
+    db: Database, feeds: Path
+) -> None:
+    await registered(db, feeds)
+    name, id_number = "周八", make_resident_id(WUGANG_REGION, datetime.date(1980, 5, 6), 21)
+    row = {"统一社会信用代码": CODES[0], "姓名": name, "证件号码": id_number,
+           "人员类别": "主要负责人", "职务": "总经理"}  # fmt: skip
+    first = await submit(db, "principal", [row])
+    again = await submit(db, "principal", [row])
+    promoted = await submit(db, "principal", [{**row, "职务": "董事长"}])
+    assert (first.new, again.unchanged, promoted.new_versions) == (1, 1, 1)
+    [rel] = await db.read(
+        "MATCH (p:Person)-[r:PRINCIPAL_OF]->(:Enterprise {uscc: $u}) WHERE p.name = $n "
+        "RETURN r.title AS title, r.titleHistory AS history",
+        {"u": CODES[0], "n": name},
+    )
+    assert rel == {"title": "董事长", "history": ["总经理"]}
+
+
+async def test_shareholdings_need_registered_holders_and_keep_earlier_shares(
+    db: Database, feeds: Path
+) -> None:
+    await registered(db, feeds)
+    holder = {"统一社会信用代码": CODES[0], "股东名称": SAMPLE_NAMES[1], "股东类型": "企业法人",
+              "股东统一社会信用代码": CODES[1], "持股比例": "40%"}  # fmt: skip
+    unknown = {**holder, "股东统一社会信用代码": make_uscc("91", WUGANG_REGION, "MA7TMP70")}
+    itself = {**holder, "股东统一社会信用代码": CODES[0]}
+    person = {"统一社会信用代码": CODES[0], "股东名称": "吴九", "股东类型": "自然人",
+              "股东证件号码": make_resident_id(WUGANG_REGION, datetime.date(1975, 1, 2), 33),
+              "持股比例": "0.6"}  # fmt: skip
+    summary = await submit(db, "shareholding", [holder, unknown, itself, person])
+    assert summary.new == 2
+    assert await quarantine_codes(db, summary) == {
+        2: ["SUBJECT_NOT_REGISTERED"],
+        3: ["SELF_HOLDING"],
+    }
+    changed = await submit(db, "shareholding", [{**holder, "持股比例": "35"}])
+    assert changed.new_versions == 1
+    [share] = await db.read(
+        "MATCH (:Enterprise {uscc: $h})-[s:SHAREHOLDER_OF]->(:Enterprise {uscc: $e}) "
+        "RETURN s.share AS share, s.previousShares AS before",
+        {"h": CODES[1], "e": CODES[0]},
+    )
+    assert share == {"share": 0.35, "before": [0.4]}
+
+
+async def test_an_association_sends_its_own_members_only(db: Database, feeds: Path) -> None:
+    await registered(db, feeds)
+    summary = await submit(
+        db, "membership", [{"会员统一社会信用代码": CODES[2], "入会日期": "2024-03-01"}], A1
+    )
+    assert summary.new == 1
+    [member] = await db.read(
+        "MATCH (:Enterprise {uscc: $e})-[m:MEMBER_OF]->(a:Association) "
+        "RETURN a.code AS association, m.since AS since",
+        {"e": CODES[2]},
+    )
+    assert member["association"] == A1 and member["since"].to_native() == datetime.date(2024, 3, 1)
+    with pytest.raises(NotInCatalogue):
+        await submit(db, "membership", [{"会员统一社会信用代码": CODES[2]}], SAMR_CODE)
+
+
+BLACK_LIST = {
+    "行政相对人名称": SAMPLE_NAMES[0],
+    "相对人类别": "法人及非法人组织",
+    "统一社会信用代码": "",
+    "名单类型": "黑名单",
+    "名单名称": "严重违法失信名单",
+    "认定依据": "《市场监督管理严重违法失信名单管理办法》第二条",
+    "认定文书号": "舞市监信〔2026〕1号",
+    "认定日期": "2026-06-01",
+    "告知日期": "2026-05-15",
+    "移出条件": "列入名单满一年且已履行行政处罚义务",
+    "认定部门": SAMR[0],
+    "认定部门统一社会信用代码": SAMR_CODE,
+}
+
+
+async def test_a_black_list_decision_links_the_registered_legal_representative(
+    db: Database, feeds: Path
+) -> None:
+    await registered(db, feeds)
+    entry = {**BLACK_LIST, "统一社会信用代码": CODES[0]}
+    no_notice = {**entry, "认定文书号": "舞市监信〔2026〕2号", "告知日期": ""}
+    summary = await submit(db, "list_decision", [entry, no_notice])
+    assert summary.new == 1
+    assert await quarantine_codes(db, summary) == {2: ["REQUIRED"]}
+    [listed] = await db.read(
+        "MATCH (l:ListEntry {decisionNumber: '舞市监信〔2026〕1号'})-[:HAS_SUBJECT]->(e) "
+        "MATCH (l)-[link:LINKED_PERSON]->(p:Person) MATCH (l)-[:DECIDED_BY]->(d) "
+        "RETURN l.status AS status, l.listType AS type, e.uscc AS subject, "
+        "link.role AS role, p.name AS person, d.code AS decidedBy"
+    )
+    assert listed == {
+        "status": "ACTIVE",
+        "type": "BLACK",
+        "subject": CODES[0],
+        "role": "LEGAL_REPRESENTATIVE",
+        "person": "王建国",
+        "decidedBy": SAMR_CODE,
+    }
+
+
+async def test_a_red_list_candidate_is_announced_before_it_takes_effect(
+    db: Database, feeds: Path
+) -> None:
+    await registered(db, feeds)
+    red = {**BLACK_LIST, "统一社会信用代码": CODES[1], "名单类型": "红名单",
+           "名单名称": "守信激励对象名单", "认定文书号": "舞市监信〔2026〕9号",
+           "认定日期": "2026-11-20", "生效日期": "2026-12-20", "告知日期": "",
+           "移出条件": ""}  # fmt: skip
+    summary = await submit(db, "list_decision", [red])
+    assert summary.new == 1
+    [entry] = await db.read(
+        "MATCH (l:ListEntry {decisionNumber: '舞市监信〔2026〕9号'}) RETURN l.status AS status"
+    )
+    assert entry["status"] == "ANNOUNCED"
+
+
+async def test_court_enforcement_and_commitment_feeds_load_as_records(
+    db: Database, feeds: Path
+) -> None:
+    await registered(db, feeds)
+    court, court_code = COURT
+    debtor = {"被执行人名称": SAMPLE_NAMES[2], "统一社会信用代码": CODES[2],
+              "案号": "(2026)豫0481执100号", "失信被执行人行为具体情形": "有履行能力而拒不履行",
+              "生效法律文书确定的义务": "支付货款50万元", "被执行人的履行情况": "全部未履行",
+              "发布时间": "2026-07-01", "执行法院": court,
+              "执行法院统一社会信用代码": court_code}  # fmt: skip
+    promise = {"承诺主体名称": SAMPLE_NAMES[3], "统一社会信用代码": CODES[3],
+               "承诺书编号": "舞市监诺〔2026〕1号", "承诺事项": "食品经营许可告知承诺",
+               "承诺内容": "承诺符合食品经营条件", "承诺日期": "2026-08-01",
+               "受理部门": SAMR[0], "受理部门统一社会信用代码": SAMR_CODE}  # fmt: skip
+    assert (await submit(db, "enforcement", [debtor], court_code)).new == 1
+    assert (await submit(db, "commitment", [promise])).new == 1
+    kinds = await db.read(
+        "MATCH (r:Record) WHERE r.documentNumber IN ['(2026)豫0481执100号', '舞市监诺〔2026〕1号'] "
+        "RETURN r.kind AS kind, r.publishUntil IS NOT NULL AS published ORDER BY kind"
+    )
+    assert kinds == [
+        {"kind": "COMMITMENT", "published": True},
+        {"kind": "ENFORCEMENT", "published": True},
+    ]

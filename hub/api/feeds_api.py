@@ -285,7 +285,11 @@ async def _load_upload(
     original = Path(name or getattr(upload, "filename", None) or "upload.csv").name
     with tempfile.TemporaryDirectory(prefix="credithub-feed-") as directory:
         path = Path(directory) / original
-        content = await upload.read()
+        try:
+            content = await upload.read()
+        finally:
+            # Starlette spools uploads to a temporary file that nobody else closes.
+            await upload.close()
         path.write_bytes(content if isinstance(content, bytes) else str(content).encode())
         return await load_file(
             info.context.db,

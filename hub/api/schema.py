@@ -37,6 +37,10 @@ def _should_mask(error: GraphQLError) -> bool:
     original = _original(error)
     if original is None:
         return False  # validation and syntax errors: graphql-core's own, safe messages
+    if error.path is None and isinstance(original, GraphQLError | ValueError | TypeError):
+        # Coercing the request's variables (a misspelt enum value, a date that does not
+        # parse) happens before any resolver runs: the message is about the caller's input.
+        return False
     return not isinstance(original, SAFE_ERRORS)
 
 

@@ -442,6 +442,14 @@ class Record:
         Prop("publishUntil"), "Publication ends by itself (公示截止期)"
     )
     status: RecordStatus = graph(Prop("status"), "State of this version")
+    publish_by: datetime.date | None = graph(
+        Prop("publishBy"), "双公示: to be published by (decision + 7 working days)"
+    )
+    first_published_on: datetime.date | None = graph(
+        Prop("firstPublishedOn"), "Day the decision first reached the network"
+    )
+    batch_id: str | None = graph(Prop("batchId"), "Feed batch that loaded this version")
+    source_row: int | None = graph(Prop("sourceRow"), "Row of that batch's file")
     in_publication_window: bool = graph(
         Expr(IN_WINDOW), "Published today: effective or under objection, inside its window"
     )

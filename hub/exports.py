@@ -1,0 +1,45 @@
+"""File downloads beside the GraphQL endpoint: a batch's quarantine as CSV for its supplier.
+
+A department without the command line fixes its refused rows in Excel: it downloads
+``/feeds/{batch}/quarantine.csv`` with its token, corrects the cells and resends the rows.
+Who may download is the same rule as the `quarantine` query (the sharing catalogue's
+``operations.readQuarantine``: the supplier itself, or the credit office).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from authz.catalogue import default_catalogue
+from authz.identity import PUBLIC, Consumer
+from graph.database import Database
+from loaders.batches import export_quarantine_csv, get_batch, list_quarantine
+
+__all__ = ["quarantine_csv"]
+
+
+def _refusal(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+async def quarantine_csv(request: Request) -> Response:
+    """``GET /feeds/{batch}/quarantine.csv``: the refused rows, UTF-8 with BOM for Excel."""
+    consumer: Consumer = getattr(request.state, "consumer", PUBLIC)
+    db: Database = request.app.state.db
+    batch = request.path_params["batch"]
+    catalogue = default_catalogue()
+    if not catalogue.may(consumer, "readQuarantine"):
+        return _refusal(403, "FORBIDDEN", "只有报送单位可下载隔离数据 (suppliers only)")
+    info = await get_batch(db, batch)
+    if info is None:
+        return _refusal(404, "NOT_FOUND", "没有该批次 (no such batch)")
+    own = info.supplier == consumer.org_code
+    if not own and not catalogue.may(consumer, "readQuarantine", on_behalf=True):
+        return _refusal(403, "FORBIDDEN", "只能下载本单位的批次 (your own batches only)")
+    text = export_quarantine_csv(info, await list_quarantine(db, batch))
+    return Response(
+        ("\ufeff" + text).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{batch}-quarantine.csv"'},
+    )
