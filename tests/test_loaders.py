@@ -698,3 +698,29 @@ async def test_court_enforcement_and_commitment_feeds_load_as_records(
         {"kind": "COMMITMENT", "published": True},
         {"kind": "ENFORCEMENT", "published": True},
     ]
+
+
+async def test_oversized_cells_and_control_characters_are_refused_per_row(
+    db: Database, feeds: Path, tmp_path: Path
+) -> None:
+    await registered(db, feeds)
+    huge = _licence_row("舞市监许〔2026〕971号")
+    huge[LICENCE_HEADERS.index("许可内容")] = "食" * 5000
+    control = _licence_row("舞市监许〔2026〕972号")
+    control[LICENCE_HEADERS.index("许可内容")] = "预包装\x07食品"
+    path = tmp_path / "odd.csv"
+    write_csv(
+        path, LICENCE_HEADERS, [huge, control, _licence_row("舞市监许〔2026〕973号")], "utf-8"
+    )
+    summary = await load(db, path)
+    assert summary.new == 1
+    assert await quarantine_codes(db, summary) == {2: ["TOO_LONG"], 3: ["CONTROL_CHARACTER"]}
+
+
+async def test_a_damaged_workbook_is_refused_before_anything_loads(
+    db: Database, feeds: Path, tmp_path: Path
+) -> None:
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes((feeds / "licences.xlsx").read_bytes()[:2000])
+    with pytest.raises(FeedFileError, match="XLSX"):
+        await load(db, cut)
