@@ -27,6 +27,7 @@ __all__ = [
     "Writer",
     "Written",
     "content_hash",
+    "not_registered",
     "person_node",
     "run",
 ]
@@ -101,6 +102,15 @@ def content_hash(values: Mapping[str, Any]) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def not_registered(field: str, who: str = "该统一社会信用代码的市场主体") -> Problem:
+    """The write-time refusal of a row whose entity (``who``) is not registered in the graph."""
+    return Problem(
+        field,
+        "SUBJECT_NOT_REGISTERED",
+        f"{who}尚未登记入网，请先报送登记信息或核对代码 (no registered entity has this USCC)",
+    )
 
 
 def person_node(name: str, id_number: str, secret: bytes) -> dict[str, Any]:

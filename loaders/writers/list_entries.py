@@ -17,9 +17,17 @@ from typing import Any, Final
 import neo4j
 
 from graph.model import ListEntryStatus, RoleKind
-from loaders.feed_kinds import Problem
 from loaders.validation import CheckedRow, RejectedRow
-from loaders.writers.base import Outcome, Prepared, Writer, Written, content_hash, person_node, run
+from loaders.writers.base import (
+    Outcome,
+    Prepared,
+    Writer,
+    Written,
+    content_hash,
+    not_registered,
+    person_node,
+    run,
+)
 
 __all__ = ["ListEntryWriter"]
 
@@ -182,12 +190,7 @@ class ListEntryWriter(Writer):
                 written.rejected.append(
                     (
                         prepared.number,
-                        Problem(
-                            "subjectUscc",
-                            "SUBJECT_NOT_REGISTERED",
-                            "该统一社会信用代码的市场主体尚未登记入网 "
-                            "(no registered entity has this USCC)",
-                        ),
+                        not_registered("subjectUscc"),
                     )
                 )
                 continue

@@ -23,7 +23,16 @@ from graph.publication import publication_window
 from graph.workdays import CalendarNotCovered, publish_by
 from loaders.feed_kinds import Problem
 from loaders.validation import CheckedRow, RejectedRow
-from loaders.writers.base import Outcome, Prepared, Writer, Written, content_hash, person_node, run
+from loaders.writers.base import (
+    Outcome,
+    Prepared,
+    Writer,
+    Written,
+    content_hash,
+    not_registered,
+    person_node,
+    run,
+)
 
 __all__ = ["DISCLOSED_KINDS", "RecordWriter"]
 
@@ -230,12 +239,7 @@ class RecordWriter(Writer):
                 written.rejected.append(
                     (
                         prepared.number,
-                        Problem(
-                            "subjectUscc",
-                            "SUBJECT_NOT_REGISTERED",
-                            "该统一社会信用代码的市场主体尚未登记入网，请先报送登记信息或核对代码 "
-                            "(no registered entity has this USCC)",
-                        ),
+                        not_registered("subjectUscc"),
                     )
                 )
                 continue

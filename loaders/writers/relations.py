@@ -15,17 +15,18 @@ import neo4j
 from graph.model import RoleKind
 from loaders.feed_kinds import Problem
 from loaders.validation import CheckedRow, RejectedRow
-from loaders.writers.base import Outcome, Prepared, Writer, Written, content_hash, person_node, run
+from loaders.writers.base import (
+    Outcome,
+    Prepared,
+    Writer,
+    Written,
+    content_hash,
+    not_registered,
+    person_node,
+    run,
+)
 
 __all__ = ["MembershipWriter", "RoleWriter", "ShareholdingWriter"]
-
-
-def _not_registered(field: str, who: str) -> Problem:
-    return Problem(
-        field,
-        "SUBJECT_NOT_REGISTERED",
-        f"{who}尚未登记入网，请先报送登记信息或核对代码 (no registered entity has this USCC)",
-    )
 
 
 class _RelationWriter(Writer):
@@ -45,12 +46,10 @@ class _RelationWriter(Writer):
         for prepared in batch:
             state = found[prepared.key]
             if not state["registered"]:
-                written.rejected.append((prepared.number, _not_registered("uscc", "企业")))
+                written.rejected.append((prepared.number, not_registered("uscc", "企业")))
                 continue
             if state.get("holderMissing"):
-                written.rejected.append(
-                    (prepared.number, _not_registered("holderUscc", "股东企业"))
-                )
+                written.rejected.append((prepared.number, not_registered("holderUscc", "股东企业")))
                 continue
             if state["hash"] == prepared.hash:
                 written.outcomes.append((prepared.number, Outcome.UNCHANGED))
