@@ -111,6 +111,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (r:EnterpriseRevision) ON (r.uscc)",
         ),
     ),
+    Migration(
+        "0006",
+        "credit lifecycle: objections, repair, commitments, notices, watches, events",
+        (
+            _unique("Objection", "id"),
+            _unique("RepairApplication", "id"),
+            _unique("CommitmentItem", "code"),
+            _unique("Commitment", "id"),
+            _unique("VoluntaryItem", "id"),
+            _unique("Rectification", "id"),
+            _unique("MeasureApplication", "id"),
+            _unique("Watch", "id"),
+            _unique("Notice", "id"),
+            _unique("Event", "id"),
+            "CREATE INDEX notice_recipient IF NOT EXISTS "
+            "FOR (n:Notice) ON (n.recipient, n.createdAt)",
+            "CREATE INDEX watch_subject IF NOT EXISTS FOR (w:Watch) ON (w.subject, w.active)",
+            "CREATE INDEX watch_watcher IF NOT EXISTS FOR (w:Watch) ON (w.watcher, w.active)",
+            "CREATE INDEX objection_status IF NOT EXISTS FOR (o:Objection) ON (o.status, o.dueBy)",
+            "CREATE INDEX repair_status IF NOT EXISTS "
+            "FOR (r:RepairApplication) ON (r.status, r.dueBy)",
+            "CREATE INDEX measure_application_on IF NOT EXISTS "
+            "FOR (a:MeasureApplication) ON (a.appliedOn)",
+            "CREATE INDEX event_type IF NOT EXISTS FOR (e:Event) ON (e.type, e.on)",
+        ),
+    ),
 )
 
 

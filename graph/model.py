@@ -13,7 +13,17 @@ Nodes (key property in brackets)::
     Record (uid = key#vN)    licences, penalties, judgments … one node per version
     ListEntry (id)           red/black list decisions
     Measure (code)           the joint-punishment measures catalogue
-    Sanction (id)            a measure applied to a subject under a list entry
+    Sanction (id)            a measure applied to a subject under a list entry, or a ban
+    Objection (id)           异议: a subject's challenge to a record or list entry
+    RepairApplication (id)   信用修复 application and its decision
+    CommitmentItem (code)    licensing item (or association programme) accepting a 信用承诺
+    Commitment (id)          one applicant's commitment for an item, later kept or breached
+    VoluntaryItem (id)       自愿注册 information, verified or not
+    Rectification (id)       限期整改 order; a missed deadline leads to an interview (约谈)
+    MeasureApplication (id)  a department's report that it applied a measure (反馈)
+    Watch (id)               a bank's 贷后监测 of a borrower
+    Notice (id)              an organisation's outbox entry (withdrawal, new adverse record …)
+    Event (id)               one state change: who, when, from what to what, and why
 
 Relationships::
 
@@ -30,6 +40,14 @@ Relationships::
     (Sanction)-[:APPLIES]->(Measure)
     (Sanction)-[:UNDER]->(ListEntry)
     (Sanction)-[:IMPOSED_BY]->(Department)
+    (Objection|RepairApplication)-[:CONCERNS]->(Record|ListEntry)
+    (Objection|RepairApplication)-[:FILED_BY]->(Enterprise|Person)
+    (Commitment)-[:FOR_ITEM]->(CommitmentItem)-[:OFFERED_BY]->(Department|Association)
+    (Commitment|VoluntaryItem|Rectification)-[:HAS_SUBJECT]->(Enterprise|Person)
+    (Commitment|Rectification)-[:RESULTED_IN]->(Record)           breach → adverse record
+    (Rectification)-[:FOLLOWS]->(Record)                           the finding it rectifies
+    (MeasureApplication)-[:APPLIED]->(Measure), -[:TO]->(Enterprise|Person)
+    (Event)-[:CONCERNS]->(any node)
 """
 
 from __future__ import annotations
@@ -51,6 +69,16 @@ class Label(StrEnum):
     LIST_ENTRY = "ListEntry"
     MEASURE = "Measure"
     SANCTION = "Sanction"
+    OBJECTION = "Objection"
+    REPAIR_APPLICATION = "RepairApplication"
+    COMMITMENT_ITEM = "CommitmentItem"
+    COMMITMENT = "Commitment"
+    VOLUNTARY_ITEM = "VoluntaryItem"
+    RECTIFICATION = "Rectification"
+    MEASURE_APPLICATION = "MeasureApplication"
+    WATCH = "Watch"
+    NOTICE = "Notice"
+    EVENT = "Event"
 
 
 class Rel(StrEnum):
@@ -69,6 +97,14 @@ class Rel(StrEnum):
     APPLIES = "APPLIES"
     UNDER = "UNDER"
     IMPOSED_BY = "IMPOSED_BY"
+    CONCERNS = "CONCERNS"
+    FILED_BY = "FILED_BY"
+    FOR_ITEM = "FOR_ITEM"
+    OFFERED_BY = "OFFERED_BY"
+    RESULTED_IN = "RESULTED_IN"
+    FOLLOWS = "FOLLOWS"
+    APPLIED = "APPLIED"
+    TO = "TO"
 
 
 class LabelledEnum(StrEnum):
@@ -125,6 +161,8 @@ class RecordKind(LabelledEnum):
     HONOR = ("HONOR", "表彰奖励")
     ABNORMAL_OPERATION = ("ABNORMAL_OPERATION", "经营异常")
     TAX_GRADE = ("TAX_GRADE", "纳税信用等级")
+    COMMITMENT_BREACH = ("COMMITMENT_BREACH", "违反信用承诺")
+    LIABILITY = ("LIABILITY", "失信责任追究")
 
 
 class SeverityTier(LabelledEnum):
@@ -174,3 +212,86 @@ class MeasureCategory(LabelledEnum):
     MARKET = ("MARKET", "市场性惩戒")
     INDUSTRY = ("INDUSTRY", "行业性惩戒")
     SOCIAL = ("SOCIAL", "社会性惩戒")
+
+
+class ObjectionGround(LabelledEnum):
+    """Why a subject objects to a record or list entry (异议事由)."""
+
+    WRONG_DATA = ("WRONG_DATA", "信息错误")
+    MISSING_DATA = ("MISSING_DATA", "信息遗漏")
+    PAST_PERIOD = ("PAST_PERIOD", "超期公示")
+    WRONGLY_LISTED = ("WRONGLY_LISTED", "错误列入名单")
+    NOT_REMOVED = ("NOT_REMOVED", "应移出而未移出")
+
+
+class ObjectionStatus(LabelledEnum):
+    """An objection is pending until the providing department decides it."""
+
+    PENDING = ("PENDING", "处理中")
+    DECIDED = ("DECIDED", "已办结")
+
+
+class ObjectionOutcome(LabelledEnum):
+    """What the providing department decided (each change is a new version)."""
+
+    CORRECT = ("CORRECT", "更正")
+    SUPPLEMENT = ("SUPPLEMENT", "补充")
+    STOP_PUBLICATION = ("STOP_PUBLICATION", "停止公示")
+    REMOVE_FROM_LIST = ("REMOVE_FROM_LIST", "移出名单")
+    REJECT = ("REJECT", "异议不成立，维持原记录")
+
+
+class RepairStatus(LabelledEnum):
+    """A credit-repair application's state (信用修复)."""
+
+    PENDING = ("PENDING", "审核中")
+    APPROVED = ("APPROVED", "已修复")
+    REFUSED = ("REFUSED", "不予修复")
+
+
+class CommitmentStatus(LabelledEnum):
+    """Whether a credit commitment (信用承诺) was kept."""
+
+    PENDING = ("PENDING", "履约中")
+    KEPT = ("KEPT", "已履约")
+    BREACHED = ("BREACHED", "已违诺")
+
+
+class VoluntaryKind(LabelledEnum):
+    """Kinds of voluntarily registered information (自愿注册)."""
+
+    CERTIFICATE = ("CERTIFICATE", "资质证书")
+    CONTRACT = ("CONTRACT", "合同履约")
+    WELFARE = ("WELFARE", "公益活动")
+    OTHER = ("OTHER", "其他")
+
+
+class VerificationStatus(LabelledEnum):
+    """Only verified voluntary information counts in evaluation and reports."""
+
+    UNVERIFIED = ("UNVERIFIED", "未核实")
+    VERIFIED = ("VERIFIED", "已核实")
+    REJECTED = ("REJECTED", "核实未通过")
+
+
+class RectificationStatus(LabelledEnum):
+    """A rectification order (限期整改) and what became of it."""
+
+    ORDERED = ("ORDERED", "整改中")
+    COMPLETED = ("COMPLETED", "已整改")
+    OVERDUE = ("OVERDUE", "逾期未整改，已约谈")
+
+
+class NoticeKind(LabelledEnum):
+    """What an organisation's outbox tells it."""
+
+    WITHDRAWAL = ("WITHDRAWAL", "信息撤回通知")
+    NEW_ADVERSE_RECORD = ("NEW_ADVERSE_RECORD", "新增失信记录")
+    LIST_ENTRY = ("LIST_ENTRY", "列入名单")
+    SANCTION = ("SANCTION", "惩戒措施")
+    OBJECTION_FILED = ("OBJECTION_FILED", "收到异议申请")
+    OBJECTION_DECIDED = ("OBJECTION_DECIDED", "异议处理结果")
+    REPAIR_FILED = ("REPAIR_FILED", "收到信用修复申请")
+    REPAIR_DECIDED = ("REPAIR_DECIDED", "信用修复结果")
+    SUPERVISOR = ("SUPERVISOR", "国有企业失信责任追究通报")
+    RECTIFICATION_OVERDUE = ("RECTIFICATION_OVERDUE", "逾期未整改")

@@ -18,6 +18,7 @@ from authz.audit import AuditWriter
 from authz.identity import PUBLIC
 from authz.tokens import TokenVerifier
 from graph.database import Database
+from graph.lifecycle.rules import LifecycleRules
 from graph.migrations import migrate
 from hub.api.query import RequestContext
 from hub.api.schema import build_schema
@@ -41,12 +42,17 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self.db = db
         self.person_secret = settings.person_secret()
         self.audit = AuditWriter(db)
+        self.rules = LifecycleRules.from_env()
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         # BearerAuth has verified the token (or its absence: the public) before we get here.
         consumer = getattr(request.state, "consumer", PUBLIC)
         context = RequestContext(
-            db=self.db, person_secret=self.person_secret, consumer=consumer, audit=self.audit
+            db=self.db,
+            person_secret=self.person_secret,
+            consumer=consumer,
+            audit=self.audit,
+            rules=self.rules,
         )
         response.headers["X-Request-ID"] = context.request_id
         return context

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import GraphQLObjectType
 
-from hub.api.feeds_api import COMPUTED_TYPES as FEED_TYPES
+from hub.api.schema import COMPUTED_TYPES as API_TYPES
 from hub.api.schema import build_schema, schema_sdl
 from hub.api.types import CONNECTION_TYPES
 from hub.projection import spec_of
@@ -15,11 +15,8 @@ COMPUTED_TYPES = {
     "Query",
     "Mutation",
     "PageInfo",
-    "Consent",
-    "AccessExplanation",
-    "AccessLogEntry",
     *CONNECTION_TYPES,
-    *FEED_TYPES,
+    *API_TYPES,
 }
 
 

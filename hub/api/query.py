@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from graph.identifiers import (
     validate_resident_id,
     validate_uscc,
 )
+from graph.lifecycle.base import china_today
+from graph.lifecycle.rules import LifecycleRules
 from hub.api.types import (
     Association,
     Department,
@@ -50,6 +53,7 @@ class RequestContext:
     audit: AuditWriter | None = None
     catalogue: Catalogue = field(default_factory=default_catalogue)
     enforce: bool = True
+    rules: LifecycleRules = field(default_factory=LifecycleRules)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     released: set[str] = field(default_factory=set)
     withheld_fields: set[tuple[str, str]] = field(default_factory=set)
@@ -64,6 +68,10 @@ class RequestContext:
         self.action = action
         self.subjects |= subjects
         self.detail = detail
+
+    def today(self) -> datetime.date:
+        """The city's date for this request: deadlines and periods count from it."""
+        return china_today()
 
     def enforcer(self) -> Enforcer | None:
         """An enforcer for one root field, recording into this request's access log."""

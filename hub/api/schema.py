@@ -12,9 +12,11 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from authz.consent import ConsentError
+from graph.lifecycle.base import LifecycleError
 from hub.api.access import AccessReport
 from hub.api.access_api import AccessQuery, Mutation
 from hub.api.audit_trail import AuditTrail
+from hub.api.feeds_api import COMPUTED_TYPES as FEED_TYPES
 from hub.api.feeds_api import FeedsMutation, FeedsQuery
 from hub.api.query import Query as GraphQuery
 from hub.api.types import CONNECTION_TYPES
@@ -29,7 +31,19 @@ def _original(error: GraphQLError) -> BaseException | None:
     return error.original_error
 
 
-SAFE_ERRORS = (ClientError, InvalidCursor, ConsentError)
+COMPUTED_TYPES: tuple[str, ...] = (
+    "Consent",
+    "AccessExplanation",
+    "AccessLogEntry",
+    *FEED_TYPES,
+)
+"""Types answered by hub code under its own operation rules (operations.* in the catalogue),
+not by the graph projection: they need no field entries in the sharing catalogue."""
+
+QUERIES: tuple[type, ...] = (GraphQuery, AccessQuery, FeedsQuery)
+MUTATIONS: tuple[type, ...] = (Mutation, FeedsMutation)
+
+SAFE_ERRORS = (ClientError, InvalidCursor, ConsentError, LifecycleError)
 """Errors whose messages are written for the caller; everything else is masked."""
 
 
@@ -66,7 +80,7 @@ class Errors(MaskErrors):
         processed = super()._process_errors(errors)
         for error in processed:
             original = _original(error)
-            if isinstance(original, ClientError | ConsentError):
+            if isinstance(original, ClientError | ConsentError | LifecycleError):
                 error.extensions = {**(error.extensions or {}), "code": original.code}
         return processed
 
@@ -87,8 +101,8 @@ def build_schema(guards: GuardConfig | None = None) -> Schema:
     """The hub's schema, with every graph-backed field resolved from the compiled projection."""
     guards = guards or GuardConfig()
     schema = HubSchema(
-        query=merge_types("Query", (GraphQuery, AccessQuery, FeedsQuery)),
-        mutation=merge_types("Mutation", (Mutation, FeedsMutation)),
+        query=merge_types("Query", QUERIES),
+        mutation=merge_types("Mutation", MUTATIONS),
         config=StrawberryConfig(
             auto_camel_case=True,
             # hub/guards/http.py refuses longer arrays before Strawberry sees them.

@@ -1,0 +1,185 @@
+"""What every lifecycle process shares: the acting organisation, refusals, events, ids.
+
+Refusals are exceptions with a stable `code` and a message written for the caller, Chinese
+then English, naming the rule. The hub shows them as they are (they are never masked).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, ClassVar
+
+import neo4j
+
+ADMIN_KIND = "ADMIN"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The organisation acting, as its verified token names it.
+
+    `org_kind` is the consumer kind (DEPARTMENT, ENTERPRISE, BANK …); `org_code` its
+    统一社会信用代码 (None for the credit office acting as such); `subject` the person or system.
+    """
+
+    org_kind: str
+    org_code: str | None
+    subject: str
+
+    @property
+    def is_admin(self) -> bool:
+        """The credit office (信用管理部门) may act for any department."""
+        return self.org_kind == ADMIN_KIND
+
+
+class LifecycleError(Exception):
+    """A lifecycle request refused by a rule; the message says which and why."""
+
+    code: ClassVar[str] = "REFUSED"
+
+
+class NotFound(LifecycleError):
+    """The thing named does not exist (or is not visible to the actor)."""
+
+    code = "NOT_FOUND"
+
+    def __init__(self, what: str, key: str) -> None:
+        super().__init__(f"未找到{what} {key} (no such {what})")
+
+
+class NotResponsible(LifecycleError):
+    """Only the organisation the rule names may do this (谁认定、谁修复 and the like)."""
+
+    code = "FORBIDDEN"
+
+    def __init__(self, rule: str) -> None:
+        super().__init__(rule)
+
+
+class WrongState(LifecycleError):
+    """The thing is not in a state that allows this step."""
+
+    code = "WRONG_STATE"
+
+
+class TooEarly(LifecycleError):
+    """A step requested before the period the rules require."""
+
+    code = "TOO_EARLY"
+
+
+class DeadlinePassed(LifecycleError):
+    """A step requested after its deadline."""
+
+    code = "DEADLINE_PASSED"
+
+
+class MissingRequirement(LifecycleError):
+    """A required document, commitment or field is missing."""
+
+    code = "MISSING_REQUIREMENT"
+
+
+class InvalidInput(LifecycleError):
+    """A value that cannot be used; the message names the field."""
+
+    code = "INVALID_ARGUMENT"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"`{field}`: {reason}")
+        self.field = field
+
+
+def new_id(prefix: str) -> str:
+    """A fresh id such as ``OBJ-5f2c…``: unique without a counter, so hub processes agree."""
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+def required_text(field: str, value: str | None, *, max_length: int = 2000) -> str:
+    """`value` stripped; InvalidInput when empty or longer than `max_length`."""
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(field, "不能为空 (must not be empty)")
+    if len(text) > max_length:
+        raise InvalidInput(field, f"不能超过{max_length}字 (at most {max_length} characters)")
+    return text
+
+
+_EVENT = (
+    "CREATE (ev:Event {id: $eventId, type: $eventType, at: datetime(), on: date($eventOn), "
+    "actorKind: $actorKind, actorCode: $actorCode, actorSubject: $actorSubject, "
+    "fromState: $fromState, toState: $toState, reason: $reason, detail: $detail}) "
+    "WITH ev "
+    "UNWIND $targets AS target "
+    "CALL (ev, target) { "
+    "  OPTIONAL MATCH (x) WHERE elementId(x) = target "
+    "  WITH ev, x WHERE x IS NOT NULL "
+    "  CREATE (ev)-[:CONCERNS]->(x) "
+    "} "
+    "RETURN count(*) AS linked"
+)
+
+
+async def add_event(
+    tx: neo4j.AsyncManagedTransaction,
+    actor: Actor,
+    event_type: str,
+    targets: list[str],
+    *,
+    today: date,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> str:
+    """Record one state change on the nodes whose element ids are `targets`; return its id.
+
+    Events are the history of everything that is not itself a new version: an objection
+    flagging a record, a list entry taking effect, a measure lifted. They are never changed.
+    """
+    event_id = new_id("EV")
+    await tx.run(
+        _EVENT,
+        {
+            "eventId": event_id,
+            "eventType": event_type,
+            "eventOn": today.isoformat(),
+            "actorKind": actor.org_kind,
+            "actorCode": actor.org_code,
+            "actorSubject": actor.subject,
+            "fromState": from_state,
+            "toState": to_state,
+            "reason": reason,
+            "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+            "targets": targets,
+        },
+    )
+    return event_id
+
+
+async def single(
+    tx: neo4j.AsyncManagedTransaction, cypher: Any, params: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The first row of `cypher` as a dict, or None."""
+    result = await tx.run(cypher, params)
+    record = await result.single()
+    return None if record is None else dict(record)
+
+
+async def rows(
+    tx: neo4j.AsyncManagedTransaction, cypher: Any, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Every row of `cypher` as dicts."""
+    result = await tx.run(cypher, params)
+    return [dict(record) async for record in result]
+
+
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
+
+def china_today() -> date:
+    """Today in Beijing time: deadlines and periods are counted in the city's days."""
+    return datetime.now(CHINA_TIME).date()
