@@ -30,6 +30,7 @@ __all__ = [
     "add_years",
     "is_public",
     "maximum_period_months",
+    "minimum_period_months",
     "publication_window",
 ]
 
@@ -41,6 +42,8 @@ ADVERSE_KINDS: Final = frozenset(
         RecordKind.ABNORMAL_OPERATION,
         RecordKind.RECTIFICATION,
         RecordKind.INTERVIEW,
+        RecordKind.COMMITMENT_BREACH,
+        RecordKind.LIABILITY,
     }
 )
 """Record kinds that are 失信信息 and carry a `SeverityTier`."""
@@ -89,6 +92,19 @@ def add_months(day: date, months: int) -> date:
 def add_years(day: date, years: int) -> date:
     """``day`` plus ``years`` years; 29 February becomes 28 February in a common year."""
     return add_months(day, 12 * years)
+
+
+_MINIMUM_MONTHS: Final = {
+    SeverityTier.MINOR: 0,
+    SeverityTier.GENERAL: 3,
+    SeverityTier.SERIOUS: 12,
+}
+
+
+def minimum_period_months(severity: SeverityTier) -> int:
+    """The Order 36 minimum publication period of a tier in months: repair may be applied for
+    once it has passed (counted from the decision date)."""
+    return _MINIMUM_MONTHS[severity]
 
 
 def maximum_period_months(severity: SeverityTier) -> int:

@@ -14,6 +14,7 @@ from tests.conftest import ROOT
 COMPUTED_TYPES = {
     "Query",
     "Mutation",
+    "Subscription",
     "PageInfo",
     *CONNECTION_TYPES,
     *API_TYPES,

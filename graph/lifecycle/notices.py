@@ -151,6 +151,26 @@ async def notify_watchers(
     return int(row["sent"]) if row else 0
 
 
+async def notify_watchers_of_records(
+    tx: neo4j.AsyncManagedTransaction, kind: NoticeKind, items: list[dict[str, str]]
+) -> int:
+    """One notice per watcher of each item's subject; items are ``{subject, title, ref}``.
+
+    Feed loads call this for every chunk, so it is one indexed statement whatever the size.
+    """
+    if not items:
+        return 0
+    row = await single(
+        tx,
+        "UNWIND $items AS i MATCH (w:Watch {subject: i.subject, active: true}) "
+        "CREATE (n:Notice {id: 'NT-' + randomUUID(), recipient: w.watcher, kind: $kind, "
+        "title: i.title, subjectCode: i.subject, ref: i.ref, createdAt: datetime()}) "
+        "RETURN count(n) AS sent",
+        {"items": items, "kind": kind.value},
+    )
+    return int(row["sent"]) if row else 0
+
+
 async def earlier_recipients(
     tx: neo4j.AsyncManagedTransaction, subject: str, since: date | None
 ) -> list[str]:

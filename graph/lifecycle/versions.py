@@ -18,10 +18,12 @@ from graph.lifecycle.base import Actor, NotFound, single
 
 _NEW_VERSION = (
     "MATCH (old:Record {key: $key, current: true}) "
-    "CREATE (new:Record) SET new = properties(old) "
-    "SET new += $changes, new.version = old.version + 1, "
-    "new.uid = old.key + '#v' + toString(old.version + 1), new.current = true, "
-    "new.changeReason = $reason, new.changedBy = $actorCode, new.changedOn = date($today), "
+    # The new uid goes in with the copy: a copy still carrying the old uid would violate the
+    # uniqueness constraint the moment it is set.
+    "WITH old, old {.*, uid: old.key + '#v' + toString(old.version + 1), "
+    "version: old.version + 1, current: true} AS copied "
+    "CREATE (new:Record) SET new = copied "
+    "SET new += $changes, new.changeReason = $reason, new.changedBy = $actorCode, new.changedOn = date($today), "
     "new.batchId = null, new.sourceRow = null "
     "SET old.current = false, old.status = 'SUPERSEDED' "
     "CREATE (new)-[:SUPERSEDES]->(old) "

@@ -18,6 +18,10 @@ from hub.api.access_api import AccessQuery, Mutation
 from hub.api.audit_trail import AuditTrail
 from hub.api.feeds_api import COMPUTED_TYPES as FEED_TYPES
 from hub.api.feeds_api import FeedsMutation, FeedsQuery
+from hub.api.notices_api import COMPUTED_TYPES as NOTICE_TYPES
+from hub.api.notices_api import NoticesMutation, NoticesQuery, NoticesSubscription
+from hub.api.objections_api import COMPUTED_TYPES as OBJECTION_TYPES
+from hub.api.objections_api import ObjectionsMutation, ObjectionsQuery
 from hub.api.query import Query as GraphQuery
 from hub.api.types import CONNECTION_TYPES
 from hub.errors import ClientError, DatabaseUnavailable
@@ -36,12 +40,25 @@ COMPUTED_TYPES: tuple[str, ...] = (
     "AccessExplanation",
     "AccessLogEntry",
     *FEED_TYPES,
+    *OBJECTION_TYPES,
+    *NOTICE_TYPES,
 )
 """Types answered by hub code under its own operation rules (operations.* in the catalogue),
 not by the graph projection: they need no field entries in the sharing catalogue."""
 
-QUERIES: tuple[type, ...] = (GraphQuery, AccessQuery, FeedsQuery)
-MUTATIONS: tuple[type, ...] = (Mutation, FeedsMutation)
+QUERIES: tuple[type, ...] = (
+    GraphQuery,
+    AccessQuery,
+    FeedsQuery,
+    ObjectionsQuery,
+    NoticesQuery,
+)
+MUTATIONS: tuple[type, ...] = (
+    Mutation,
+    FeedsMutation,
+    ObjectionsMutation,
+    NoticesMutation,
+)
 
 SAFE_ERRORS = (ClientError, InvalidCursor, ConsentError, LifecycleError)
 """Errors whose messages are written for the caller; everything else is masked."""
@@ -103,6 +120,7 @@ def build_schema(guards: GuardConfig | None = None) -> Schema:
     schema = HubSchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
+        subscription=merge_types("Subscription", (NoticesSubscription,)),
         config=StrawberryConfig(
             auto_camel_case=True,
             # hub/guards/http.py refuses longer arrays before Strawberry sees them.

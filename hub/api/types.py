@@ -435,6 +435,11 @@ class Record:
     category: str | None = graph(Prop("category"), "处罚类别 / 许可类别")
     content: str | None = graph(Prop("content"), "处罚内容 / 许可内容 / 判决内容")
     amount: float | None = graph(Prop("amount"), "罚款金额 (万元)")
+    remarks: str | None = graph(Prop("remarks"), "备注 (supplements from objections included)")
+    change_reason: str | None = graph(
+        Prop("changeReason"), "Why this version was made by a decision (objection outcome)"
+    )
+    changed_on: datetime.date | None = graph(Prop("changedOn"), "When that decision was made")
     valid_from: datetime.date | None = graph(Prop("validFrom"), "有效期自")
     valid_to: datetime.date | None = graph(Prop("validTo"), "有效期至")
     publish_from: datetime.date | None = graph(Prop("publishFrom"), "Publication starts (公示起)")
@@ -480,6 +485,10 @@ class ListEntry:
     removal_conditions: str | None = graph(Prop("removalConditions"), "移出条件")
     status: ListEntryStatus = graph(Prop("status"), "State")
     removed_on: datetime.date | None = graph(Prop("removedOn"), "移出日期")
+    under_objection: bool = graph(
+        Expr("coalesce({node}.underObjection, false)"),
+        "异议中: an objection to this entry is pending",
+    )
     decided_by: Department | None = graph(
         Related("({node})-[:DECIDED_BY]->({target}:Department)", single=True), "认定部门"
     )

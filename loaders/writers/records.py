@@ -18,7 +18,8 @@ from typing import Any, Final
 
 import neo4j
 
-from graph.model import RecordKind, RecordStatus, SeverityTier
+from graph.lifecycle.notices import notify_watchers_of_records
+from graph.model import NoticeKind, RecordKind, RecordStatus, SeverityTier
 from graph.publication import publication_window
 from graph.workdays import CalendarNotCovered, publish_by
 from loaders.feed_kinds import Problem
@@ -290,4 +291,19 @@ class RecordWriter(Writer):
             )
             if result[0]["created"] != len(rows):
                 raise RuntimeError(f"supplier {self.provenance.supplier.code} is not in the graph")
+            # 贷后监测: banks watching a subject hear of a new adverse record with the load that
+            # brings it (same transaction, so a failed chunk tells nobody).
+            adverse = [
+                {
+                    "subject": row["enterprise"] or row["person"]["key"],
+                    "title": f"新增{RecordKind.of(row['props']['kind']).label}："
+                    f"{row['props'].get('title') or ''}",
+                    "ref": row["props"]["uid"],
+                }
+                for row in rows
+                if row["previous"] is None
+                and row["props"].get("severity") is not None
+                and (row["enterprise"] or row["person"])
+            ]
+            await notify_watchers_of_records(tx, NoticeKind.NEW_ADVERSE_RECORD, adverse)
         return written
