@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import MULTIPART_SUBSCRIPTION_PROTOCOL
 
 from authz.audit import AuditWriter
 from authz.identity import PUBLIC
@@ -36,8 +37,13 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     def __init__(self, db: Database, settings: Settings) -> None:
         # Multipart requests carry feed files (submitFeed). Tokens travel in a header, never a
         # cookie, so a cross-site form cannot submit in a user's name (the CSRF concern).
+        # Subscriptions (noticeAdded) stream over HTTP with the multipart subscription protocol,
+        # so they pass the same authentication and limits as every other request.
         super().__init__(
-            build_schema(settings.guards()), graphql_ide="graphiql", multipart_uploads_enabled=True
+            build_schema(settings.guards()),
+            graphql_ide="graphiql",
+            multipart_uploads_enabled=True,
+            subscription_protocols=(MULTIPART_SUBSCRIPTION_PROTOCOL,),
         )
         self.db = db
         self.person_secret = settings.person_secret()

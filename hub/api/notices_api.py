@@ -136,7 +136,7 @@ class NoticesMutation:
         return Watch.of(stopped)
 
 
-@strawberry.type
+@strawberry.type(name="Subscription")
 class NoticesSubscription:
     @strawberry.subscription(
         description="Your organisation's new notices as they are written (pushed; ends after "

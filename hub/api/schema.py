@@ -16,13 +16,21 @@ from graph.lifecycle.base import LifecycleError
 from hub.api.access import AccessReport
 from hub.api.access_api import AccessQuery, Mutation
 from hub.api.audit_trail import AuditTrail
+from hub.api.commitments_api import COMPUTED_TYPES as COMMITMENT_TYPES
+from hub.api.commitments_api import CommitmentsMutation, CommitmentsQuery
 from hub.api.feeds_api import COMPUTED_TYPES as FEED_TYPES
 from hub.api.feeds_api import FeedsMutation, FeedsQuery
+from hub.api.lists_api import COMPUTED_TYPES as LIST_TYPES
+from hub.api.lists_api import ListsMutation
+from hub.api.measures_api import COMPUTED_TYPES as MEASURE_TYPES
+from hub.api.measures_api import MeasuresMutation, MeasuresQuery
 from hub.api.notices_api import COMPUTED_TYPES as NOTICE_TYPES
 from hub.api.notices_api import NoticesMutation, NoticesQuery, NoticesSubscription
 from hub.api.objections_api import COMPUTED_TYPES as OBJECTION_TYPES
 from hub.api.objections_api import ObjectionsMutation, ObjectionsQuery
 from hub.api.query import Query as GraphQuery
+from hub.api.rectification_api import COMPUTED_TYPES as RECTIFICATION_TYPES
+from hub.api.rectification_api import RectificationMutation, RectificationQuery
 from hub.api.types import CONNECTION_TYPES
 from hub.errors import ClientError, DatabaseUnavailable
 from hub.guards import GuardConfig, guard_extensions
@@ -40,8 +48,12 @@ COMPUTED_TYPES: tuple[str, ...] = (
     "AccessExplanation",
     "AccessLogEntry",
     *FEED_TYPES,
+    *LIST_TYPES,
+    *MEASURE_TYPES,
     *OBJECTION_TYPES,
     *NOTICE_TYPES,
+    *COMMITMENT_TYPES,
+    *RECTIFICATION_TYPES,
 )
 """Types answered by hub code under its own operation rules (operations.* in the catalogue),
 not by the graph projection: they need no field entries in the sharing catalogue."""
@@ -50,14 +62,21 @@ QUERIES: tuple[type, ...] = (
     GraphQuery,
     AccessQuery,
     FeedsQuery,
+    MeasuresQuery,
     ObjectionsQuery,
     NoticesQuery,
+    CommitmentsQuery,
+    RectificationQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     Mutation,
     FeedsMutation,
+    ListsMutation,
+    MeasuresMutation,
     ObjectionsMutation,
     NoticesMutation,
+    CommitmentsMutation,
+    RectificationMutation,
 )
 
 SAFE_ERRORS = (ClientError, InvalidCursor, ConsentError, LifecycleError)
@@ -120,7 +139,7 @@ def build_schema(guards: GuardConfig | None = None) -> Schema:
     schema = HubSchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
-        subscription=merge_types("Subscription", (NoticesSubscription,)),
+        subscription=NoticesSubscription,
         config=StrawberryConfig(
             auto_camel_case=True,
             # hub/guards/http.py refuses longer arrays before Strawberry sees them.
