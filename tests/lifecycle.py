@@ -62,6 +62,6 @@ async def move_into_past(db: Database, label: str, key: str, value: str, **dates
     """Simulate time passing: set date properties of one node to the given ISO dates."""
     assignments = ", ".join(f"n.{name} = date(${name})" for name in dates)
     await db.write(
-        f"MATCH (n:{label} {{{key}: $value}}) SET {assignments}",  # type: ignore[arg-type]
+        f"MATCH (n:{label} {{{key}: $value}}) SET {assignments}",
         {"value": value, **dates},
     )

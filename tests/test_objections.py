@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
+from typing import Any
 
 import httpx
 import pytest
@@ -65,13 +66,13 @@ async def restore_fixture_graph(db: Database) -> AsyncIterator[None]:
     await load_fixture_graph(db)
 
 
-def _entries(data: dict[str, object]) -> list[dict[str, object]]:
+def _entries(data: dict[str, Any]) -> list[dict[str, Any]]:
     enterprise = data["enterprise"]
     assert isinstance(enterprise, dict)
     return [e["node"] for e in enterprise["listEntries"]["edges"]]
 
 
-def _by_key(data: dict[str, object], key: str) -> list[dict[str, object]]:
+def _by_key(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     enterprise = data["enterprise"]
     assert isinstance(enterprise, dict)
     return [e["node"] for e in enterprise["records"]["edges"] if e["node"]["key"] == key]
