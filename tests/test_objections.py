@@ -137,6 +137,18 @@ async def test_an_objection_flags_the_record_at_once_and_the_department_corrects
     withdrawn = await notices_of(client_for, BANK_B1)
     assert any(n["kind"] == "WITHDRAWAL" and n["ref"] == f"{R1['key']}#v2" for n in withdrawn)
 
+    # The whole story is in the record's change history, for the subject and the department.
+    history = """query($key: String!) { changeHistory(recordKey: $key) {
+      type actorCode fromState toState concerns } }"""
+    changes = (await ask(client_for, ENTERPRISE_E1, history, key=R1["key"]))["changeHistory"]
+    assert [(c["type"], c["fromState"], c["toState"]) for c in changes] == [
+        ("OBJECTION_FILED", "EFFECTIVE", "UNDER_OBJECTION"),
+        ("RECORD_CORRECT", "UNDER_OBJECTION", "EFFECTIVE"),
+    ]
+    assert changes[1]["actorCode"] == MARKET.org_code
+    stranger = await refused(client_for, ENTERPRISE_E5, history, key=R1["key"])
+    assert stranger["extensions"]["code"] == "FORBIDDEN"
+
 
 async def test_only_the_subject_or_its_authorised_agent_may_object(
     client_for: ClientFor,
