@@ -59,6 +59,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             consumer=consumer,
             audit=self.audit,
             rules=self.rules,
+            streaming="multipart/mixed" in request.headers.get("accept", ""),
         )
         response.headers["X-Request-ID"] = context.request_id
         return context

@@ -167,3 +167,11 @@ async def _file_against_samr(client_for: ClientFor) -> None:
              statement: "许可事项有误") { id } }""",
         key=f"LICENSE|{SAMR}|舞市监许〔2023〕88号",
     )
+
+
+async def test_a_subscription_without_a_streaming_accept_header_is_told_how(
+    client_for: ClientFor,
+) -> None:
+    error = await refused(client_for, MARKET, "subscription { noticeAdded { kind } }")
+    assert error["extensions"]["code"] == "SUBSCRIPTION_NEEDS_STREAM"
+    assert "multipart/mixed" in error["message"]

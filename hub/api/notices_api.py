@@ -15,6 +15,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
+from graph.database import Database
 from graph.lifecycle import notices
 from graph.model import NoticeKind
 from hub.api.lifecycle_support import acting_for, require
@@ -151,21 +152,26 @@ class NoticesSubscription:
             )
         if stop_after is not None and stop_after < 1:
             raise InvalidArgument("stopAfter", "must be at least 1")
-        recipient = _recipient(info)
-        db = info.context.db
-        loop = asyncio.get_running_loop()
-        ends = loop.time() + timeout_seconds
-        since = datetime.datetime.now(datetime.UTC)
-        seen: set[str] = set()
-        delivered = 0
-        while loop.time() < ends:
-            fresh = await notices.notices_for(db, recipient, after=since - OVERLAP, limit=200)
-            for notice in fresh:
-                if notice.id in seen or notice.created_at < since:
-                    continue
-                seen.add(notice.id)
-                yield Notice.of(notice)
-                delivered += 1
-                if stop_after is not None and delivered >= stop_after:
-                    return
-            await asyncio.sleep(POLL_SECONDS)
+        async for notice in _stream(info.context.db, _recipient(info), stop_after, timeout_seconds):
+            yield notice
+
+
+async def _stream(
+    db: Database, recipient: str, stop_after: int | None, timeout_seconds: int
+) -> AsyncGenerator[Notice, None]:
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + timeout_seconds
+    since = datetime.datetime.now(datetime.UTC)
+    seen: set[str] = set()
+    delivered = 0
+    while loop.time() < ends:
+        fresh = await notices.notices_for(db, recipient, after=since - OVERLAP, limit=200)
+        for notice in fresh:
+            if notice.id in seen or notice.created_at < since:
+                continue
+            seen.add(notice.id)
+            yield Notice.of(notice)
+            delivered += 1
+            if stop_after is not None and delivered >= stop_after:
+                return
+        await asyncio.sleep(POLL_SECONDS)

@@ -54,6 +54,8 @@ class RequestContext:
     catalogue: Catalogue = field(default_factory=default_catalogue)
     enforce: bool = True
     rules: LifecycleRules = field(default_factory=LifecycleRules)
+    # The client accepts a multipart stream: subscriptions are served only then.
+    streaming: bool = False
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     released: set[str] = field(default_factory=set)
     withheld_fields: set[tuple[str, str]] = field(default_factory=set)

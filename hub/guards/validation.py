@@ -12,6 +12,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from hub.guards.public import is_public
 from hub.guards.public_introspection import NoIntrospectionRule
+from hub.guards.subscription_transport import StreamingSubscriptionRule
 
 CACHED_DOCUMENTS = 512
 """Distinct (document, rule set) results kept; bounded so unique documents cannot grow memory."""
@@ -57,6 +58,8 @@ class GuardedValidation(SchemaExtension):
             public = self.production and is_public(context.context)
             if public:
                 rules = (*rules, NoIntrospectionRule)
+            if not getattr(context.context, "streaming", False):
+                rules = (*rules, StreamingSubscriptionRule)
             errors = _validate(context.schema._schema, context.graphql_document, rules, public)
             # A list of its own: the cached tuple is shared by every request with this document.
             context.pre_execution_errors = list(errors)
