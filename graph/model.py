@@ -295,3 +295,10 @@ class NoticeKind(LabelledEnum):
     REPAIR_DECIDED = ("REPAIR_DECIDED", "信用修复结果")
     SUPERVISOR = ("SUPERVISOR", "国有企业失信责任追究通报")
     RECTIFICATION_OVERDUE = ("RECTIFICATION_OVERDUE", "逾期未整改")
+
+
+class BanScope(LabelledEnum):
+    """What an entry ban (禁入, 六(四)) keeps its subject out of: the market, or one industry."""
+
+    MARKET = ("MARKET", "市场禁入")
+    INDUSTRY = ("INDUSTRY", "行业禁入")

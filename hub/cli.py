@@ -21,6 +21,7 @@ from graph.database import Database
 from graph.migrations import migrate
 from graph.provision import ProvisionError
 from hub.cli_feeds import register_feed_commands
+from hub.cli_lifecycle import register_lifecycle_commands
 from hub.cli_support import settings_or_exit, with_db
 from hub.settings import Settings, SettingsError
 
@@ -383,6 +384,7 @@ def test(pytest_args: tuple[str, ...]) -> None:
 
 
 register_feed_commands(main)
+register_lifecycle_commands(main)
 
 if __name__ == "__main__":
     main()

@@ -44,6 +44,7 @@ Relationships (each row names both ends by key)
     list_entry_subjects        entry, enterprise
     list_entry_deciders        entry, department
     linked_persons             entry, person, role
+    list_entry_records         entry, record      the finding a black-list entry rests on
     sanction_measures          sanction, measure
     sanction_entries           sanction, entry
     sanction_subjects          sanction, enterprise
@@ -130,6 +131,7 @@ class DemoData:
     list_entry_subjects: list[Row] = field(default_factory=list)
     list_entry_deciders: list[Row] = field(default_factory=list)
     linked_persons: list[Row] = field(default_factory=list)
+    list_entry_records: list[Row] = field(default_factory=list)
     sanction_measures: list[Row] = field(default_factory=list)
     sanction_entries: list[Row] = field(default_factory=list)
     sanction_subjects: list[Row] = field(default_factory=list)
@@ -1172,6 +1174,9 @@ class _Generator:
         self.secret = secret
         self.today = spec.today
         self.rng = random.Random(spec.seed)
+        # Lifecycle additions (breaches) draw from their own stream, so the rest of the
+        # dataset stays exactly what it was for a given seed.
+        self.lifecycle_rng = random.Random(spec.seed + 1)
         self._random = self.rng.random
         self.data = DemoData()
         self.departments: dict[str, _Department] = {}
@@ -2099,7 +2104,7 @@ class _Generator:
             kind, dept, title = "行业自律型", "市民政局", "行业自律信用承诺书"
         else:
             kind, dept, title = "信用修复型", "市发改委", "信用修复承诺书"
-        self._emit(
+        commitment = self._emit(
             RecordKind.COMMITMENT,
             subject,
             dept,
@@ -2109,6 +2114,20 @@ class _Generator:
             content=_COMMITMENT_TEXT,
             valid_to=valid_to,
         )
+        breached = decision + timedelta(days=120)
+        if breached < self.today and self.lifecycle_rng.random() < 0.05:
+            self._emit(
+                RecordKind.COMMITMENT_BREACH,
+                subject,
+                dept,
+                breached,
+                f"违反{title}",
+                severity=SeverityTier.GENERAL,
+                category="违反信用承诺",
+                content=f"未履行{commitment['documentNumber']}所作承诺",
+                status=RecordStatus.EFFECTIVE,
+                document_number=f"{commitment['documentNumber']}-违诺",
+            )
 
     def _voluntary(self, subject: _Subject, decision: date) -> None:
         kind = self._pick(_VOLUNTARY_TYPES)
@@ -2337,10 +2356,12 @@ class _Generator:
                 subject,
                 spec.department,
             )
-            self._link_persons(entry_id, i)
+            links = self._link_persons(entry_id, i)
+            self.data.list_entry_records.append({"entry": entry_id, "record": record["uid"]})
+            self._liability(links, decision_number, decision, spec.department, repaired)
             self._sanctions(entry_id, subject, spec, decision, until, removed)
 
-    def _link_persons(self, entry_id: str, i: int) -> None:
+    def _link_persons(self, entry_id: str, i: int) -> list[tuple[int, RoleKind]]:
         links = [(self.rep[i], RoleKind.LEGAL_REPRESENTATIVE)]
         controller = self.controller[i]
         if controller is not None:
@@ -2351,6 +2372,34 @@ class _Generator:
         for person, role in links:
             self.data.linked_persons.append(
                 {"entry": entry_id, "person": self.person_keys[person], "role": role.value}
+            )
+        return links
+
+    def _liability(
+        self,
+        links: list[tuple[int, RoleKind]],
+        decision_number: str,
+        decision: date,
+        dept: str,
+        repaired: bool,
+    ) -> None:
+        """六(五): each person the entry names gets a personal record of the liability."""
+        seen: set[int] = set()
+        for person, role in links:
+            if person in seen:
+                continue
+            seen.add(person)
+            self._emit(
+                RecordKind.LIABILITY,
+                self.person_subjects[person],
+                dept,
+                decision,
+                f"失信责任追究（{role.label}）",
+                severity=SeverityTier.SERIOUS,
+                category="失信责任追究",
+                content=f"依据{decision_number}，对所在单位严重失信行为负有责任",
+                status=RecordStatus.REPAIRED if repaired else RecordStatus.EFFECTIVE,
+                document_number=f"{decision_number}-{len(seen)}",
             )
 
     def _sanctions(
@@ -2587,6 +2636,12 @@ _STATEMENTS: Final[tuple[tuple[str, LiteralString], ...]] = (
         "UNWIND $rows AS row "
         "MATCH (l:ListEntry {id: row.entry}) MATCH (p:Person {key: row.person}) "
         "MERGE (l)-[:LINKED_PERSON {role: row.role}]->(p)",
+    ),
+    (
+        "list_entry_records",
+        "UNWIND $rows AS row "
+        "MATCH (l:ListEntry {id: row.entry}) MATCH (r:Record {uid: row.record}) "
+        "MERGE (l)-[:BASED_ON]->(r)",
     ),
     (
         "sanction_measures",

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from graph.database import Database
-from graph.lifecycle.base import china_today
+from graph.lifecycle.base import china_today, decision_deadline
 from graph.workdays import mainland_calendar
 from tests.conftest import ClientFor
 from tests.fixtures import CA1, E1, E5, E5_LICENCES, R1, R3, R5_V2, R6, load_fixture_graph
@@ -289,15 +289,14 @@ async def test_verification_extends_the_deadline_only_before_it_has_passed_and_l
 
     overdue = await ask(client_for, DEVELOPMENT, "{ objections(overdueOnly: true) { id overdue } }")
     assert {"id": filed["id"], "overdue": True} in overdue["objections"]
-    report = await ask(
-        client_for,
-        OFFICE,
-        "{ objectionOverdueReport { department pendingOverdue decidedLate } }",
-    )
-    [ndrc] = [
-        r for r in report["objectionOverdueReport"] if r["department"] == DEVELOPMENT.org_code
-    ]
-    assert ndrc["pendingOverdue"] == 1
+    report = """{ lifecycleDeadlines { department process received pendingOverdue decidedLate
+                                     decidedOnTime } }"""
+    rows = (await ask(client_for, OFFICE, report))["lifecycleDeadlines"]
+    [ndrc] = [r for r in rows if r["department"] == DEVELOPMENT.org_code]
+    assert (ndrc["process"], ndrc["pendingOverdue"]) == ("OBJECTION", 1)
+    # A department sees its own figures only.
+    own = (await ask(client_for, MARKET, report))["lifecycleDeadlines"]
+    assert {r["department"] for r in own} <= {MARKET.org_code}
 
     decided = (
         await ask(
@@ -305,6 +304,8 @@ async def test_verification_extends_the_deadline_only_before_it_has_passed_and_l
         )
     )["decideObjection"]
     assert decided["decidedLate"] is True
+    rows = (await ask(client_for, DEVELOPMENT, report))["lifecycleDeadlines"]
+    assert [(r["pendingOverdue"], r["decidedLate"]) for r in rows] == [(0, 1)]
     async with client_for(OFFICE) as admin:
         [current] = _by_key(await query(admin, RECORDS, uscc=E1), R3["key"])
     assert (current["version"], current["status"]) == (1, "EFFECTIVE")
@@ -375,3 +376,10 @@ async def test_an_upheld_objection_to_a_list_entry_removes_it_and_lifts_its_meas
     assert (entry["status"], entry["underObjection"]) == ("REMOVED", False)
     assert {s["status"] for s in entry["sanctions"]} == {"LIFTED"}
     assert shown["enterprise"]["blackListed"] is False
+
+
+def test_a_deadline_in_a_year_without_a_holiday_notice_is_provisional_and_never_late() -> None:
+    # Inside the calendar: the State Council's days (2026-11-27 is a Friday).
+    assert decision_deadline(date(2026, 11, 27), 3) == (date(2026, 12, 2), False)
+    # Reaching 2027, whose notice is not in graph/cn_calendar.toml: weekdays less 元旦.
+    assert decision_deadline(date(2026, 12, 30), 3) == (date(2027, 1, 5), True)

@@ -6,13 +6,16 @@ then English, naming the rule. The hub shows them as they are (they are never ma
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import neo4j
+
+from graph.workdays import CalendarNotCovered, mainland_calendar
 
 ADMIN_KIND = "ADMIN"
 
@@ -183,3 +186,33 @@ CHINA_TIME = timezone(timedelta(hours=8), "CST")
 def china_today() -> date:
     """Today in Beijing time: deadlines and periods are counted in the city's days."""
     return datetime.now(CHINA_TIME).date()
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 of the text as UTF-8: what proves which words were promised."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# Days every year's notice has kept as holidays since the 2024 revision of 全国年节及纪念日放假办法
+# (元旦, 劳动节 1–2 May, 国庆节 1–3 October); the lunar holidays and 调休 need the notice itself.
+_FIXED_HOLIDAYS: Final = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
+
+def decision_deadline(start: date, working_days: int) -> tuple[date, bool]:
+    """The day a decision is due: `working_days` working days after `start`, and whether that
+    is provisional.
+
+    A subject's objection or repair application must be accepted even when the deadline falls
+    in a year whose holiday notice is not yet in graph/cn_calendar.toml. The deadline is then
+    counted on weekdays less the fixed statutory holidays — never later than the true one, so
+    no department is given more time than the rules allow — and marked provisional.
+    """
+    try:
+        return mainland_calendar().add_working_days(start, working_days), False
+    except CalendarNotCovered:
+        day, left = start, working_days
+        while left:
+            day += timedelta(days=1)
+            if day.weekday() < 5 and (day.month, day.day) not in _FIXED_HOLIDAYS:
+                left -= 1
+        return day, True

@@ -40,6 +40,7 @@ from graph.lifecycle.base import (
     NotResponsible,
     WrongState,
     add_event,
+    decision_deadline,
     new_id,
     required_text,
     single,
@@ -55,7 +56,6 @@ from graph.model import (
     ObjectionStatus,
     RecordStatus,
 )
-from graph.workdays import mainland_calendar
 
 CORRECTABLE: Final = {
     "title": str,
@@ -87,6 +87,7 @@ class Objection:
     filed_by_kind: str
     filed_on: date
     due_by: date
+    due_by_provisional: bool
     needs_verification: bool
     target_kind: str
     record_key: str | None
@@ -119,6 +120,7 @@ class Objection:
             filed_by_kind=o["filedByKind"],
             filed_on=o["filedOn"].to_native(),
             due_by=o["dueBy"].to_native(),
+            due_by_provisional=bool(o.get("dueByProvisional")),
             needs_verification=bool(o.get("needsVerification")),
             target_kind=o["targetKind"],
             record_key=o.get("recordKey"),
@@ -216,7 +218,7 @@ async def file_objection(
         )
     text = required_text("statement", statement)
     evidence_text = (evidence or "").strip() or None
-    due_by = mainland_calendar().add_working_days(today, rules.objection_decision_days)
+    due_by, provisional = decision_deadline(today, rules.objection_decision_days)
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> Objection:
         if record_key is not None:
@@ -250,6 +252,7 @@ async def file_objection(
             "filedBySubject": actor.subject,
             "filedOn": today,
             "dueBy": due_by,
+            "dueByProvisional": provisional,
             "needsVerification": False,
             "targetKind": "RECORD" if record_key is not None else "LIST_ENTRY",
             "recordKey": record_key,
@@ -343,14 +346,20 @@ async def extend_for_verification(
                 f"办理期限{objection.due_by.isoformat()}已过，不能再延长 (the "
                 f"{rules.objection_decision_days}-working-day deadline has passed; decide now)"
             )
-        due_by = mainland_calendar().add_working_days(
+        due_by, provisional = decision_deadline(
             objection.filed_on, rules.objection_verification_days
         )
         element = await single(
             tx,
             "MATCH (o:Objection {id: $id}) SET o.needsVerification = true, "
-            "o.dueBy = date($due), o.verificationReason = $reason RETURN elementId(o) AS e",
-            {"id": objection_id, "due": due_by.isoformat(), "reason": text},
+            "o.dueBy = date($due), o.dueByProvisional = $provisional, "
+            "o.verificationReason = $reason RETURN elementId(o) AS e",
+            {
+                "id": objection_id,
+                "due": due_by.isoformat(),
+                "provisional": provisional,
+                "reason": text,
+            },
         )
         assert element is not None
         await add_event(
@@ -615,20 +624,6 @@ async def objections_for(
     return [Objection.of(row) for row in found]
 
 
-async def overdue_by_department(db: Database, today: date) -> list[dict[str, Any]]:
-    """Per deciding department: objections pending past their deadline, and decided late."""
-    return await db.read(
-        "MATCH (o:Objection) WHERE (o.status = 'PENDING' AND o.dueBy < date($today)) "
-        "OR o.decidedLate "
-        "OPTIONAL MATCH (d:Department {code: o.decider}) "
-        "RETURN o.decider AS department, d.name AS name, "
-        "count(CASE WHEN o.status = 'PENDING' THEN 1 END) AS pendingOverdue, "
-        "count(CASE WHEN o.decidedLate THEN 1 END) AS decidedLate "
-        "ORDER BY pendingOverdue DESC, department",
-        {"today": today.isoformat()},
-    )
-
-
 __all__ = [
     "CORRECTABLE",
     "Objection",
@@ -636,5 +631,4 @@ __all__ = [
     "extend_for_verification",
     "file_objection",
     "objections_for",
-    "overdue_by_department",
 ]

@@ -34,6 +34,7 @@ from graph.lifecycle.base import (
     TooEarly,
     WrongState,
     add_event,
+    decision_deadline,
     new_id,
     required_text,
     rows,
@@ -44,7 +45,6 @@ from graph.lifecycle.notices import earlier_recipients, notify
 from graph.lifecycle.rules import LifecycleRules
 from graph.model import ListEntryStatus, NoticeKind, RecordStatus, RepairStatus, SeverityTier
 from graph.publication import add_months, minimum_period_months
-from graph.workdays import mainland_calendar
 
 NOT_REPAIRABLE_EARLY: Final = ("停产停业", "吊销", "责令关闭")
 """Penalty categories that cannot be repaired before their publication ends (Order 36)."""
@@ -65,6 +65,7 @@ class RepairApplication:
     list_entry_id: str | None
     applied_on: date
     due_by: date
+    due_by_provisional: bool
     proof: str
     commitment: str
     training_certificate: str | None
@@ -90,6 +91,7 @@ class RepairApplication:
             list_entry_id=props.get("listEntryId"),
             applied_on=props["appliedOn"].to_native(),
             due_by=props["dueBy"].to_native(),
+            due_by_provisional=bool(props.get("dueByProvisional")),
             proof=props["proof"],
             commitment=props["commitment"],
             training_certificate=props.get("trainingCertificate"),
@@ -197,7 +199,7 @@ async def apply_for_repair(
     )
     training = (training_certificate or "").strip() or None
     report = (credit_report or "").strip() or None
-    due_by = mainland_calendar().add_working_days(today, rules.repair_decision_days)
+    due_by, provisional = decision_deadline(today, rules.repair_decision_days)
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> RepairApplication:
         if record_key is not None:
@@ -225,6 +227,7 @@ async def apply_for_repair(
             "listEntryId": list_entry_id,
             "appliedOn": today,
             "dueBy": due_by,
+            "dueByProvisional": provisional,
             "proof": proof_text,
             "commitment": commitment_text,
             "trainingCertificate": training,

@@ -14,7 +14,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from graph.lifecycle import objections, repair
+from graph.lifecycle import deadlines, objections, repair
 from graph.lifecycle.base import InvalidInput
 from graph.model import ObjectionGround, ObjectionOutcome, ObjectionStatus, RepairStatus
 from hub.api.lifecycle_support import require
@@ -26,7 +26,7 @@ _labelled(ObjectionStatus, "State of an objection (异议状态)")
 _labelled(ObjectionOutcome, "Outcome of an objection (异议处理结果)")
 _labelled(RepairStatus, "State of a repair application (信用修复状态)")
 
-COMPUTED_TYPES = ("Objection", "ObjectionOverdue", "RepairApplication")
+COMPUTED_TYPES = ("Objection", "LifecycleDeadlines", "RepairApplication")
 
 
 @strawberry.type(description="An objection to a record or list entry (异议申请)")
@@ -40,6 +40,10 @@ class Objection:
     filed_by: str | None = strawberry.field(description="提出单位 (the subject or its agent)")
     filed_on: datetime.date
     due_by: datetime.date = strawberry.field(description="办理期限 (working days from filing)")
+    due_by_provisional: bool = strawberry.field(
+        description="The holiday notice of that year is not yet in the calendar: counted on "
+        "weekdays less the fixed statutory holidays, never later than the true deadline"
+    )
     needs_verification: bool = strawberry.field(description="需核查, deadline extended")
     overdue: bool = strawberry.field(description="Still pending past its deadline")
     record_key: str | None = strawberry.field(description="The record objected to")
@@ -66,6 +70,7 @@ class Objection:
             filed_by=o.filed_by,
             filed_on=o.filed_on,
             due_by=o.due_by,
+            due_by_provisional=o.due_by_provisional,
             needs_verification=o.needs_verification,
             overdue=o.overdue(today),
             record_key=o.record_key,
@@ -79,12 +84,17 @@ class Objection:
         )
 
 
-@strawberry.type(description="A department's objections past their deadline (逾期异议)")
-class ObjectionOverdue:
+@strawberry.type(description="A department's objections or repairs against their deadlines")
+class LifecycleDeadlines:
     department: str | None
     department_name: str | None
-    pending_overdue: int = strawberry.field(description="Still pending past the deadline")
-    decided_late: int = strawberry.field(description="Decided after the deadline")
+    process: str = strawberry.field(description="OBJECTION or REPAIR")
+    process_label: str = strawberry.field(description="异议处理 / 信用修复")
+    received: int
+    decided_on_time: int
+    decided_late: int
+    pending: int = strawberry.field(description="Pending, deadline not yet passed")
+    pending_overdue: int = strawberry.field(description="Pending past the deadline")
 
 
 @strawberry.type(description="A credit-repair application and its decision (信用修复申请)")
@@ -96,6 +106,9 @@ class RepairApplication:
     list_entry_id: str | None
     applied_on: datetime.date
     due_by: datetime.date = strawberry.field(description="审核期限 (working days)")
+    due_by_provisional: bool = strawberry.field(
+        description="Counted without that year's holiday notice (see Objection.dueByProvisional)"
+    )
     proof: str = strawberry.field(description="履行义务证明")
     commitment: str = strawberry.field(description="信用修复承诺")
     training_certificate: str | None = strawberry.field(description="信用修复培训证明")
@@ -118,6 +131,7 @@ class RepairApplication:
             list_entry_id=a.list_entry_id,
             applied_on=a.applied_on,
             due_by=a.due_by,
+            due_by_provisional=a.due_by_provisional,
             proof=a.proof,
             commitment=a.commitment,
             training_certificate=a.training_certificate,
@@ -160,20 +174,33 @@ class ObjectionsQuery:
         return [Objection.of(o, today) for o in found]
 
     @strawberry.field(
-        description="Objections pending past their deadline or decided late, per department"
+        description="Objections and repair applications per department against their "
+        "deadlines: received, decided on time or late, pending, overdue (your department; "
+        "the credit office: all)"
     )
-    async def objection_overdue_report(self, info: GraphInfo) -> list[ObjectionOverdue]:
+    async def lifecycle_deadlines(
+        self, info: GraphInfo, year: int | None = None
+    ) -> list[LifecycleDeadlines]:
         actor = require(info, "decideObjection")
-        found = await objections.overdue_by_department(info.context.db, info.context.today())
+        rows = await deadlines.deadline_report(
+            info.context.db,
+            info.context.today(),
+            year=year,
+            department=None if actor.is_admin else actor.org_code,
+        )
         return [
-            ObjectionOverdue(
-                department=row["department"],
-                department_name=row["name"],
-                pending_overdue=row["pendingOverdue"],
-                decided_late=row["decidedLate"],
+            LifecycleDeadlines(
+                department=row.department,
+                department_name=row.department_name,
+                process=row.process,
+                process_label=row.process_label,
+                received=row.received,
+                decided_on_time=row.decided_on_time,
+                decided_late=row.decided_late,
+                pending=row.pending,
+                pending_overdue=row.pending_overdue,
             )
-            for row in found
-            if actor.is_admin or row["department"] == actor.org_code
+            for row in rows
         ]
 
     @strawberry.field(description="Repair applications you are party to (the credit office: all)")

@@ -20,6 +20,8 @@ from hub.api.commitments_api import COMPUTED_TYPES as COMMITMENT_TYPES
 from hub.api.commitments_api import CommitmentsMutation, CommitmentsQuery
 from hub.api.feeds_api import COMPUTED_TYPES as FEED_TYPES
 from hub.api.feeds_api import FeedsMutation, FeedsQuery
+from hub.api.history_api import COMPUTED_TYPES as HISTORY_TYPES
+from hub.api.history_api import HistoryQuery
 from hub.api.lists_api import COMPUTED_TYPES as LIST_TYPES
 from hub.api.lists_api import ListsMutation
 from hub.api.measures_api import COMPUTED_TYPES as MEASURE_TYPES
@@ -52,6 +54,7 @@ COMPUTED_TYPES: tuple[str, ...] = (
     *MEASURE_TYPES,
     *OBJECTION_TYPES,
     *NOTICE_TYPES,
+    *HISTORY_TYPES,
     *COMMITMENT_TYPES,
     *RECTIFICATION_TYPES,
 )
@@ -65,6 +68,7 @@ QUERIES: tuple[type, ...] = (
     MeasuresQuery,
     ObjectionsQuery,
     NoticesQuery,
+    HistoryQuery,
     CommitmentsQuery,
     RectificationQuery,
 )

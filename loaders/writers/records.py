@@ -87,7 +87,14 @@ _DATES: Final = (
 spends more on packing a date than on the rest of a row, which halved bulk-load throughput."""
 
 # Lifecycle states a department's correction does not undo: a repaired finding stays repaired.
-_KEPT_STATUSES: Final = frozenset({RecordStatus.REPAIRED.value, RecordStatus.REVOKED.value})
+_KEPT_STATUSES: Final = frozenset(
+    {
+        RecordStatus.REPAIRED.value,
+        RecordStatus.REVOKED.value,
+        # A correction sent while an objection is pending stays flagged until it is decided.
+        RecordStatus.UNDER_OBJECTION.value,
+    }
+)
 
 # Each lookup answers in one row holding a list: the async driver's cost is per record
 # streamed, and a batch of 5,000 records cost more than the query itself.

@@ -1,0 +1,32 @@
+"""`credithub deadline-report`: objections and repair applications against their deadlines."""
+
+from __future__ import annotations
+
+import click
+
+from graph.lifecycle.base import china_today
+from graph.lifecycle.deadlines import deadline_report, render
+from hub.cli_support import settings_or_exit, with_db
+
+__all__ = ["register_lifecycle_commands"]
+
+
+@click.command(name="deadline-report")
+@click.option("--year", type=int, default=None, help="Applications received in this year.")
+@click.option("--department", default=None, help="One department's USCC (default: all).")
+def deadline_report_command(year: int | None, department: str | None) -> None:
+    """Per department: objections and repairs received, on time, late, pending and overdue."""
+    settings = settings_or_exit()
+    today = china_today()
+    rows = with_db(
+        settings,
+        lambda db: deadline_report(
+            db, today, year=year, department=department.strip().upper() if department else None
+        ),
+    )
+    click.echo(render(rows, today))
+
+
+def register_lifecycle_commands(group: click.Group) -> None:
+    """Add the lifecycle commands to the `credithub` group."""
+    group.add_command(deadline_report_command)
