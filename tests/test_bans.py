@@ -158,6 +158,16 @@ async def test_a_banned_person_is_flagged_on_every_enterprise_they_represent(
     assert elsewhere["bannedRepresentatives"] == [], "P3 stands behind E4 and is not banned"
 
 
+async def test_the_public_sees_the_flag_on_each_enterprise_the_banned_person_represents(
+    p1_ban: dict[str, Any], anon: httpx.AsyncClient
+) -> None:
+    flags = """query($uscc: String!) { enterprise(uscc: $uscc) { banned representativeBanned } }"""
+    for enterprise in (E1, E2, E3):
+        data = await query(anon, flags, uscc=enterprise)
+        assert data["enterprise"] == {"banned": False, "representativeBanned": True}, enterprise
+    assert (await query(anon, flags, uscc=E4))["enterprise"]["representativeBanned"] is False
+
+
 async def test_a_ban_answers_whatever_the_business_asked_about(
     p1_ban: dict[str, Any], development: httpx.AsyncClient
 ) -> None:
@@ -199,6 +209,8 @@ async def test_a_department_bans_an_enterprise_from_an_industry(
     assert imposed["subject"]["code"] == E4 and imposed["listEntry"] is None
     applies = await query(development, APPLICABLE, uscc=E4, business="政府采购")
     assert [a["sanction"]["id"] for a in applies["applicableMeasures"]] == [imposed["id"]]
+    flags = await query(development, "query($u: String!) { enterprise(uscc: $u) { banned } }", u=E4)
+    assert flags["enterprise"]["banned"] is True
 
 
 async def test_an_industry_ban_names_its_industry_and_a_market_ban_none(

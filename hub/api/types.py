@@ -133,6 +133,11 @@ ROLE_RELS = "LEGAL_REPRESENTATIVE_OF|PRINCIPAL_OF|ACTUAL_CONTROLLER_OF|SHAREHOLD
 ROLE_OF_REL = "left(type({rel}), size(type({rel})) - 3)"
 
 
+_BAN_IN_FORCE = (
+    "b.status = 'ACTIVE' AND b.from <= date() AND (b.until IS NULL OR date() <= b.until)"
+)
+
+
 def _on_active_list(list_type: ListType) -> str:
     return (
         "EXISTS {{ MATCH (:ListEntry {{listType: '" + list_type.value + "', status: 'ACTIVE'}})"
@@ -334,6 +339,18 @@ class Enterprise:
     )
     red_listed: bool = graph(
         Expr(_on_active_list(ListType.RED)), "On an active red list (守信激励对象)"
+    )
+    banned: bool = graph(
+        Expr("EXISTS {{ MATCH (b:Ban)-[:HAS_SUBJECT]->({node}) WHERE " + _BAN_IN_FORCE + " }}"),
+        "Under a market or industry entry ban in force (市场、行业禁入)",
+    )
+    representative_banned: bool = graph(
+        Expr(
+            "EXISTS {{ MATCH (b:Ban)-[:HAS_SUBJECT]->(:Person)-[:LEGAL_REPRESENTATIVE_OF|"
+            "PRINCIPAL_OF|ACTUAL_CONTROLLER_OF]->({node}) WHERE " + _BAN_IN_FORCE + " }}"
+        ),
+        "Its legal representative, a principal or its actual controller is under an entry ban "
+        "in force (六(四): flagged on every enterprise the person represents)",
     )
     legal_representative: Person | None = graph(
         Related("({node})<-[:LEGAL_REPRESENTATIVE_OF]-({target}:Person)", single=True),
