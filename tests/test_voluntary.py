@@ -285,3 +285,30 @@ async def test_the_credit_office_verifies_as_itself_or_names_the_verifier(
         client_for, MARKET, VERIFY, id=first["id"], outcome="VERIFIED", note="x", verifier=CA1
     )
     assert error["extensions"]["code"] == "FORBIDDEN", "a department verifies as itself only"
+
+
+async def test_a_verified_item_becomes_a_credit_record_and_a_change_revokes_it(
+    client_for: ClientFor, anon: httpx.AsyncClient
+) -> None:
+    records = """query($uscc: String!) { enterprise(uscc: $uscc) {
+      records(first: 100, kinds: [VOLUNTARY], includeHistory: true) {
+        edges { node { key status title } } } } }"""
+
+    def voluntary(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+        edges = data["enterprise"]["records"]["edges"]
+        return [e["node"] for e in edges if e["node"]["key"].endswith(f"|{key}-1")]
+
+    item = await _register(client_for, "年度公益捐赠证明")
+    assert voluntary(await ask(client_for, OFFICE, records, uscc=E1), item["key"]) == []
+    await _verify(client_for, MARKET, item["id"])
+    [record] = voluntary(await query(anon, records, uscc=E1), item["key"])
+    assert record["status"] == "EFFECTIVE" and "已核实" in record["title"]
+    assert record["key"].startswith(f"VOLUNTARY|{SAMR}|")
+
+    await ask(
+        client_for, ENTERPRISE_E1, AMEND, id=item["id"], title="年度公益捐赠证明(更新)",
+        truthful=True, statement=STATEMENT,
+    )  # fmt: skip
+    [revoked] = voluntary(await ask(client_for, OFFICE, records, uscc=E1), item["key"])
+    assert revoked["status"] == "REVOKED"
+    assert voluntary(await query(anon, records, uscc=E1), item["key"]) == []

@@ -70,7 +70,7 @@ async def new_record_version(
 
 # -- version 1 of records made by lifecycle decisions ------------------------------------------
 _CREATE_RECORD = (
-    "MATCH (p) WHERE (p:Department OR p:Association) AND p.code = $provider "
+    "MATCH (p) WHERE (p:Department OR p:Association OR p:CreditAgency) AND p.code = $provider "
     "MATCH (s) WHERE (s:Enterprise AND s.uscc = $subject) OR (s:Person AND s.key = $subject) "
     "CREATE (r:Record) SET r = $props, r.decisionDate = date($decisionDate), "
     "r.validFrom = date($decisionDate), r.validTo = date($validTo), "

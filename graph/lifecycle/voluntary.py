@@ -5,7 +5,10 @@ An enterprise registers certificates, contract performance or public-welfare act
 statement text, both stored. The item starts 未核实 (UNVERIFIED); a department or a credit agency
 checks it and marks it VERIFIED or REJECTED with a note, and who verified is stored with it.
 
-Only verified items count: `verified_items` is what evaluation and report code read. Everything
+Only verified items count: `verified_items` is what evaluation and report code read, and a
+verification makes the item a credit record of kind VOLUNTARY (provider: the verifier), so it
+appears with the enterprise's other records and in its report; when the enterprise changes a
+verified item, that record is revoked until the new version is verified in its turn. Everything
 shown to people carries the verification state and a Chinese label, so an unverified item always
 reads 「未核实(企业自愿填报)」.
 
@@ -40,7 +43,8 @@ from graph.lifecycle.base import (
     single,
     text_hash,
 )
-from graph.model import VerificationStatus, VoluntaryKind
+from graph.lifecycle.versions import create_decision_record
+from graph.model import RecordKind, VerificationStatus, VoluntaryKind
 
 VERIFICATION_LABELS: Final = {
     VerificationStatus.UNVERIFIED: "未核实(企业自愿填报)",
@@ -307,11 +311,18 @@ async def amend(
             },
         )
         assert created is not None
+        revoked = await single(
+            tx,
+            "MATCH (:VoluntaryItem {id: $id})-[:RESULTED_IN]->(r:Record {current: true}) "
+            "WHERE r.status = 'EFFECTIVE' SET r.status = 'REVOKED', r.revokedOn = date($today) "
+            "RETURN elementId(r) AS element",
+            {"id": item_id, "today": today.isoformat()},
+        )
         await add_event(
             tx,
             actor,
             "VOLUNTARY_CHANGED",
-            [created["element"], found["element"]],
+            [created["element"], found["element"], *([revoked["element"]] if revoked else [])],
             today=today,
             from_state=old.verification.value,
             to_state=VerificationStatus.UNVERIFIED.value,
@@ -383,11 +394,39 @@ async def verify(
             },
         )
         assert updated is not None
+        targets = [updated["element"]]
+        if outcome is VerificationStatus.VERIFIED:
+            record = (
+                await create_decision_record(
+                    tx,
+                    kind=RecordKind.VOLUNTARY,
+                    provider=verifier or ADMIN_KIND,
+                    provider_name=name,
+                    document_number=f"{item.key}-{item.version}",
+                    subject=item.subject,
+                    subject_name=item.subject_name,
+                    title=f"{item.kind.label}：{item.title}（{verification_label(outcome)}）",
+                    content=item.detail,
+                    severity=None,
+                    decided_on=today,
+                    valid_to=None,
+                    actor=actor,
+                )
+                if verifier is not None
+                else None
+            )
+            if record is not None:
+                await tx.run(
+                    "MATCH (v:VoluntaryItem {id: $id}), (r:Record {uid: $uid}) "
+                    "CREATE (v)-[:RESULTED_IN]->(r)",
+                    {"id": item_id, "uid": record["uid"]},
+                )
+                targets.append(record["element"])
         await add_event(
             tx,
             actor,
             "VOLUNTARY_VERIFIED",
-            [updated["element"]],
+            targets,
             today=today,
             from_state=VerificationStatus.UNVERIFIED.value,
             to_state=outcome.value,
