@@ -73,6 +73,8 @@ from graph.identifiers import (
     resident_id_check_char,
     uscc_check_char,
 )
+from graph.lifecycle.base import Actor
+from graph.lifecycle.commitments import save_item
 from graph.model import (
     EnterpriseStatus,
     ListEntryStatus,
@@ -2686,7 +2688,47 @@ async def load(db: Database, data: DemoData, *, batch_size: int = 5000) -> dict[
 
 async def load_demo_data(db: Database, spec: DemoSpec, person_secret: bytes) -> dict[str, int]:
     """Generate the demo network for ``spec`` and load it; return the rows written per kind."""
-    return await load(db, generate(spec, person_secret))
+    data = generate(spec, person_secret)
+    counts = await load(db, data)
+    counts["commitment_items"] = await seed_commitment_items(db, data, spec.today)
+    return counts
+
+
+async def seed_commitment_items(db: Database, data: DemoData, today: date) -> int:
+    """The commitment catalogue (三(一)): each licence of the demo accepts a 告知承诺 from its
+    department, and each association runs a 行业自律 programme for its members.
+
+    Written through the lifecycle (graph/lifecycle/commitments.py) as the departments would,
+    so each item has its event; saving the same items again changes nothing.
+    """
+    codes = {d["shortName"]: d["code"] for d in data.departments}
+    saved = 0
+    for key, (title, _category, dept, _years, _content) in _LICENCES.items():
+        organisation = codes[dept]
+        await save_item(
+            db,
+            Actor("DEPARTMENT", organisation, "demo-loader"),
+            organisation,
+            code=f"CI-{key}",
+            name=f"{title}告知承诺",
+            template=f"申请{title}，{_COMMITMENT_TEXT}",
+            active=True,
+            today=today,
+        )
+        saved += 1
+    for association in data.associations:
+        await save_item(
+            db,
+            Actor("ASSOCIATION", association["code"], "demo-loader"),
+            association["code"],
+            code=f"CI-{association['code']}",
+            name=f"{association['name']}行业自律承诺",
+            template=f"本会员单位自愿加入{association['name']}行业自律，{_COMMITMENT_TEXT}",
+            active=True,
+            today=today,
+        )
+        saved += 1
+    return saved
 
 
 async def graph_is_empty(db: Database) -> bool:

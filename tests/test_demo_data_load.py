@@ -8,7 +8,14 @@ import httpx
 import pytest
 
 from graph.database import Database
-from loaders.demo_data import DemoSpec, generate, graph_is_empty, load
+from loaders.demo_data import (
+    _LICENCES,
+    DemoSpec,
+    generate,
+    graph_is_empty,
+    load,
+    seed_commitment_items,
+)
 from tests.fixtures import PERSON_SECRET, load_fixture_graph
 from tests.graphql import query
 
@@ -73,3 +80,19 @@ async def test_demo_data_loads_idempotently_and_is_queryable(
     assert data["enterprise"]["name"] == sample["name"]
     assert len(data["enterprise"]["legalRepresentative"]["enterprises"]) >= 1
     assert data["searchEnterprises"]["edges"][0]["node"]["uscc"] == sample["uscc"]
+
+
+async def test_the_demo_commitment_catalogue_is_seeded_once_through_the_lifecycle(
+    db: Database, demo_graph: dict[str, int], anon: httpx.AsyncClient
+) -> None:
+    data = generate(DemoSpec(enterprises=200), PERSON_SECRET)
+    saved = await seed_commitment_items(db, data, DemoSpec().today)
+    assert saved == len(_LICENCES) + len(data.associations)
+    [before] = await db.read(COUNT_ALL)
+    await seed_commitment_items(db, data, DemoSpec().today)
+    [after] = await db.read(COUNT_ALL)
+    assert after == before, "saving the same items again changes nothing"
+    items = (await query(anon, "{ commitmentItems { code name offeredBy } }"))["commitmentItems"]
+    by_code = {item["code"]: item for item in items}
+    assert by_code["CI-food_trade"]["name"] == "食品经营许可证告知承诺"
+    assert len(by_code) == saved
