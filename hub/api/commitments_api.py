@@ -24,29 +24,16 @@ from authz.identity import OrgKind
 from graph.lifecycle import commitments, voluntary
 from graph.model import (
     CommitmentStatus,
-    LabelledEnum,
     SeverityTier,
     VerificationStatus,
     VoluntaryKind,
 )
 from hub.api.lifecycle_support import acting_for, require
 from hub.api.query import GraphInfo
-from hub.api.types import _labelled
 from hub.errors import Forbidden, InvalidArgument
 
 COMPUTED_TYPES = ("CommitmentItem", "Commitment", "VoluntaryItem")
 """Types of this module: answered by the lifecycle modules, not by the graph projection."""
-
-
-def expose(enum_cls: type[LabelledEnum], description: str) -> None:
-    """Register a stored enumeration with GraphQL once, whichever API module needs it first."""
-    if not hasattr(enum_cls, "__strawberry_definition__"):
-        _labelled(enum_cls, description)
-
-
-expose(CommitmentStatus, "Whether a credit commitment was kept (承诺履行状态)")
-expose(VoluntaryKind, "Kind of voluntarily registered information (自愿注册类别)")
-expose(VerificationStatus, "Verification of voluntary information (核实状态)")
 
 
 @strawberry.type(

@@ -18,10 +18,7 @@ from graph.model import BanScope, ListEntryStatus, MeasureCategory, RoleKind, Sa
 from hub.api.lifecycle_support import acting_for, actor_of, require
 from hub.api.lists_api import OrgRef, SubjectRef, shows_names
 from hub.api.query import GraphInfo
-from hub.api.types import _labelled
 from hub.errors import InvalidArgument
-
-_labelled(BanScope, "What an entry ban keeps its subject out of (禁入范围)")
 
 COMPUTED_TYPES = (
     "CatalogueMeasure",

@@ -20,10 +20,7 @@ from graph.lifecycle import notices
 from graph.model import NoticeKind
 from hub.api.lifecycle_support import acting_for, require
 from hub.api.query import GraphInfo
-from hub.api.types import _labelled
 from hub.errors import InvalidArgument
-
-_labelled(NoticeKind, "What a notice is about (通知类别)")
 
 COMPUTED_TYPES = ("Notice", "Watch")
 

@@ -19,12 +19,6 @@ from graph.lifecycle.base import InvalidInput
 from graph.model import ObjectionGround, ObjectionOutcome, ObjectionStatus, RepairStatus
 from hub.api.lifecycle_support import require
 from hub.api.query import GraphInfo
-from hub.api.types import _labelled
-
-_labelled(ObjectionGround, "Grounds of an objection (异议事由)")
-_labelled(ObjectionStatus, "State of an objection (异议状态)")
-_labelled(ObjectionOutcome, "Outcome of an objection (异议处理结果)")
-_labelled(RepairStatus, "State of a repair application (信用修复状态)")
 
 COMPUTED_TYPES = ("Objection", "LifecycleDeadlines", "RepairApplication")
 

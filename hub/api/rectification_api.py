@@ -16,7 +16,6 @@ import strawberry
 from authz.identity import OrgKind
 from graph.lifecycle import rectification
 from graph.model import RectificationStatus, SeverityTier
-from hub.api.commitments_api import expose
 from hub.api.lifecycle_support import acting_for, require
 from hub.api.query import GraphInfo
 from hub.errors import Forbidden, InvalidArgument
@@ -25,8 +24,6 @@ COMPUTED_TYPES = ("Rectification",)
 """Types of this module: answered by the lifecycle module, not by the graph projection."""
 
 OPERATION = "orderRectification"
-
-expose(RectificationStatus, "State of a rectification order (整改状态)")
 
 
 @strawberry.type(description="A rectification order with a deadline (限期整改) and its outcome")

@@ -15,7 +15,7 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 import strawberry
 
-from graph import model
+import hub.api.enums  # noqa: F401  (registers the enumerations)
 from graph.identifiers import uscc_category
 from graph.model import (
     EnterpriseStatus,
@@ -39,24 +39,6 @@ from hub.projection import (
     Related,
     Unwound,
 )
-
-
-def _labelled(enum_cls: type[model.LabelledEnum], description: str) -> None:
-    """Expose a stored enumeration, each value described by its Chinese label."""
-    strawberry.enum(enum_cls, description=description)
-    for value in enum_cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
-        value.description = enum_cls.of(value.value).label
-
-
-_labelled(RoleKind, "How a person stands behind an enterprise (人员角色)")
-_labelled(EnterpriseStatus, "Registration status (登记状态)")
-_labelled(RecordKind, "Kind of credit record (信用信息类别)")
-_labelled(SeverityTier, "Severity tier of an adverse record (失信程度)")
-_labelled(RecordStatus, "State of a record version (记录状态)")
-_labelled(ListType, "Red or black list (名单类型)")
-_labelled(ListEntryStatus, "State of a list entry (名单状态)")
-_labelled(SanctionStatus, "State of an applied measure (惩戒措施状态)")
-_labelled(MeasureCategory, "Family of measures (惩戒措施类别)")
 
 
 def graph(spec: FieldSpec, description: str, **kwargs: Any) -> Any:
