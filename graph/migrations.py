@@ -137,6 +137,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX event_type IF NOT EXISTS FOR (e:Event) ON (e.type, e.on)",
         ),
     ),
+    Migration(
+        "0007",
+        "credit reports: numbers are unique, reports are found by enterprise",
+        (
+            _unique("CreditReport", "number"),
+            "CREATE INDEX credit_report_uscc IF NOT EXISTS "
+            "FOR (r:CreditReport) ON (r.uscc, r.generatedAt)",
+        ),
+    ),
 )
 
 

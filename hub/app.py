@@ -26,7 +26,9 @@ from hub.api.schema import build_schema
 from hub.auth import BearerAuth
 from hub.exports import quarantine_csv
 from hub.guards.http import RequestLimits
+from hub.reports.routes import report_routes
 from hub.settings import Settings
+from hub.site.routes import site_routes
 
 log = logging.getLogger("credithub")
 
@@ -99,6 +101,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/feeds/{batch}/quarantine.csv", quarantine_csv, methods=["GET"]),
+            *report_routes(graphql_app),
+            *site_routes(graphql_app),
         ],
         middleware=[
             # Authentication first: a bad token is refused before its body is read, and the

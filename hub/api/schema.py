@@ -18,6 +18,7 @@ from hub.api.access_api import AccessQuery, Mutation
 from hub.api.audit_trail import AuditTrail
 from hub.api.commitments_api import COMPUTED_TYPES as COMMITMENT_TYPES
 from hub.api.commitments_api import CommitmentsMutation, CommitmentsQuery
+from hub.api.disclosure_api import DisclosureQuery
 from hub.api.feeds_api import COMPUTED_TYPES as FEED_TYPES
 from hub.api.feeds_api import FeedsMutation, FeedsQuery
 from hub.api.history_api import COMPUTED_TYPES as HISTORY_TYPES
@@ -33,6 +34,8 @@ from hub.api.objections_api import ObjectionsMutation, ObjectionsQuery
 from hub.api.query import Query as GraphQuery
 from hub.api.rectification_api import COMPUTED_TYPES as RECTIFICATION_TYPES
 from hub.api.rectification_api import RectificationMutation, RectificationQuery
+from hub.api.reports_api import COMPUTED_TYPES as REPORT_TYPES
+from hub.api.reports_api import ReportsMutation, ReportsQuery
 from hub.api.types import CONNECTION_TYPES
 from hub.errors import ClientError, DatabaseUnavailable
 from hub.guards import GuardConfig, guard_extensions
@@ -57,6 +60,7 @@ COMPUTED_TYPES: tuple[str, ...] = (
     *HISTORY_TYPES,
     *COMMITMENT_TYPES,
     *RECTIFICATION_TYPES,
+    *REPORT_TYPES,
 )
 """Types answered by hub code under its own operation rules (operations.* in the catalogue),
 not by the graph projection: they need no field entries in the sharing catalogue."""
@@ -71,6 +75,8 @@ QUERIES: tuple[type, ...] = (
     HistoryQuery,
     CommitmentsQuery,
     RectificationQuery,
+    ReportsQuery,
+    DisclosureQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     Mutation,
@@ -81,6 +87,7 @@ MUTATIONS: tuple[type, ...] = (
     NoticesMutation,
     CommitmentsMutation,
     RectificationMutation,
+    ReportsMutation,
 )
 
 SAFE_ERRORS = (ClientError, InvalidCursor, ConsentError, LifecycleError)

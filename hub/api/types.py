@@ -457,6 +457,14 @@ class Record:
     in_publication_window: bool = graph(
         Expr(IN_WINDOW), "Published today: effective or under objection, inside its window"
     )
+    subject_enterprise: Enterprise | None = graph(
+        Related("({node})-[:HAS_SUBJECT]->({target}:Enterprise)", single=True),
+        "行政相对人, when a market entity",
+    )
+    subject_person: Person | None = graph(
+        Related("({node})-[:HAS_SUBJECT]->({target}:Person)", single=True),
+        "行政相对人, when a natural person (de-identified unless your duty needs more)",
+    )
     provider: Department | None = graph(
         Related("({node})-[:PROVIDED_BY]->({target}:Department)", single=True),
         "数据来源单位: the department that supplied it",

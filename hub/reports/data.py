@@ -1,0 +1,292 @@
+"""The report's data, read through the GraphQL schema as the consumer who asks for the report.
+
+Nothing here reads the graph directly: the documents below are executed by the hub's own
+schema with a `RequestContext` for the requesting consumer, exactly as if that consumer had
+posted them to ``/graphql``. So the sharing catalogue's field classes and row rules, consent,
+membership and own-data conditions all apply, and every execution is an entry in the audit
+chain (action ``credit_report_data``, detail: the report number) listing what was released
+and what was withheld. What the report then leaves out (repaired, expired …) is the report's
+rule, applied in `hub.reports.content`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.schema.base import BaseSchema
+
+from authz.audit import AuditWriter
+from authz.catalogue import Catalogue
+from authz.identity import Consumer
+from graph.database import Database
+from graph.lifecycle.rules import LifecycleRules
+from hub.api.query import RequestContext
+from hub.errors import ClientError
+from hub.reports.edition import ReportEdition, decide_edition
+
+MAX_PAGES = 50
+"""Pages of 100 records (or 10 list entries) read for one report at most."""
+
+_FRAGMENTS = """
+fragment ReportRecord on Record {
+  key kind title documentNumber decisionDate issuingAuthority severity category content amount
+  remarks changeReason changedOn validFrom validTo publishFrom publishUntil status
+  inPublicationWindow provider { name } batchId sourceRow previousVersion { id }
+}
+fragment ReportListEntry on ListEntry {
+  id listType listName basis decisionNumber decisionDate effectiveFrom effectiveUntil
+  removalConditions status underObjection decidedBy { name }
+  sanctions { status startsOn endsOn measure { code name } }
+}
+"""
+
+# Repaired, revoked and superseded versions are never asked for; list entries that ended
+# (REMOVED) neither. The page sizes keep each document inside the hub's cost limit.
+REPORT_DOCUMENT = (
+    """
+query CreditReportData($uscc: String!) {
+  enterprise(uscc: $uscc) {
+    uscc name categoryLabel region entityType status foundedOn address registeredCapital
+    businessScope industry blackListed redListed banned representativeBanned
+    legalRepresentative { nameMasked }
+    records(first: 100, statuses: [EFFECTIVE, UNDER_OBJECTION]) {
+      edges { node { ...ReportRecord } }
+      pageInfo { hasNextPage endCursor }
+    }
+    listEntries(first: 10, statuses: [ACTIVE, ANNOUNCED]) {
+      edges { node { ...ReportListEntry } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+  editionProbe: accessExplain(typeName: "Record", fieldName: "batchId", subject: $uscc) {
+    decision
+  }
+}
+"""
+    + _FRAGMENTS
+)
+
+RECORDS_PAGE = (
+    """
+query CreditReportRecords($uscc: String!, $after: String) {
+  enterprise(uscc: $uscc) {
+    records(first: 100, after: $after, statuses: [EFFECTIVE, UNDER_OBJECTION]) {
+      edges { node { ...ReportRecord } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+    + _FRAGMENTS
+)
+
+LIST_ENTRIES_PAGE = (
+    """
+query CreditReportListEntries($uscc: String!, $after: String) {
+  enterprise(uscc: $uscc) {
+    listEntries(first: 10, after: $after, statuses: [ACTIVE, ANNOUNCED]) {
+      edges { node { ...ReportListEntry } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+    + _FRAGMENTS
+)
+
+
+class UnknownEnterprise(ClientError):
+    """No market entity with this 统一社会信用代码 in the network."""
+
+    code = "NOT_FOUND"
+
+    def __init__(self, uscc: str) -> None:
+        super().__init__(
+            f"信用信息库中没有统一社会信用代码为 {uscc} 的市场主体，无法出具信用报告 "
+            "(no enterprise with this USCC in the credit network)"
+        )
+
+
+class ReportTooLarge(ClientError):
+    """More records than one report may hold; the credit office issues such reports by hand."""
+
+    code = "REPORT_TOO_LARGE"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "该主体信用信息过多，无法在线出具报告，请联系信用管理部门 "
+            "(too many records for an online report; ask the credit office)"
+        )
+
+
+@dataclass(frozen=True)
+class ReportHub:
+    """What issuing needs of the running hub: its schema and the parts of a request context."""
+
+    schema: BaseSchema
+    db: Database
+    person_secret: bytes
+    audit: AuditWriter | None
+    rules: LifecycleRules
+    catalogue: Catalogue
+
+    def context(self, consumer: Consumer) -> RequestContext:
+        """A fresh request context for `consumer`, as hub/app.py's `get_context` builds one."""
+        return RequestContext(
+            db=self.db,
+            person_secret=self.person_secret,
+            consumer=consumer,
+            audit=self.audit,
+            rules=self.rules,
+            catalogue=self.catalogue,
+        )
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What the consumer was served about one enterprise, and the edition that makes."""
+
+    enterprise: dict[str, Any]
+    records: list[dict[str, Any]]
+    list_entries: list[dict[str, Any]]
+    edition: ReportEdition
+
+
+@dataclass
+class _Served:
+    released: set[str] = field(default_factory=set)
+    withheld: set[str] = field(default_factory=set)
+
+    def note(self, context: RequestContext) -> None:
+        self.released |= context.released
+        self.withheld |= {w["field"] for w in context.withheld}
+        self.withheld |= {coordinate for coordinate, _ in context.withheld_fields}
+
+
+def _raise_first(errors: list[GraphQLError]) -> None:
+    original = errors[0].original_error
+    if isinstance(original, ClientError):
+        raise original  # written for the caller (an invalid USCC, the database away …)
+    raise RuntimeError(f"credit report query failed: {errors[0].message}")
+
+
+async def _execute(
+    hub: ReportHub,
+    consumer: Consumer,
+    document: str,
+    variables: dict[str, Any],
+    *,
+    number: str,
+    served: _Served,
+) -> dict[str, Any]:
+    context = hub.context(consumer)
+    context.audit_action("credit_report_data", subjects=set(), detail=number)
+    result = await hub.schema.execute(document, variable_values=variables, context_value=context)
+    if result.errors:
+        _raise_first(result.errors)
+    served.note(context)
+    assert result.data is not None
+    return result.data
+
+
+def _nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
+    return [edge["node"] for edge in connection["edges"]]
+
+
+async def _rest(
+    hub: ReportHub,
+    consumer: Consumer,
+    uscc: str,
+    first_page: dict[str, Any] | None,
+    *,
+    document: str,
+    name: str,
+    number: str,
+    served: _Served,
+) -> list[dict[str, Any]]:
+    """Every node of a connection, following its pages from `first_page`."""
+    if first_page is None:
+        return []
+    nodes = _nodes(first_page)
+    page_info = first_page["pageInfo"]
+    pages = 1
+    while page_info["hasNextPage"]:
+        pages += 1
+        if pages > MAX_PAGES:
+            raise ReportTooLarge()
+        data = await _execute(
+            hub,
+            consumer,
+            document,
+            {"uscc": uscc, "after": page_info["endCursor"]},
+            number=number,
+            served=served,
+        )
+        enterprise = data["enterprise"]
+        if enterprise is None or enterprise[name] is None:
+            break  # removed since the first page: the first page stands
+        nodes += _nodes(enterprise[name])
+        page_info = enterprise[name]["pageInfo"]
+    return nodes
+
+
+def _unique(nodes: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    # Offset cursors can repeat a row when the graph changes between pages.
+    seen: set[Any] = set()
+    unique = []
+    for node in nodes:
+        if node[key] not in seen:
+            seen.add(node[key])
+            unique.append(node)
+    return unique
+
+
+async def read_report_data(
+    hub: ReportHub, consumer: Consumer, uscc: str, *, number: str
+) -> ReportData:
+    """Everything `consumer` is served about enterprise `uscc` for report `number`.
+
+    Raises `UnknownEnterprise` when the network has no such entity, and the schema's own
+    client errors (`InvalidUscc` for a code no entity could have, …) as they are.
+    """
+    served = _Served()
+    data = await _execute(
+        hub, consumer, REPORT_DOCUMENT, {"uscc": uscc}, number=number, served=served
+    )
+    enterprise = data["enterprise"]
+    if enterprise is None:
+        raise UnknownEnterprise(uscc)
+    records = await _rest(
+        hub,
+        consumer,
+        uscc,
+        enterprise.pop("records"),
+        document=RECORDS_PAGE,
+        name="records",
+        number=number,
+        served=served,
+    )
+    entries = await _rest(
+        hub,
+        consumer,
+        uscc,
+        enterprise.pop("listEntries"),
+        document=LIST_ENTRIES_PAGE,
+        name="listEntries",
+        number=number,
+        served=served,
+    )
+    probe = data["editionProbe"]
+    edition = decide_edition(
+        subject_allowed=bool(probe) and probe[0]["decision"] == "ALLOWED",
+        released=served.released,
+        withheld=served.withheld,
+    )
+    return ReportData(
+        enterprise=enterprise,
+        records=_unique(records, "key"),
+        list_entries=_unique(entries, "id"),
+        edition=edition,
+    )

@@ -1,0 +1,127 @@
+"""The site's one path to the data: GraphQL documents run by the hub's schema as the public.
+
+Each call builds a fresh `RequestContext` for `PUBLIC` — whatever token the browser may have
+sent — and executes the document with the schema that serves ``/graphql``, with all its
+extensions: the guards, error masking, the sharing catalogue compiled into the Cypher, and the
+audit trail (each page view is one entry, its detail naming the page). Errors come back as
+`PageError`s with the HTTP status a page should answer with and a message fit to show.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from graphql import GraphQLError
+from strawberry.schema.base import BaseSchema
+
+from authz.audit import AuditWriter
+from authz.catalogue import Catalogue, default_catalogue
+from authz.identity import PUBLIC
+from graph.database import Database
+from graph.lifecycle.rules import LifecycleRules
+from hub.api.query import RequestContext
+from hub.errors import ClientError, DatabaseUnavailable
+from hub.projection import InvalidCursor
+
+log = logging.getLogger("credithub.site")
+
+
+class HubParts(Protocol):
+    """What the site needs of the hub's GraphQL application (hub/app.py's `GraphQLApp`)."""
+
+    @property
+    def schema(self) -> BaseSchema:
+        """The schema serving ``/graphql``, with every extension."""
+        ...
+
+    @property
+    def db(self) -> Database:
+        """The database."""
+        ...
+
+    @property
+    def person_secret(self) -> bytes:
+        """The person-key secret every request context carries."""
+        ...
+
+    @property
+    def audit(self) -> AuditWriter:
+        """The audit writer of this process."""
+        ...
+
+    @property
+    def rules(self) -> LifecycleRules:
+        """The lifecycle rules every request context carries."""
+        ...
+
+
+class PageError(Exception):
+    """A page cannot be shown as asked: its status, a heading and a message for the reader."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.title = title
+        self.message = message
+
+
+def _page_error(errors: list[GraphQLError]) -> PageError:
+    original = errors[0].original_error
+    if isinstance(original, DatabaseUnavailable):
+        return PageError(503, "暂时无法查询", str(original))
+    if isinstance(original, ClientError | InvalidCursor):
+        # Written for the caller: an invalid code, a cursor from elsewhere, a bad date range.
+        return PageError(400, "查询条件有误", str(original))
+    log.error("site query failed: %s", errors[0].message)
+    return PageError(500, "内部错误", "页面暂时无法显示，请稍后再试 (internal error)")
+
+
+@dataclass(frozen=True)
+class PublicGraph:
+    """Runs the site's documents on the hub's schema, as the public."""
+
+    schema: BaseSchema
+    db: Database
+    person_secret: bytes
+    audit: AuditWriter | None
+    rules: LifecycleRules
+    catalogue: Catalogue
+
+    @classmethod
+    def of(cls, hub: HubParts) -> PublicGraph:
+        """The runner for the hub whose GraphQL application is `hub`."""
+        return cls(
+            schema=hub.schema,
+            db=hub.db,
+            person_secret=hub.person_secret,
+            audit=hub.audit,
+            rules=hub.rules,
+            catalogue=default_catalogue(),
+        )
+
+    async def run(
+        self, document: str, variables: Mapping[str, Any], *, page: str
+    ) -> dict[str, Any]:
+        """The data of `document` as the public sees it; `PageError` when it cannot be had.
+
+        `page` (the path shown) becomes the detail of the request's audit entry.
+        """
+        context = RequestContext(
+            db=self.db,
+            person_secret=self.person_secret,
+            consumer=PUBLIC,
+            audit=self.audit,
+            rules=self.rules,
+            catalogue=self.catalogue,
+        )
+        context.audit_action("query", subjects=set(), detail=f"信用舞钢 {page}")
+        result = await self.schema.execute(
+            document, variable_values=dict(variables), context_value=context
+        )
+        if result.errors:
+            raise _page_error(result.errors)
+        assert result.data is not None
+        return result.data

@@ -1,0 +1,138 @@
+"""The browser harness: Debian's Chromium, driven by Playwright, against the hub served for real.
+
+`site_url` serves the hub application (what `hub_app` is: `create_app` on the test settings
+and database) with uvicorn on a free loopback port, in a background thread with its own event
+loop — its own instance, since the Neo4j driver's connections belong to one event loop. The
+browser is the Chromium Debian packages (`/usr/bin/chromium`; Playwright's own browser
+download cannot reach this network); `./credithub test` installs it with a CJK font when it
+runs as root. Without a browser the tests fail, saying how to get one, unless
+``CREDITHUB_BROWSER_TESTS=skip`` is set: then they are skipped with the reason.
+
+For tests: `browser_page` (a fresh page in its own browser context, with ``base_url`` set, so
+``await browser_page.goto("/")`` works), `site_url`, and `screenshot(page, name)`, which saves
+``test-artifacts/screenshots/<name>.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from graph.database import Database
+from hub.app import create_app
+from hub.settings import Settings
+from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium (package `chromium`)."""
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # root in a container has no user namespaces for the sandbox
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+"""Where `screenshot` puts its PNGs (ignored by git; CI keeps them as artifacts)."""
+
+SKIP_VARIABLE = "CREDITHUB_BROWSER_TESTS"
+
+SERVER_START_SECONDS = 20.0
+
+
+def browser_unavailable(reason: str) -> NoReturn:
+    """Fail — or, with CREDITHUB_BROWSER_TESTS=skip, skip — because there is no browser."""
+    if os.environ.get(SKIP_VARIABLE) == "skip":
+        pytest.skip(f"browser tests skipped ({SKIP_VARIABLE}=skip): {reason}")
+    pytest.fail(
+        f"{reason}. The browser tests need Debian's chromium and a CJK font: run "
+        "`./credithub test` as root (it installs them with apt-get) or "
+        "`apt-get install chromium fonts-wqy-zenhei`; to skip these tests instead, set "
+        f"{SKIP_VARIABLE}=skip.",
+        pytrace=False,
+    )
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.fixture(scope="session")
+def site_url(db: Database, settings: Settings) -> Iterator[str]:
+    """Base URL of the hub served by uvicorn on a free loopback port (no trailing slash)."""
+    sock = _free_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(settings, run_migrations=False),
+        log_level="warning",
+        access_log=False,
+        ws="none",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="site-server", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the hub did not start serving for the browser tests", pytrace=False)
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless, for the whole run."""
+    if not CHROMIUM.exists():
+        browser_unavailable(f"{CHROMIUM} is not installed")
+    async with async_playwright() as playwright:
+        try:
+            chromium = await playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            )
+        except PlaywrightError as error:
+            browser_unavailable(f"{CHROMIUM} did not start: {error.message.splitlines()[0]}")
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def browser_page(browser: Browser, site_url: str) -> AsyncIterator[Page]:
+    """A fresh page (own cookies and cache) whose relative URLs go to the served hub."""
+    context = await browser.new_context(
+        base_url=site_url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+async def screenshot(page: Page, name: str) -> Path:
+    """Save the whole of `page` as ``test-artifacts/screenshots/<name>.png``; return the path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=path, full_page=True)
+    return path

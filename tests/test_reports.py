@@ -1,0 +1,444 @@
+"""公共信用信息报告 (三(三)): issued per consumer, rendered as HTML and PDF, verified by number.
+
+The report is read through the schema as the consumer who asks, so the sharing catalogue
+decides the edition: the enterprise itself and a bank with its consent get the full edition,
+everyone else the public one. Repaired and expired records are left out of both. The number
+verifies publicly, showing the content hash that anyone can recompute from the stored content.
+
+Besides the fixture graph, this module gives E1 an unpublished 轻微 penalty (shared with the
+enterprise and consenting banks, never public) carrying a feed batch, and a title with markup.
+The fixture graph is restored after the module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pypdf
+import pytest
+
+from authz.identity import PUBLIC, Consumer, OrgKind
+from graph.database import Database
+from graph.identifiers import make_uscc
+from tests.conftest import ClientFor
+from tests.fixtures import (
+    B1,
+    B2,
+    CONSENT_PURPOSE,
+    E1,
+    E2,
+    E5,
+    R1,
+    R2,
+    R4,
+    R5_V2,
+    SAMR,
+    load_fixture_graph,
+)
+from tests.graphql import errors, query
+from tests.lifecycle import OFFICE, org
+
+E1_ITSELF = org(OrgKind.ENTERPRISE, E1)
+OTHER_ENTERPRISE = org(OrgKind.ENTERPRISE, E2)
+CONSENTING_BANK = org(OrgKind.BANK, B1, purpose=CONSENT_PURPOSE)
+BANK_OTHER_PURPOSE = org(OrgKind.BANK, B1, purpose="贷后管理")
+BANK_WITHOUT_CONSENT = org(OrgKind.BANK, B2, purpose=CONSENT_PURPOSE)
+
+UNKNOWN_USCC = make_uscc("91", "410481", "FX000099")
+MINOR_NUMBER = "舞市监罚字〔2026〕第0099号"
+MINOR_TITLE = "<b>占道经营</b>"
+MINOR_BATCH = "BATCH-REPORT-TEST"
+
+SECTIONS = [
+    "基本信息",
+    "行政管理",
+    "诚实守信",
+    "严重失信",
+    "经营异常",
+    "信用承诺",
+    "信用评价",
+    "司法判决",
+    "其他",
+]
+
+ISSUE = """mutation($uscc: String!) { issueCreditReport(uscc: $uscc) {
+  number uscc enterpriseName generatedAt cutoff edition contentHash htmlUrl pdfUrl verifyUrl } }"""
+
+VERIFY = """query($number: String!) { verifyCreditReport(number: $number) {
+  number uscc enterpriseName generatedAt cutoff edition contentHash } }"""
+
+NUMBER = re.compile(r"^WG-\d{8}-[0-9A-HJKMNP-TV-Z]{10}$")
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def unpublished_minor_penalty(db: Database) -> AsyncIterator[None]:
+    """A 轻微 penalty of E1: current and effective, but never published (Order 36)."""
+    key = f"PENALTY|{SAMR}|{MINOR_NUMBER}"
+    await db.write(
+        "MATCH (e:Enterprise {uscc: $e1}), (d:Department {code: $samr}) "
+        "CREATE (r:Record {uid: $key + '#v1', key: $key, version: 1, current: true, "
+        "kind: 'PENALTY', title: $title, documentNumber: $number, "
+        "decisionDate: date('2026-10-10'), issuingAuthority: d.name, issuingAuthorityCode: $samr, "
+        "severity: 'MINOR', category: '警告', content: '责令改正', status: 'EFFECTIVE', "
+        "batchId: $batch, sourceRow: 7}) "
+        "CREATE (r)-[:HAS_SUBJECT]->(e) CREATE (r)-[:PROVIDED_BY]->(d)",
+        {
+            "e1": E1,
+            "samr": SAMR,
+            "key": key,
+            "title": MINOR_TITLE,
+            "number": MINOR_NUMBER,
+            "batch": MINOR_BATCH,
+        },
+    )
+    yield
+    await db.write("MATCH (n) WHERE NOT n:Migration DETACH DELETE n")
+    await load_fixture_graph(db)
+
+
+async def issue(client_for: ClientFor, who: Consumer, uscc: str = E1) -> dict[str, Any]:
+    """Issue a report on `uscc` as `who` through the GraphQL mutation."""
+    async with client_for(who) as http:
+        data = await query(http, ISSUE, uscc=uscc)
+    report: dict[str, Any] = data["issueCreditReport"]
+    return report
+
+
+async def stored(db: Database, number: str) -> dict[str, Any]:
+    """The stored node's properties, read straight from Neo4j."""
+    [row] = await db.read(
+        "MATCH (r:CreditReport {number: $number}) RETURN properties(r) AS r", {"number": number}
+    )
+    props: dict[str, Any] = row["r"]
+    return props
+
+
+async def content_of(db: Database, number: str) -> dict[str, Any]:
+    """The stored content, decoded."""
+    decoded: dict[str, Any] = json.loads((await stored(db, number))["content"])
+    return decoded
+
+
+def text_of(content: dict[str, Any]) -> str:
+    """Every title and value of the content, for searching."""
+    return json.dumps(content, ensure_ascii=False)
+
+
+def section(content: dict[str, Any], title: str) -> dict[str, Any]:
+    """The section with this title."""
+    found: list[dict[str, Any]] = [s for s in content["sections"] if s["title"] == title]
+    assert len(found) == 1, title
+    return found[0]
+
+
+async def get(client_for: ClientFor, who: Consumer, path: str) -> httpx.Response:
+    """GET `path` as `who`."""
+    async with client_for(who) as http:
+        return await http.get(path)
+
+
+# -- content -----------------------------------------------------------------------------------
+async def test_the_public_report_of_e1_holds_its_current_penalty_but_no_repaired_or_expired_one(
+    client_for: ClientFor, db: Database
+) -> None:
+    report = await issue(client_for, PUBLIC)
+    assert report["edition"] == "PUBLIC"
+    content = text_of(await content_of(db, report["number"]))
+    assert R1["documentNumber"] in content  # the 2026 penalty, in its window
+    assert R2["documentNumber"] not in content  # repaired
+    assert R4["documentNumber"] not in content  # its publication period ended in 2022
+    assert R5_V2["documentNumber"] not in content  # a licence whose window has ended
+    assert MINOR_NUMBER not in content  # never published
+    html = (await get(client_for, PUBLIC, report["htmlUrl"])).text
+    assert R1["documentNumber"] in html
+    assert R2["documentNumber"] not in html and R4["documentNumber"] not in html
+
+
+async def test_the_report_has_the_standard_sections_in_order(
+    client_for: ClientFor, db: Database
+) -> None:
+    report = await issue(client_for, PUBLIC)
+    content = await content_of(db, report["number"])
+    assert [s["title"] for s in content["sections"]] == SECTIONS
+    html = (await get(client_for, PUBLIC, report["htmlUrl"])).text
+    headings = re.findall(r"<h2 id=\"section-[a-z]+\">(.+?)</h2>", html)
+    assert headings == [
+        "一、基本信息",
+        "二、行政管理",
+        "三、诚实守信",
+        "四、严重失信",
+        "五、经营异常",
+        "六、信用承诺",
+        "七、信用评价",
+        "八、司法判决",
+        "九、其他",
+        "报告说明",
+    ]
+    penalties = [g for g in section(content, "行政管理")["groups"] if g["title"] == "行政处罚"]
+    assert [item["title"] for item in penalties[0]["items"]] == [R1["title"]]
+
+
+async def test_e1_on_a_black_list_is_labelled_for_punishment_with_its_measures(
+    client_for: ClientFor, db: Database
+) -> None:
+    report = await issue(client_for, PUBLIC)
+    content = await content_of(db, report["number"])
+    assert content["labels"] == ["失信惩戒对象"]
+    [black_list] = [
+        g for g in section(content, "严重失信")["groups"] if g["title"] == "严重失信主体名单"
+    ]
+    [entry] = black_list["items"]
+    fields = dict(entry["fields"])
+    assert entry["title"] == "严重失信主体名单"
+    assert fields["认定文书号"] == "舞发改信〔2026〕3号"
+    assert "限制参与政府采购" in fields["惩戒措施"] and "限制参与招标投标" in fields["惩戒措施"]
+    html = (await get(client_for, PUBLIC, report["htmlUrl"])).text
+    assert "失信惩戒对象" in html
+
+
+async def test_e5_on_the_red_list_is_labelled_for_incentives(
+    client_for: ClientFor, db: Database
+) -> None:
+    report = await issue(client_for, PUBLIC, E5)
+    content = await content_of(db, report["number"])
+    assert content["labels"] == ["守信激励对象"]
+    [red_list] = [g for g in section(content, "诚实守信")["groups"] if g["title"] == "守信激励名单"]
+    assert [item["title"] for item in red_list["items"]] == ["A级纳税人"]
+    assert [g["items"] for g in section(content, "严重失信")["groups"]] == [[], [], []]
+
+
+async def test_the_evaluation_section_says_no_evaluation_exists_yet(
+    client_for: ClientFor, db: Database
+) -> None:
+    report = await issue(client_for, PUBLIC)
+    evaluation = section(await content_of(db, report["number"]), "信用评价")
+    assert evaluation["text"] == "暂无评价结果"
+    assert "暂无评价结果" in (await get(client_for, PUBLIC, report["htmlUrl"])).text
+
+
+# -- editions ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("who", "edition"),
+    [
+        (E1_ITSELF, "FULL"),
+        (CONSENTING_BANK, "FULL"),
+        (OFFICE, "FULL"),
+        (BANK_WITHOUT_CONSENT, "PUBLIC"),
+        (BANK_OTHER_PURPOSE, "PUBLIC"),
+        (OTHER_ENTERPRISE, "PUBLIC"),
+        (PUBLIC, "PUBLIC"),
+    ],
+    ids=[
+        "enterprise itself",
+        "bank with consent",
+        "credit office",
+        "bank without consent",
+        "bank, purpose not consented",
+        "other enterprise",
+        "public",
+    ],
+)
+async def test_the_edition_follows_what_the_catalogue_serves_the_consumer(
+    client_for: ClientFor, db: Database, who: Consumer, edition: str
+) -> None:
+    report = await issue(client_for, who)
+    assert report["edition"] == edition
+    props = await stored(db, report["number"])
+    assert props["edition"] == edition
+    assert props.get("issuedTo") == who.org_code  # Neo4j keeps no null properties
+    assert props["issuedToKind"] == who.org_kind.value
+    content = text_of(await content_of(db, report["number"]))
+    # Shared but unpublished data is in the full edition only; repaired and expired never.
+    assert (MINOR_NUMBER in content) is (edition == "FULL")
+    assert (MINOR_BATCH in content) is (edition == "FULL")
+    assert R2["documentNumber"] not in content and R4["documentNumber"] not in content
+
+
+async def test_the_full_edition_names_its_recipient_and_the_public_one_does_not(
+    client_for: ClientFor, db: Database
+) -> None:
+    full = await content_of(db, (await issue(client_for, CONSENTING_BANK))["number"])
+    assert full["recipient"]["code"] == B1
+    assert full["recipient"]["purpose"] == CONSENT_PURPOSE
+    public = await content_of(db, (await issue(client_for, BANK_WITHOUT_CONSENT))["number"])
+    assert public["recipient"] is None
+    assert B2 not in text_of(public)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+async def test_the_html_header_shows_number_time_cutoff_edition_and_hash(
+    client_for: ClientFor,
+) -> None:
+    report = await issue(client_for, PUBLIC)
+    response = await get(client_for, PUBLIC, report["htmlUrl"])
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-store"
+    html = response.text
+    assert '<html lang="zh-CN">' in html
+    for value in (report["number"], report["cutoff"], report["contentHash"], "公开版"):
+        assert value in html
+    assert report["generatedAt"][:10] in html and "北京时间" in html
+
+
+async def test_department_supplied_text_is_escaped_in_the_html(client_for: ClientFor) -> None:
+    report = await issue(client_for, E1_ITSELF)
+    html = (await get(client_for, E1_ITSELF, report["htmlUrl"])).text
+    assert "&lt;b&gt;占道经营&lt;/b&gt;" in html
+    assert MINOR_TITLE not in html
+
+
+async def test_the_pdf_is_a_real_pdf_with_number_and_hash_on_every_page(
+    client_for: ClientFor,
+) -> None:
+    report = await issue(client_for, E1_ITSELF)
+    response = await get(client_for, E1_ITSELF, report["pdfUrl"])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    pages = pypdf.PdfReader(io.BytesIO(response.content)).pages
+    texts = [page.extract_text() for page in pages]
+    for text in texts:
+        assert report["number"] in text
+        assert report["contentHash"] in text
+    whole = "".join(texts)
+    assert "公共信用信息报告" in whole and "舞钢市鑫源钢铁有限公司" in whole
+    assert R1["documentNumber"] in whole and "完整版" in whole
+
+
+# -- verification ------------------------------------------------------------------------------
+async def test_verification_returns_the_hash_recomputed_from_the_stored_content(
+    client_for: ClientFor, db: Database, anon: httpx.AsyncClient
+) -> None:
+    report = await issue(client_for, CONSENTING_BANK)
+    props = await stored(db, report["number"])
+    canonical = json.dumps(
+        json.loads(props["content"]), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    assert canonical == props["content"]  # stored canonical, so the hash is reproducible
+    recomputed = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    verified = (await query(anon, VERIFY, number=report["number"].lower()))["verifyCreditReport"]
+    assert verified == {
+        "number": report["number"],
+        "uscc": E1,
+        "enterpriseName": "舞钢市鑫源钢铁有限公司",
+        "generatedAt": report["generatedAt"],
+        "cutoff": report["cutoff"],
+        "edition": "FULL",
+        "contentHash": recomputed,
+    }
+
+
+async def test_the_verification_page_shows_the_proof_but_no_content(
+    client_for: ClientFor,
+) -> None:
+    report = await issue(client_for, CONSENTING_BANK)
+    response = await get(client_for, PUBLIC, report["verifyUrl"])
+    assert response.status_code == 200
+    html = response.text
+    assert "核验通过" in html
+    for value in (report["number"], E1, report["contentHash"], report["cutoff"], "完整版"):
+        assert value in html
+    assert R1["documentNumber"] not in html and MINOR_NUMBER not in html
+
+
+async def test_an_unknown_number_verifies_as_not_found(
+    client_for: ClientFor, anon: httpx.AsyncClient
+) -> None:
+    unknown = "WG-20261129-0000000000"
+    assert (await query(anon, VERIFY, number=unknown))["verifyCreditReport"] is None
+    page = await get(client_for, PUBLIC, f"/reports/verify?number={unknown}")
+    assert page.status_code == 404
+    assert "未找到编号为 WG-20261129-0000000000 的信用报告" in page.text
+    [error] = await errors(anon, VERIFY, number="no such thing")
+    assert error["extensions"]["code"] == "INVALID_ARGUMENT"
+    assert "WG-YYYYMMDD-XXXXXXXXXX" in error["message"]
+
+
+# -- who may open a report ---------------------------------------------------------------------
+async def test_a_full_report_is_refused_to_another_organisation(client_for: ClientFor) -> None:
+    report = await issue(client_for, E1_ITSELF)
+    for who in (OTHER_ENTERPRISE, BANK_WITHOUT_CONSENT, PUBLIC):
+        for url in (report["htmlUrl"], report["pdfUrl"]):
+            response = await get(client_for, who, url)
+            assert response.status_code == 403, (who, url)
+            assert "仅向报告出具对象和信用管理部门提供" in response.text
+            assert R1["documentNumber"] not in response.text
+    for who in (E1_ITSELF, OFFICE):
+        assert (await get(client_for, who, report["htmlUrl"])).status_code == 200
+
+
+async def test_a_public_report_opens_for_anyone_with_its_number(client_for: ClientFor) -> None:
+    report = await issue(client_for, BANK_WITHOUT_CONSENT)
+    for who in (PUBLIC, OTHER_ENTERPRISE):
+        assert (await get(client_for, who, report["htmlUrl"])).status_code == 200
+    missing = await get(client_for, PUBLIC, "/reports/WG-20261129-0000000000.html")
+    assert missing.status_code == 404
+
+
+# -- issuing -----------------------------------------------------------------------------------
+async def test_issuing_for_an_unknown_uscc_is_a_clear_error(
+    anon: httpx.AsyncClient, client_for: ClientFor
+) -> None:
+    [error] = await errors(anon, ISSUE, uscc=UNKNOWN_USCC)
+    assert error["extensions"]["code"] == "NOT_FOUND"
+    assert UNKNOWN_USCC in error["message"] and "无法出具信用报告" in error["message"]
+    [invalid] = await errors(anon, ISSUE, uscc="91410481FX00009")
+    assert invalid["extensions"]["code"] == "INVALID_ARGUMENT"
+    page = await get(client_for, PUBLIC, f"/reports/new?uscc={UNKNOWN_USCC}")
+    assert page.status_code == 404
+    assert "无法出具信用报告" in page.text
+
+
+async def test_numbers_are_readable_and_unique(client_for: ClientFor) -> None:
+    numbers = {(await issue(client_for, PUBLIC))["number"] for _ in range(5)}
+    assert len(numbers) == 5
+    assert all(NUMBER.match(number) for number in numbers)
+
+
+async def test_the_site_link_issues_a_public_report_and_redirects_to_it(
+    client_for: ClientFor, db: Database
+) -> None:
+    async with client_for(PUBLIC) as http:
+        response = await http.get(f"/reports/new?uscc={E1}")
+        assert response.status_code == 303
+        location = response.headers["location"]
+        assert re.fullmatch(r"/reports/WG-\d{8}-[0-9A-Z]{10}\.html", location)
+        page = await http.get(location)
+        assert page.status_code == 200 and "公开版" in page.text
+        posted = await http.post("/reports", data={"uscc": E5})
+        assert posted.status_code == 303
+        form = await http.get("/reports/new")
+        assert form.status_code == 200 and 'name="uscc"' in form.text
+    number = location.removeprefix("/reports/").removesuffix(".html")
+    assert (await stored(db, number))["edition"] == "PUBLIC"
+
+
+async def test_issuing_and_the_data_behind_it_are_in_the_audit_chain(
+    client_for: ClientFor, db: Database
+) -> None:
+    report = await issue(client_for, CONSENTING_BANK)
+    number = report["number"]
+    rows = await db.read(
+        "MATCH (a:AuditEntry {detail: $number}) "
+        "RETURN a.action AS action, a.orgCode AS org, a.subjects AS subjects, "
+        "a.released AS released ORDER BY a.seq",
+        {"number": number},
+    )
+    actions = [row["action"] for row in rows]
+    assert actions[0] == "credit_report_data" and actions[-1] == "issue_credit_report"
+    assert all(row["org"] == B1 and E1 in row["subjects"] for row in rows)
+    assert "Record.batchId" in rows[0]["released"]
+    await get(client_for, CONSENTING_BANK, report["htmlUrl"])
+    [opened] = await db.read(
+        "MATCH (a:AuditEntry {detail: $number, action: 'read_credit_report'}) "
+        "RETURN a.orgCode AS org",
+        {"number": number},
+    )
+    assert opened["org"] == B1
