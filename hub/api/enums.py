@@ -27,6 +27,7 @@ from graph.model import (
     VerificationStatus,
     VoluntaryKind,
 )
+from hub.reports.edition import ReportEdition
 
 
 def _labelled(enum_cls: type[LabelledEnum], description: str) -> None:
@@ -54,3 +55,4 @@ _labelled(CommitmentStatus, "Whether a credit commitment was kept (承诺履行�
 _labelled(VoluntaryKind, "Kind of voluntarily registered information (自愿注册类别)")
 _labelled(VerificationStatus, "Verification of voluntary information (核实状态)")
 _labelled(RectificationStatus, "State of a rectification order (整改状态)")
+_labelled(ReportEdition, "Edition of a credit report (报告版本)")

@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 import strawberry
 
-from hub.api.enums import _labelled
 from hub.api.query import GraphInfo
 from hub.errors import InvalidArgument
 from hub.reports.data import ReportHub
@@ -26,8 +25,6 @@ from hub.reports.store import StoredReport, load
 
 COMPUTED_TYPES = ("IssuedCreditReport", "CreditReportVerification")
 """Types of this module: answered by hub/reports, not by the graph projection."""
-
-_labelled(ReportEdition, "Edition of a credit report (报告版本)")
 
 
 @strawberry.type(
