@@ -160,13 +160,24 @@ async def notify_watchers_of_records(
     """
     if not items:
         return 0
+    # Most loads touch no watched subject: ask with the distinct codes only, and send the
+    # notices' texts only for the few that are watched.
+    found = await single(
+        tx,
+        "UNWIND $subjects AS s MATCH (w:Watch {subject: s, active: true}) "
+        "RETURN collect(DISTINCT s) AS watched",
+        {"subjects": sorted({item["subject"] for item in items})},
+    )
+    watched = set(found["watched"]) if found else set()
+    if not watched:
+        return 0
     row = await single(
         tx,
         "UNWIND $items AS i MATCH (w:Watch {subject: i.subject, active: true}) "
         "CREATE (n:Notice {id: 'NT-' + randomUUID(), recipient: w.watcher, kind: $kind, "
         "title: i.title, subjectCode: i.subject, ref: i.ref, createdAt: datetime()}) "
         "RETURN count(n) AS sent",
-        {"items": items, "kind": kind.value},
+        {"items": [i for i in items if i["subject"] in watched], "kind": kind.value},
     )
     return int(row["sent"]) if row else 0
 
