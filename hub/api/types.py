@@ -435,6 +435,9 @@ class Record:
     content: str | None = graph(Prop("content"), "处罚内容 / 许可内容 / 判决内容")
     amount: float | None = graph(Prop("amount"), "罚款金额 (万元)")
     remarks: str | None = graph(Prop("remarks"), "备注 (supplements from objections included)")
+    fulfilment: str | None = graph(
+        Prop("fulfilment"), "履约状态, for commitments: 已履约 / 已违诺 once checked"
+    )
     change_reason: str | None = graph(
         Prop("changeReason"), "Why this version was made by a decision (objection outcome)"
     )

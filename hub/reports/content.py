@@ -45,10 +45,6 @@ BLACK_LABEL = "失信惩戒对象"
 
 INCLUDED_STATUSES = frozenset({RecordStatus.EFFECTIVE.value, RecordStatus.UNDER_OBJECTION.value})
 
-# graph/lifecycle/commitments.py records a commitment's outcome as a new version of its
-# COMMITMENT record whose change reason starts so; that reason is what the catalogue serves.
-KEPT_REASON = f"承诺履行情况核查：{CommitmentStatus.KEPT.label}"
-
 
 @dataclass(frozen=True)
 class Group:
@@ -184,8 +180,8 @@ def _commitment_item(record: dict[str, Any], edition: ReportEdition, breached: s
     item = _record_item(record, edition)
     if record.get("documentNumber") in breached:
         outcome = CommitmentStatus.BREACHED.label
-    elif (record.get("changeReason") or "").startswith(KEPT_REASON):
-        outcome = CommitmentStatus.KEPT.label
+    elif record.get("fulfilment"):
+        outcome = str(record["fulfilment"])
     else:
         outcome = f"{CommitmentStatus.PENDING.label}（尚未核查）"
     item["fields"].insert(1, ["履约情况", outcome])

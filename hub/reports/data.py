@@ -32,7 +32,7 @@ MAX_PAGES = 50
 _FRAGMENTS = """
 fragment ReportRecord on Record {
   key kind title documentNumber decisionDate issuingAuthority severity category content amount
-  remarks changeReason changedOn validFrom validTo publishFrom publishUntil status
+  remarks fulfilment changeReason changedOn validFrom validTo publishFrom publishUntil status
   inPublicationWindow provider { name } batchId sourceRow previousVersion { id }
 }
 fragment ReportListEntry on ListEntry {
