@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import NoReturn
 
+import httpx
 import pytest
 import uvicorn
 from playwright.async_api import Browser, Page, async_playwright
@@ -96,7 +97,11 @@ def site_url(db: Database, settings: Settings) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("the hub did not start serving for the browser tests", pytrace=False)
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
+    # One request before any browser arrives: the first page pays for the new driver's
+    # connections and template compilation, which a slow CI machine can make take seconds.
+    httpx.get(f"{url}/", timeout=60).raise_for_status()
+    yield url
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
@@ -124,7 +129,8 @@ async def browser_page(browser: Browser, site_url: str) -> AsyncIterator[Page]:
     context = await browser.new_context(
         base_url=site_url, locale="zh-CN", viewport={"width": 1280, "height": 900}
     )
-    context.set_default_timeout(10_000)
+    # Playwright's own default; a loaded 2-core CI machine has been seen to need more than 10 s.
+    context.set_default_timeout(30_000)
     page = await context.new_page()
     yield page
     await context.close()
