@@ -6,9 +6,10 @@ import datetime
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import strawberry
+from strawberry.schema.base import BaseSchema
 from strawberry.types import Info
 
 from authz.audit import AuditWriter
@@ -104,6 +105,36 @@ class RequestContext:
 
 
 GraphInfo = Info[RequestContext, None]
+
+
+class HubParts(Protocol):
+    """What in-process callers of the schema (the disclosure site, credit reports) need of the
+    hub's GraphQL application (hub/app.py's `GraphQLApp`) to build request contexts as it does."""
+
+    @property
+    def schema(self) -> BaseSchema:
+        """The hub's schema, with every extension (guards, masking, access report, audit)."""
+        ...
+
+    @property
+    def db(self) -> Database:
+        """The database."""
+        ...
+
+    @property
+    def person_secret(self) -> bytes:
+        """The person-key secret every request context carries."""
+        ...
+
+    @property
+    def audit(self) -> AuditWriter:
+        """The audit writer of this process."""
+        ...
+
+    @property
+    def rules(self) -> LifecycleRules:
+        """The lifecycle rules every request context carries."""
+        ...
 
 
 def _normalise_uscc(argument: str, value: str) -> str:

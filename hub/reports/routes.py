@@ -16,20 +16,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 from urllib.parse import quote
 
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
-from strawberry.schema.base import BaseSchema
 
-from authz.audit import AuditWriter
 from authz.catalogue import default_catalogue
 from authz.identity import PUBLIC, Consumer
-from graph.database import Database
-from graph.lifecycle.rules import LifecycleRules
+from hub.api.query import HubParts
 from hub.errors import ClientError, DatabaseUnavailable
 from hub.reports.data import ReportHub
 from hub.reports.html import render_error, render_issue_form, render_report, render_verification
@@ -58,35 +54,6 @@ HEADERS = {
         "base-uri 'none'; frame-ancestors 'none'"
     ),
 }
-
-
-class HubParts(Protocol):
-    """What the routes need of the hub's GraphQL application (hub/app.py's `GraphQLApp`)."""
-
-    @property
-    def schema(self) -> BaseSchema:
-        """The hub's schema, with every extension (guards, masking, access report, audit)."""
-        ...
-
-    @property
-    def db(self) -> Database:
-        """The database."""
-        ...
-
-    @property
-    def person_secret(self) -> bytes:
-        """The person-key secret every request context carries."""
-        ...
-
-    @property
-    def audit(self) -> AuditWriter:
-        """The audit writer of this process."""
-        ...
-
-    @property
-    def rules(self) -> LifecycleRules:
-        """The lifecycle rules every request context carries."""
-        ...
 
 
 def _page(html: str, status: int = 200) -> HTMLResponse:

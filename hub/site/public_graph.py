@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.schema.base import BaseSchema
@@ -22,40 +22,11 @@ from authz.catalogue import Catalogue, default_catalogue
 from authz.identity import PUBLIC
 from graph.database import Database
 from graph.lifecycle.rules import LifecycleRules
-from hub.api.query import RequestContext
+from hub.api.query import HubParts, RequestContext
 from hub.errors import ClientError, DatabaseUnavailable
 from hub.projection import InvalidCursor
 
 log = logging.getLogger("credithub.site")
-
-
-class HubParts(Protocol):
-    """What the site needs of the hub's GraphQL application (hub/app.py's `GraphQLApp`)."""
-
-    @property
-    def schema(self) -> BaseSchema:
-        """The schema serving ``/graphql``, with every extension."""
-        ...
-
-    @property
-    def db(self) -> Database:
-        """The database."""
-        ...
-
-    @property
-    def person_secret(self) -> bytes:
-        """The person-key secret every request context carries."""
-        ...
-
-    @property
-    def audit(self) -> AuditWriter:
-        """The audit writer of this process."""
-        ...
-
-    @property
-    def rules(self) -> LifecycleRules:
-        """The lifecycle rules every request context carries."""
-        ...
 
 
 class PageError(Exception):

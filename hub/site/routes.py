@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from graph.model import MeasureCategory
+from hub.api.query import HubParts
 from hub.errors import DatabaseUnavailable
 from hub.site.documents import (
     DEPARTMENTS,
@@ -41,7 +42,7 @@ from hub.site.documents import (
 )
 from hub.site.forms import DISCLOSED, DisclosureForm, SearchForm, cursor
 from hub.site.guide import GuideFacts
-from hub.site.public_graph import HubParts, PageError, PublicGraph
+from hub.site.public_graph import PageError, PublicGraph
 from hub.site.rendering import render
 
 log = logging.getLogger("credithub.site")
