@@ -111,6 +111,29 @@ def required_text(field: str, value: str | None, *, max_length: int = 2000) -> s
     return text
 
 
+async def acts_for_subject(
+    tx: neo4j.AsyncManagedTransaction, actor: Actor, target: dict[str, Any], today: date
+) -> bool:
+    """Whether `actor` may act for the subject of `target` (``subject``, ``personal``): the
+    credit office's window for anyone, persons included; the enterprise itself; a credit agency
+    the enterprise has authorised by an active consent (授权代理)."""
+    if actor.is_admin:
+        return True
+    if target["personal"]:
+        return False  # persons act at the credit office's window
+    if actor.org_kind == "ENTERPRISE":
+        return bool(actor.org_code == target["subject"])
+    if actor.org_kind != "CREDIT_AGENCY":
+        return False
+    consented = await single(
+        tx,
+        "MATCH (c:Consent {grantee: $agent})-[:GRANTED_BY]->(:Enterprise {uscc: $subject}) "
+        "WHERE c.revokedAt IS NULL AND c.expiresOn >= date($today) RETURN count(c) > 0 AS ok",
+        {"agent": actor.org_code, "subject": target["subject"], "today": today.isoformat()},
+    )
+    return bool(consented and consented["ok"])
+
+
 _EVENT = (
     "CREATE (ev:Event {id: $eventId, type: $eventType, at: datetime(), on: date($eventOn), "
     "actorKind: $actorKind, actorCode: $actorCode, actorSubject: $actorSubject, "

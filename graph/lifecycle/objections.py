@@ -39,6 +39,7 @@ from graph.lifecycle.base import (
     NotFound,
     NotResponsible,
     WrongState,
+    acts_for_subject,
     add_event,
     decision_deadline,
     new_id,
@@ -191,11 +192,6 @@ _TARGET_ENTRY = (
     "l.listName AS title, pending.id AS pending"
 )
 
-_AGENT_CONSENT = (
-    "MATCH (c:Consent {grantee: $agent})-[:GRANTED_BY]->(:Enterprise {uscc: $subject}) "
-    "WHERE c.revokedAt IS NULL AND c.expiresOn >= date($today) RETURN count(c) > 0 AS ok"
-)
-
 
 async def file_objection(
     db: Database,
@@ -231,7 +227,8 @@ async def file_objection(
             raise NotFound(*what)
         if target["pending"]:
             raise AlreadyUnderObjection(target["pending"])
-        await _check_filer(tx, actor, target, today)
+        if not await acts_for_subject(tx, actor, target, today):
+            raise NotTheSubject()
         if record_key is not None and target["status"] not in (RecordStatus.EFFECTIVE.value,):
             raise WrongState(
                 f"该记录状态为{RecordStatus.of(target['status']).label}，不能提出异议 "
@@ -296,26 +293,6 @@ async def file_objection(
         return await _load(tx, objection_id)
 
     return await db.write_transaction(work)
-
-
-async def _check_filer(
-    tx: neo4j.AsyncManagedTransaction, actor: Actor, target: dict[str, Any], today: date
-) -> None:
-    if actor.is_admin:
-        return  # the credit office's window files for anyone, persons included
-    if target["personal"]:
-        raise NotTheSubject()  # persons object at the credit office's window
-    if actor.org_kind == "ENTERPRISE" and actor.org_code == target["subject"]:
-        return
-    if actor.org_kind == "CREDIT_AGENCY":
-        consented = await single(
-            tx,
-            _AGENT_CONSENT,
-            {"agent": actor.org_code, "subject": target["subject"], "today": today.isoformat()},
-        )
-        if consented and consented["ok"]:
-            return
-    raise NotTheSubject()
 
 
 # -- deciding --------------------------------------------------------------------------------

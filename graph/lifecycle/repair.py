@@ -33,6 +33,7 @@ from graph.lifecycle.base import (
     NotResponsible,
     TooEarly,
     WrongState,
+    acts_for_subject,
     add_event,
     decision_deadline,
     new_id,
@@ -216,7 +217,8 @@ async def apply_for_repair(
             raise WrongState(
                 f"已有审核中的修复申请 {target['pending']} (an application is pending)"
             )
-        await _check_applicant(tx, actor, target, today)
+        if not await acts_for_subject(tx, actor, target, today):
+            raise NotTheSubject()
         application_id = new_id("REP")
         props = {
             "id": application_id,
@@ -320,27 +322,6 @@ def _serious_requirements(training: str | None, report: str | None) -> None:
             f"严重失信信息修复还须提交：{'、'.join(missing)} (a serious record also needs the "
             "repair-training certificate and a credit report)"
         )
-
-
-async def _check_applicant(
-    tx: neo4j.AsyncManagedTransaction, actor: Actor, target: dict[str, Any], today: date
-) -> None:
-    if actor.is_admin:
-        return
-    if not target["personal"]:
-        if actor.org_kind == "ENTERPRISE" and actor.org_code == target["subject"]:
-            return
-        if actor.org_kind == "CREDIT_AGENCY":
-            consented = await single(
-                tx,
-                "MATCH (c:Consent {grantee: $agent})-[:GRANTED_BY]->(:Enterprise {uscc: $s}) "
-                "WHERE c.revokedAt IS NULL AND c.expiresOn >= date($today) "
-                "RETURN count(c) > 0 AS ok",
-                {"agent": actor.org_code, "s": target["subject"], "today": today.isoformat()},
-            )
-            if consented and consented["ok"]:
-                return
-    raise NotTheSubject()
 
 
 # -- deciding --------------------------------------------------------------------------------
