@@ -7,10 +7,16 @@ Rules:
   alone are not enough: 调休 moves working days onto weekends every year, so a calendar that
   only skips Saturdays and Sundays gets most holiday-season deadlines wrong.
 * The dates come from ``cn_calendar.toml``, one table per year copied from that year's notice
-  (国务院办公厅关于XXXX年部分节假日安排的通知, published in the autumn before). Nothing is
-  derived from the lunar calendar or guessed: the notices are political decisions (2019's
-  劳动节 and 2020's 春节 were changed after publication), so a date in a year without a notice
-  raises `CalendarNotCovered` instead of quietly counting the wrong days.
+  (国务院办公厅关于XXXX年部分节假日安排的通知, published in the autumn before). The notices are
+  political decisions (2019's 劳动节 and 2020's 春节 were changed after publication), so a date
+  in a year with no table raises `CalendarNotCovered` instead of quietly counting wrong days.
+* A year whose notice is not yet available may have a *provisional* table: only what the law
+  itself fixes (全国年节及纪念日放假办法 第二条's statutory days, and 第四条's 补假 when one
+  falls on a weekend), no 调休. Swaps move working days without changing their number, so a
+  provisional count is off by a few days at most, and only around a festival;
+  `provisional_between` tells callers to flag such an answer. Without it, every deadline
+  reaching into the new year would stop the network from mid-December until the notice is
+  copied in.
 * Counting follows 民法典 第二百零一条: a period starts on the day after the event, so "within 7
   working days of the decision" ends on the 7th working day after the decision day, and the
   decision day itself never counts even when it is a working day.
@@ -69,6 +75,8 @@ class WorkdayCalendar:
     holidays: frozenset[datetime.date]
     extra_working_days: frozenset[datetime.date]
     years: frozenset[int]
+    # Covered years whose table is the statutory days only, awaiting the State Council notice.
+    provisional_years: frozenset[int] = frozenset()
     # A mapping is not hashable; leaving it out of the hash keeps the calendar usable as a key.
     holiday_names: Mapping[datetime.date, str] = field(
         default_factory=lambda: MappingProxyType({}), hash=False
@@ -123,6 +131,11 @@ class WorkdayCalendar:
     def covers(self, day: datetime.date) -> bool:
         """Whether ``day``'s year has its holiday notice in the calendar."""
         return day.year in self.years
+
+    def provisional_between(self, start: datetime.date, end: datetime.date) -> bool:
+        """Whether a count from ``start`` to ``end`` crosses a year with a provisional table."""
+        low, high = min(start, end).year, max(start, end).year
+        return any(low <= year <= high for year in self.provisional_years)
 
     def _index(self, day: datetime.date) -> int:
         i = day.toordinal() - self._base
@@ -208,16 +221,31 @@ def _holiday_range(
 
 def _year_table(
     source: str, key: str, table: object
-) -> tuple[int, list[tuple[str, datetime.date, datetime.date]], list[datetime.date]]:
+) -> tuple[int, list[tuple[str, datetime.date, datetime.date]], list[datetime.date], bool]:
     if not (len(key) == 4 and key.isdigit()) or not isinstance(table, dict):
         raise ValueError(f"{source}: [{key}] must be a year table such as [2026]")
     year = int(key)
-    unknown = set(table) - {"notice", "holidays", "working_days"}
+    unknown = set(table) - {"notice", "holidays", "working_days", "provisional", "basis"}
     if unknown:
         raise ValueError(f"{source}: [{year}] has unknown keys {sorted(unknown)}")
-    notice = table.get("notice")
-    if not isinstance(notice, str) or str(year) not in notice:
-        raise ValueError(f"{source}: [{year}] needs notice = the title of the {year} notice")
+    provisional = table.get("provisional", False)
+    if not isinstance(provisional, bool):
+        raise ValueError(f"{source}: [{year}] provisional must be true or false")
+    if provisional:
+        if "notice" in table or table.get("working_days"):
+            raise ValueError(
+                f"{source}: [{year}] is provisional: it has no notice and no 调休 working days; "
+                "when the notice appears, replace the table with the notice's dates"
+            )
+        basis = table.get("basis")
+        if not isinstance(basis, str) or not basis.strip():
+            raise ValueError(f"{source}: [{year}] provisional needs basis = the law it follows")
+    else:
+        if "basis" in table:
+            raise ValueError(f"{source}: [{year}] basis is only for a provisional table")
+        notice = table.get("notice")
+        if not isinstance(notice, str) or str(year) not in notice:
+            raise ValueError(f"{source}: [{year}] needs notice = the title of the {year} notice")
     raw_holidays, raw_working = table.get("holidays"), table.get("working_days", [])
     if not isinstance(raw_holidays, list) or not raw_holidays:
         raise ValueError(f"{source}: [{year}] needs a non-empty holidays = [...] list")
@@ -244,7 +272,7 @@ def _year_table(
         if not _in_notice_year(day, year):
             raise ValueError(f"{where}: is not in {year}, the year of its table")
         working.append(day)
-    return year, ranges, working
+    return year, ranges, working, provisional
 
 
 def load_calendar(path: Path | None = None) -> WorkdayCalendar:
@@ -264,9 +292,12 @@ def load_calendar(path: Path | None = None) -> WorkdayCalendar:
     names: dict[datetime.date, str] = {}
     working: dict[datetime.date, int] = {}
     years: set[int] = set()
+    provisional: set[int] = set()
     for key, table in data.items():
-        year, ranges, days = _year_table(source.name, key, table)
+        year, ranges, days, is_provisional = _year_table(source.name, key, table)
         years.add(year)
+        if is_provisional:
+            provisional.add(year)
         for name, first, last in ranges:
             for n in range(first.toordinal(), last.toordinal() + 1):
                 day = datetime.date.fromordinal(n)
@@ -290,6 +321,7 @@ def load_calendar(path: Path | None = None) -> WorkdayCalendar:
         holidays=frozenset(names),
         extra_working_days=frozenset(working),
         years=frozenset(years),
+        provisional_years=frozenset(provisional),
         holiday_names=MappingProxyType(names),
     )
 

@@ -50,7 +50,8 @@ TODAY = china_today()
 SUPERVISOR = "11410481MB0000001X"
 
 ENTRY_FIELDS = """id listType listName basis decisionNumber decisionDate noticeDate
-  effectiveFrom effectiveUntil removalConditions status announcedOn announcementEnds removedOn
+  effectiveFrom effectiveUntil removalConditions status announcedOn announcementEnds
+  announcementEndsProvisional removedOn
   removalReason subject { code isPerson name nameMasked } decidedBy { code name }
   supervisingUnit { name code } linkedPersons { key name nameMasked role }
   basedOn liabilityRecords sanctions liftedSanctions"""
@@ -372,6 +373,9 @@ async def test_a_red_list_candidate_is_announced_and_cannot_take_effect_before_t
         TODAY.isoformat(),
         ends.isoformat(),
     )
+    # Counted through a year the State Council's notice has not reached yet, it says so.
+    provisional = mainland_calendar().provisional_between(TODAY, ends)
+    assert entry["announcementEndsProvisional"] is provisional
     assert entry["effectiveFrom"] is None and entry["liabilityRecords"] == []
     error = await refusal(development, ACTIVATE, id=entry["id"])
     assert error["extensions"]["code"] == "TOO_EARLY"

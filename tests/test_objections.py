@@ -381,5 +381,7 @@ async def test_an_upheld_objection_to_a_list_entry_removes_it_and_lifts_its_meas
 def test_a_deadline_in_a_year_without_a_holiday_notice_is_provisional_and_never_late() -> None:
     # Inside the calendar: the State Council's days (2026-11-27 is a Friday).
     assert decision_deadline(date(2026, 11, 27), 3) == (date(2026, 12, 2), False)
-    # Reaching 2027, whose notice is not in graph/cn_calendar.toml: weekdays less 元旦.
+    # Reaching 2027, whose notice is not yet out: its provisional (statutory-days) table.
     assert decision_deadline(date(2026, 12, 30), 3) == (date(2027, 1, 5), True)
+    # Beyond the calendar altogether: weekdays less 元旦.
+    assert decision_deadline(date(2027, 12, 30), 3) == (date(2028, 1, 4), True)

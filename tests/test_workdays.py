@@ -131,10 +131,11 @@ def test_working_days_between_counts_after_start_up_to_end() -> None:
 # --- what the data covers ---------------------------------------------------------------------
 
 
-def test_the_packaged_calendar_covers_2019_through_2026() -> None:
-    assert CALENDAR.years == frozenset(range(2019, 2027))
-    assert CALENDAR.covers(D(2026, 12, 31))
-    assert not CALENDAR.covers(D(2027, 1, 1))
+def test_the_calendar_covers_2019_to_2026_from_notices_and_2027_provisionally() -> None:
+    assert CALENDAR.years == frozenset(range(2019, 2028))
+    assert CALENDAR.provisional_years == frozenset({2027})
+    assert CALENDAR.covers(D(2027, 12, 31))
+    assert not CALENDAR.covers(D(2028, 1, 1))
     assert mainland_calendar() is CALENDAR  # read once per process
 
 
@@ -149,12 +150,34 @@ def test_a_year_without_a_notice_is_refused_not_guessed() -> None:
 
 
 def test_a_deadline_that_runs_into_an_uncovered_year_is_refused() -> None:
-    # Mon 2026-12-28: only 12-29, 30, 31 remain in 2026; the 7th working day is in 2027.
-    with pytest.raises(CalendarNotCovered, match="2027"):
-        publish_by(D(2026, 12, 28))
-    with pytest.raises(CalendarNotCovered, match="2027"):
-        CALENDAR.working_days_between(D(2026, 12, 28), D(2027, 1, 8))
-    assert CALENDAR.add_working_days(D(2026, 12, 28), 3) == D(2026, 12, 31)
+    # Mon 2027-12-27: only 12-28 … 12-31 remain in 2027; the 7th working day is in 2028.
+    with pytest.raises(CalendarNotCovered, match="2028"):
+        publish_by(D(2027, 12, 27))
+    with pytest.raises(CalendarNotCovered, match="2028"):
+        CALENDAR.working_days_between(D(2027, 12, 27), D(2028, 1, 7))
+    assert CALENDAR.add_working_days(D(2027, 12, 27), 4) == D(2027, 12, 31)
+
+
+# --- a provisional year: the statutory days only, until the State Council's notice ----------
+
+
+def test_a_provisional_year_counts_the_statutory_days_and_their_make_up_days() -> None:
+    # 2027: 除夕 Fri 02-05 … 初三 Mon 02-08; 初一 and 初二 fall on the weekend, so the law's
+    # 补假 makes Tue 02-09 and Wed 02-10 rest days too. Thu 02-04 → Thu 02-11 is one working day.
+    assert CALENDAR.add_working_days(D(2027, 2, 4), 1) == D(2027, 2, 11)
+    # 劳动节 Sat 05-01, Sun 05-02 → 补假 Mon 05-03, Tue 05-04.
+    assert CALENDAR.add_working_days(D(2027, 4, 30), 1) == D(2027, 5, 5)
+    # 国庆节 Fri 10-01 … Sun 10-03 → 补假 Mon 10-04, Tue 10-05.
+    assert CALENDAR.add_working_days(D(2027, 9, 30), 1) == D(2027, 10, 6)
+    # No 调休 is invented: every weekend of a provisional year is a rest day.
+    assert not any(day.year == 2027 for day in CALENDAR.extra_working_days)
+
+
+def test_a_count_that_reaches_a_provisional_year_says_so() -> None:
+    # Mon 2026-12-28: 29, 30, 31, (元旦 Fri 01-01 … Sun 01-03), Mon 4, Tue 5, Wed 6, Thu 7.
+    assert publish_by(D(2026, 12, 28)) == D(2027, 1, 7)
+    assert CALENDAR.provisional_between(D(2026, 12, 28), D(2027, 1, 7))
+    assert not CALENDAR.provisional_between(D(2026, 3, 10), D(2026, 3, 19))
 
 
 def test_a_gap_between_covered_years_is_not_counted_through() -> None:
@@ -233,6 +256,22 @@ NOTICE = 'notice = "国务院办公厅关于2026年部分节假日安排的通�
         ),
         ('holidays = [{ name = "元旦", first = 2026-01-01, last = 2026-01-03 }]\n', "notice"),
         (NOTICE + "holidays = [\n", "not valid TOML"),
+        (
+            "provisional = true\n"
+            'holidays = [{ name = "元旦", first = 2026-01-01, last = 2026-01-01 }]\n',
+            "basis",
+        ),
+        (
+            'provisional = true\nbasis = "全国年节及纪念日放假办法"\n'
+            + NOTICE
+            + 'holidays = [{ name = "元旦", first = 2026-01-01, last = 2026-01-01 }]\n',
+            "provisional: it has no notice",
+        ),
+        (
+            NOTICE + 'basis = "全国年节及纪念日放假办法"\n'
+            'holidays = [{ name = "元旦", first = 2026-01-01, last = 2026-01-01 }]\n',
+            "basis is only for a provisional table",
+        ),
     ],
     ids=[
         "weekday-as-adjusted-day",
@@ -243,6 +282,9 @@ NOTICE = 'notice = "国务院办公厅关于2026年部分节假日安排的通�
         "string-not-date",
         "missing-notice",
         "not-toml",
+        "provisional-without-basis",
+        "provisional-with-notice",
+        "basis-without-provisional",
     ],
 )
 def test_a_malformed_calendar_names_the_bad_entry(tmp_path: Path, body: str, named: str) -> None:

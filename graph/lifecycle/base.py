@@ -226,12 +226,16 @@ def decision_deadline(start: date, working_days: int) -> tuple[date, bool]:
     is provisional.
 
     A subject's objection or repair application must be accepted even when the deadline falls
-    in a year whose holiday notice is not yet in graph/cn_calendar.toml. The deadline is then
-    counted on weekdays less the fixed statutory holidays — never later than the true one, so
-    no department is given more time than the rules allow — and marked provisional.
+    in a year whose holiday notice is not yet in graph/cn_calendar.toml. A year with a
+    provisional (statutory-days-only) table is counted on it and the answer marked provisional.
+    Beyond the calendar altogether the deadline is counted on weekdays less the fixed statutory
+    holidays — never later than the true one, so no department is given more time than the
+    rules allow — and marked provisional too.
     """
+    calendar = mainland_calendar()
     try:
-        return mainland_calendar().add_working_days(start, working_days), False
+        due = calendar.add_working_days(start, working_days)
+        return due, calendar.provisional_between(start, due)
     except CalendarNotCovered:
         day, left = start, working_days
         while left:

@@ -190,6 +190,7 @@ class ListEntryInfo:
     status: ListEntryStatus
     announced_on: date | None
     announcement_ends: date | None
+    announcement_ends_provisional: bool
     removed_on: date | None
     removal_reason: str | None
     subject: str | None
@@ -245,6 +246,7 @@ def _parse(row: dict[str, Any]) -> ListEntryInfo:
         status=ListEntryStatus.of(props["status"]),
         announced_on=_day(props.get("announcedOn")),
         announcement_ends=_day(props.get("announcementEnds")),
+        announcement_ends_provisional=bool(props.get("announcementEndsProvisional")),
         removed_on=_day(props.get("removedOn")),
         removal_reason=props.get("removalReason"),
         subject=row["subject"],
@@ -521,6 +523,10 @@ async def decide_list(
         announcement_ends = (
             None if black else _working_days_after(today, rules.red_list_announcement_days)
         )
+        # Counted on a provisional year's table (graph/cn_calendar.toml): said so on the entry.
+        provisional = announcement_ends is not None and mainland_calendar().provisional_between(
+            today, announcement_ends
+        )
         linked: list[dict[str, Any]] = found["persons"] if organisation else []
         props: dict[str, Any] = {
             "id": entry_id,
@@ -537,6 +543,7 @@ async def decide_list(
             "removedOn": None,
             "announcedOn": None if black else today,
             "announcementEnds": announcement_ends,
+            "announcementEndsProvisional": provisional or None,
             "subjectCode": None if checked.subject_is_person else checked.subject,
             "issuingAuthority": found["departmentName"],
             "issuingAuthorityCode": department,

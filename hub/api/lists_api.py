@@ -166,6 +166,10 @@ class ListEntryDecision:
     announcement_ends: datetime.date | None = strawberry.field(
         description="Red list: last day of the announcement; activation only after it"
     )
+    announcement_ends_provisional: bool = strawberry.field(
+        description="announcementEnds was counted on a provisional working-day calendar (the "
+        "year's State Council holiday notice was not yet in graph/cn_calendar.toml)"
+    )
     removed_on: datetime.date | None
     removal_reason: str | None
     subject: SubjectRef
@@ -198,6 +202,7 @@ class ListEntryDecision:
             status=entry.status,
             announced_on=entry.announced_on,
             announcement_ends=entry.announcement_ends,
+            announcement_ends_provisional=entry.announcement_ends_provisional,
             removed_on=entry.removed_on,
             removal_reason=entry.removal_reason,
             subject=SubjectRef.of(
