@@ -26,6 +26,7 @@ from hub.api.schema import build_schema
 from hub.auth import BearerAuth
 from hub.exports import quarantine_csv
 from hub.guards.http import RequestLimits
+from hub.guards.rate_limit import RateLimits
 from hub.reports.routes import report_routes
 from hub.settings import Settings
 from hub.site.routes import site_routes
@@ -108,6 +109,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             # Authentication first: a bad token is refused before its body is read, and the
             # body limit can allow feed uploads to identified organisations only.
             Middleware(BearerAuth, verifier=TokenVerifier(settings.token_config())),
+            # Then the budget of who is asking, so a refused request's body is never read.
+            Middleware(RateLimits, config=settings.rate_limits),
             Middleware(RequestLimits, config=settings.guards()),
         ],
         lifespan=lifespan,

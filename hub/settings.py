@@ -19,6 +19,7 @@ from authz.tokens import MIN_SECRET_BYTES, TokenConfig
 from graph.database import Connection
 from graph.provision import LocalNeo4j, ServerConfig
 from hub.guards.config import GuardConfig
+from hub.guards.rate_limit import RateLimitConfig
 
 
 class SettingsError(ValueError):
@@ -47,6 +48,8 @@ class Settings:
     jwks_url: str | None = None
     # Production mode: no introspection and no "Did you mean" suggestions for the public.
     production: bool = False
+    # Requests per minute per organisation and per public address, in each hub process.
+    rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +90,14 @@ class Settings:
             jwks_file=Path(jwks_file) if jwks_file else None,
             jwks_url=env.get("CREDITHUB_JWKS_URL") or None,
             production=env.get("CREDITHUB_PRODUCTION", "").lower() in ("1", "true", "yes"),
+            rate_limits=RateLimitConfig(
+                public_per_minute=integer(
+                    "CREDITHUB_RATE_PUBLIC_PER_MINUTE", RateLimitConfig.public_per_minute
+                ),
+                organisation_per_minute=integer(
+                    "CREDITHUB_RATE_ORG_PER_MINUTE", RateLimitConfig.organisation_per_minute
+                ),
+            ),
         )
 
     @property

@@ -24,6 +24,7 @@ from graph.database import Connection, Database
 from graph.migrations import migrate
 from graph.provision import LocalNeo4j, ServerConfig
 from hub.app import create_app
+from hub.guards.rate_limit import RateLimitConfig
 from hub.settings import Settings
 from tests.fixtures import PERSON_SECRET, load_fixture_graph
 
@@ -70,6 +71,9 @@ def settings(neo4j_connection: Connection, tmp_path_factory: pytest.TempPathFact
         neo4j_password=neo4j_connection.password,
         neo4j_database=neo4j_connection.database,
         person_key_secret=PERSON_SECRET,
+        # The suite sends hundreds of requests as one organisation in seconds; the limits
+        # themselves are specified in tests/test_rate_limits.py.
+        rate_limits=RateLimitConfig(public_per_minute=0, organisation_per_minute=0),
     )
 
 

@@ -5,7 +5,8 @@ why): `max_depth.MaxDepthRule`, `max_aliases.MaxAliasesRule`; non-standard, and 
 `cost.MaxCostRule` and `public_introspection.NoIntrospectionRule`. Not validation rules:
 `max_tokens.TokenLimit` (a parser option), `validation.GuardedValidation` (runs the rules, cached,
 with the public's production extras), `suggestions.HidePublicSuggestions`, and
-`http.RequestLimits` (body size, batches and malformed JSON, before GraphQL sees the request).
+`http.RequestLimits` (body size, batches and malformed JSON, before GraphQL sees the request)
+and `rate_limit.RateLimits` (429 with Retry-After per organisation and public address).
 
 Reused from Strawberry: `MaxTokensLimiter` (subclassed for a code), `AddValidationRules`,
 `ParserCache`. Not reused: `QueryDepthLimiter` and `MaxAliasesLimiter` (their errors name
