@@ -7,8 +7,9 @@ cluster. Every query names its database (saves a round trip) and takes parameter
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString, TypeVar
 
@@ -149,10 +150,14 @@ class Database:
         if log is not None:
             log.append(WRITE_TRANSACTION)
         unit = neo4j.unit_of_work(metadata=dict(metadata) if metadata else None)(work)
-        async with self._driver.session(
-            database=self.connection.database, default_access_mode=neo4j.WRITE_ACCESS
-        ) as session:
-            return await session.execute_write(unit)
+
+        async def run() -> T:
+            async with self._driver.session(
+                database=self.connection.database, default_access_mode=neo4j.WRITE_ACCESS
+            ) as session:
+                return await session.execute_write(unit)
+
+        return await _uncancellable(run())
 
     async def ping(self, timeout: float = 3.0) -> None:
         """Prove the database answers a real query (not just that Bolt is listening).
@@ -182,9 +187,36 @@ class Database:
             result = await tx.run(cypher, dict(params or {}))
             return [dict(record) async for record in result]
 
-        async with self._driver.session(
-            database=self.connection.database, default_access_mode=mode
-        ) as session:
-            if mode == neo4j.READ_ACCESS:
-                return await session.execute_read(work)
-            return await session.execute_write(work)
+        async def run() -> list[Row]:
+            async with self._driver.session(
+                database=self.connection.database, default_access_mode=mode
+            ) as session:
+                if mode == neo4j.READ_ACCESS:
+                    return await session.execute_read(work)
+                return await session.execute_write(work)
+
+        return await _uncancellable(run())
+
+
+async def _uncancellable(work: Coroutine[Any, Any, T]) -> T:
+    """Await `work` in a task of its own that the caller's cancellation does not reach.
+
+    GraphQL cancels a request's sibling resolvers when one of them fails, and a client that
+    hangs up cancels its request. A driver session cancelled while it opens or talks to the
+    server leaves its socket unclosed (a file descriptor leaked per cancellation, measured:
+    153 of 400 cancelled reads). So the unit of work runs to its end — bounded by the query
+    and transaction timeouts — and returns its connection to the pool; only the caller stops
+    waiting. Its outcome is then retrieved, so a failure after the caller left is not logged
+    as an exception nobody retrieved.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        task.add_done_callback(_retrieve)
+        raise
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()

@@ -6,12 +6,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from cross_web import HTTPException
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import MULTIPART_SUBSCRIPTION_PROTOCOL
 
@@ -34,6 +36,13 @@ from hub.site.routes import site_routes
 log = logging.getLogger("credithub")
 
 
+_HTTP_ERROR_CODES = {
+    400: "MALFORMED_REQUEST",
+    405: "METHOD_NOT_ALLOWED",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
 class GraphQLApp(GraphQL[RequestContext, None]):
     """Strawberry's ASGI GraphQL endpoint with the hub's per-request context."""
 
@@ -52,6 +61,26 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self.person_secret = settings.person_secret()
         self.audit = AuditWriter(db)
         self.rules = LifecycleRules.from_env()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's endpoint, with its plain-text HTTP errors answered as JSON instead.
+
+        A multipart body without an operation, or a GET without a query, is refused by
+        Strawberry with a text/plain 400; clients of the hub parse one error shape, the one
+        hub/guards/http.py and hub/auth.py answer with.
+        """
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response: Response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            code = _HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
+            response = JSONResponse(
+                {"error": {"code": code, "message": f"请求格式错误 ({error.reason})"}},
+                status_code=error.status_code,
+            )
+        await response(scope, receive, send)
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         # BearerAuth has verified the token (or its absence: the public) before we get here.

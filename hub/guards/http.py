@@ -16,8 +16,14 @@ when Strawberry decodes it again deeper in the stack: a 500 instead of a 400.
 """
 
 
+GRAPHQL_PATH = "/graphql"
+GRAPHQL_BODY_TYPES = ("application/json", "multipart/form-data")
+"""What a GraphQL POST may carry; anything else would get the library's plain-text 400."""
+
+
 class RequestLimits:
-    """Refuses oversized bodies (413), malformed JSON and over-large batches (400).
+    """Refuses oversized bodies (413), malformed JSON and over-large batches (400), and GraphQL
+    bodies of a media type it does not take (415).
 
     An ASGI middleware, because these are properties of the HTTP request, not of a GraphQL
     document: a body over `max_query_bytes` is refused while it is being received (declared
@@ -62,6 +68,19 @@ class RequestLimits:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        if (
+            scope["method"] == "POST"
+            and scope["path"] == GRAPHQL_PATH
+            and not content_type.startswith(GRAPHQL_BODY_TYPES)
+        ):
+            await _respond(
+                send,
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "不支持的请求类型 (POST /graphql takes application/json, or multipart/form-data "
+                f"for uploads; got {content_type or 'no content type'!r})",
+            )
+            return
         if scope["method"] == "POST" and "application/json" in content_type:
             refusal = self._refusal(body)
             if refusal is not None:
@@ -91,6 +110,10 @@ class RequestLimits:
                 "MALFORMED_REQUEST",
                 "请求体格式错误 (the body must be a JSON object with `query`, or a list of them)",
             )
+        for operation in operations:
+            wrong = _wrong_member(operation)
+            if wrong is not None:
+                return "MALFORMED_REQUEST", wrong
         if _nesting(data) > MAX_JSON_NESTING:
             return (
                 "MALFORMED_REQUEST",
@@ -122,6 +145,24 @@ class RequestLimits:
             "REQUEST_TOO_LARGE",
             f"请求过大 (the request body exceeds the limit of {limit} bytes)",
         )
+
+
+_MEMBER_TYPES: dict[str, tuple[type, ...]] = {
+    "query": (str,),
+    "operationName": (str,),
+    "variables": (dict,),
+    "extensions": (dict,),
+}
+
+
+def _wrong_member(operation: dict[str, object]) -> str | None:
+    """Why an operation's standard members have the wrong JSON types (GraphQL over HTTP)."""
+    for member, types in _MEMBER_TYPES.items():
+        value = operation.get(member)
+        if value is not None and not isinstance(value, types):
+            wanted = "a string" if types == (str,) else "an object"
+            return f"请求格式错误 (`{member}` must be {wanted} or null, not {type(value).__name__})"
+    return None
 
 
 def _nesting(value: object) -> int:
