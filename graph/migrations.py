@@ -146,6 +146,44 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (r:CreditReport) ON (r.uscc, r.generatedAt)",
         ),
     ),
+    Migration(
+        "0008",
+        "public credit evaluation: runs, and evaluations found by enterprise",
+        (
+            _unique("EvaluationRun", "id"),
+            _unique("Evaluation", "id"),
+            "CREATE INDEX evaluation_uscc IF NOT EXISTS FOR (v:Evaluation) ON (v.uscc)",
+            "CREATE INDEX evaluation_run_scope IF NOT EXISTS "
+            "FOR (r:EvaluationRun) ON (r.scope, r.current)",
+        ),
+    ),
+    Migration(
+        "0009",
+        "risk early warning: scans, and alerts found by signal and by subject",
+        (
+            _unique("RiskScan", "id"),
+            _unique("RiskAlert", "id"),
+            "CREATE INDEX risk_alert_signal IF NOT EXISTS "
+            "FOR (a:RiskAlert) ON (a.signal, a.status, a.score)",
+            "CREATE INDEX risk_alert_subject IF NOT EXISTS "
+            "FOR (a:RiskAlert) ON (a.subject, a.signal, a.status)",
+            "CREATE INDEX risk_scan_started IF NOT EXISTS FOR (s:RiskScan) ON (s.startedAt)",
+        ),
+    ),
+    Migration(
+        "0010",
+        "graded supervision: inspectors, inspection tasks and their drawn objects",
+        (
+            _unique("Inspector", "id"),
+            _unique("InspectionTask", "id"),
+            _unique("InspectionObject", "id"),
+            "CREATE INDEX inspector_department IF NOT EXISTS FOR (i:Inspector) ON (i.department)",
+            "CREATE INDEX inspection_task_year IF NOT EXISTS "
+            "FOR (t:InspectionTask) ON (t.year, t.department)",
+            "CREATE INDEX inspection_object_task IF NOT EXISTS "
+            "FOR (o:InspectionObject) ON (o.taskId, o.uscc)",
+        ),
+    ),
 )
 
 

@@ -24,6 +24,19 @@ Nodes (key property in brackets)::
     Watch (id)               a bank's 贷后监测 of a borrower
     Notice (id)              an organisation's outbox entry (withdrawal, new adverse record …)
     Event (id)               one state change: who, when, from what to what, and why
+    EnterpriseRevision       a registration as it stood before a change: its fields, the
+                             legalRepresentatives (person keys), replacedAt, changedOn (date)
+    RiskScan (id)            one run of the risk early-warning signals (风险预判预警)
+    RiskAlert (id)           signal, score, status, evidence (JSON paths); kept across scans
+    Inspector (id)           执法检查人员名录: masked name, 执法证号, active, its department
+    InspectionTask (id)      双随机 inspection task: department, sectors, period, ratios, seed
+    InspectionObject (id)    one enterprise drawn for a task (its stratum is never public)
+    EvaluationRun (id)       公共信用综合评价 run: scope ALL (whole graph) or SUBJECT (a refresh,
+                             with its reason), modelVersion, counts by grade, current
+    Evaluation (id)          one enterprise's score, grade (never public), explanation (JSON:
+                             indicators, values, points, sources), current
+    Enterprise.annualReportYears / annualReportFiledOn   年报公示: parallel lists of the report
+                             years filed and the day each was filed (no entry: not filed)
 
 Relationships::
 
@@ -48,6 +61,15 @@ Relationships::
     (Rectification)-[:FOLLOWS]->(Record)                           the finding it rectifies
     (MeasureApplication)-[:APPLIED]->(Measure), -[:TO]->(Enterprise|Person)
     (Event)-[:CONCERNS]->(any node)
+    (Enterprise)-[:PREVIOUS_REVISION]->(EnterpriseRevision)        newest older state first,
+    (EnterpriseRevision)-[:PREVIOUS_REVISION]->(EnterpriseRevision)  then the one before it
+    (RiskAlert)-[:HAS_SUBJECT]->(Enterprise), -[:SEEN_IN]->(RiskScan)  every scan that found it
+    (Inspector)-[:SERVES_IN]->(Department)
+    (InspectionTask)-[:ORGANISED_BY]->(Department)
+    (InspectionObject)-[:PART_OF]->(InspectionTask), -[:HAS_SUBJECT]->(Enterprise)
+    (Inspector)-[:INSPECTS]->(InspectionObject)                   assigned at the draw
+    (InspectionObject)-[:RESULTED_IN]->(Record)                   its INSPECTION record
+    (Evaluation)-[:EVALUATES]->(Enterprise), -[:IN_RUN]->(EvaluationRun)
 """
 
 from __future__ import annotations
@@ -79,6 +101,14 @@ class Label(StrEnum):
     WATCH = "Watch"
     NOTICE = "Notice"
     EVENT = "Event"
+    ENTERPRISE_REVISION = "EnterpriseRevision"
+    RISK_SCAN = "RiskScan"
+    RISK_ALERT = "RiskAlert"
+    INSPECTOR = "Inspector"
+    INSPECTION_TASK = "InspectionTask"
+    INSPECTION_OBJECT = "InspectionObject"
+    EVALUATION_RUN = "EvaluationRun"
+    EVALUATION = "Evaluation"
 
 
 class Rel(StrEnum):
@@ -105,6 +135,14 @@ class Rel(StrEnum):
     FOLLOWS = "FOLLOWS"
     APPLIED = "APPLIED"
     TO = "TO"
+    PREVIOUS_REVISION = "PREVIOUS_REVISION"
+    SEEN_IN = "SEEN_IN"
+    SERVES_IN = "SERVES_IN"
+    ORGANISED_BY = "ORGANISED_BY"
+    PART_OF = "PART_OF"
+    INSPECTS = "INSPECTS"
+    EVALUATES = "EVALUATES"
+    IN_RUN = "IN_RUN"
 
 
 class LabelledEnum(StrEnum):
@@ -163,6 +201,7 @@ class RecordKind(LabelledEnum):
     TAX_GRADE = ("TAX_GRADE", "纳税信用等级")
     COMMITMENT_BREACH = ("COMMITMENT_BREACH", "违反信用承诺")
     LIABILITY = ("LIABILITY", "失信责任追究")
+    INSPECTION = ("INSPECTION", "双随机抽查结果")
 
 
 class SeverityTier(LabelledEnum):
@@ -295,6 +334,10 @@ class NoticeKind(LabelledEnum):
     REPAIR_DECIDED = ("REPAIR_DECIDED", "信用修复结果")
     SUPERVISOR = ("SUPERVISOR", "国有企业失信责任追究通报")
     RECTIFICATION_OVERDUE = ("RECTIFICATION_OVERDUE", "逾期未整改")
+    RISK_ALERT = ("RISK_ALERT", "风险预警")
+    INSPECTION_RESULT = ("INSPECTION_RESULT", "双随机抽查结果")
+    EVALUATION_RESULTS = ("EVALUATION_RESULTS", "公共信用综合评价结果")
+    GRADE_CHANGED = ("GRADE_CHANGED", "信用评价等级变化")
 
 
 class BanScope(LabelledEnum):
@@ -302,3 +345,51 @@ class BanScope(LabelledEnum):
 
     MARKET = ("MARKET", "市场禁入")
     INDUSTRY = ("INDUSTRY", "行业禁入")
+
+
+class RiskSignal(LabelledEnum):
+    """The risk early-warning signals computed on the graph (风险预判预警, 四(四))."""
+
+    CONTAGION = ("CONTAGION", "关联风险传导")
+    CLUSTER = ("CLUSTER", "跨部门失信聚集")
+    BURST = ("BURST", "处罚激增")
+    REPRESENTATIVE_CHANGE = ("REPRESENTATIVE_CHANGE", "处罚后变更法定代表人")
+
+
+class RiskAlertStatus(LabelledEnum):
+    """An alert is active while the latest scan still finds it, resolved once one does not."""
+
+    ACTIVE = ("ACTIVE", "预警中")
+    RESOLVED = ("RESOLVED", "已解除")
+
+
+class CreditGrade(LabelledEnum):
+    """Public credit comprehensive evaluation grade (公共信用综合评价, 五(一)); A: lowest risk.
+
+    The grade drives graded supervision (分级分类监管) and is never public (DOMAIN.md).
+    """
+
+    A = ("A", "优")
+    B = ("B", "良")
+    C = ("C", "中")
+    D = ("D", "差")
+
+
+class InspectionTaskStatus(LabelledEnum):
+    """A 双随机 inspection task: planned, drawn, and done once every object has its result."""
+
+    PLANNED = ("PLANNED", "待抽取")
+    DRAWN = ("DRAWN", "已抽取")
+    COMPLETED = ("COMPLETED", "已完成")
+
+
+class InspectionOutcome(LabelledEnum):
+    """The result of inspecting one drawn object (抽查结果), as 双随机一公开 publishes it."""
+
+    NO_PROBLEM = ("NO_PROBLEM", "未发现问题")
+    NOT_OPERATING = ("NOT_OPERATING", "未发现开展本次抽查涉及的经营活动")
+    UNREACHABLE = ("UNREACHABLE", "通过登记的住所（经营场所）无法联系")
+    RECTIFICATION_ORDERED = ("RECTIFICATION_ORDERED", "发现问题已责令整改")
+    CASE_FILED = ("CASE_FILED", "发现问题已立案查处")
+    REFERRED = ("REFERRED", "发现问题已移送有关部门")
+    OBSTRUCTED = ("OBSTRUCTED", "不配合检查情节严重")

@@ -71,6 +71,10 @@ _DEFAULT_MONTHS: Final = {
     RecordKind.VOLUNTARY: 36,
     RecordKind.HONOR: 36,
     RecordKind.TAX_GRADE: 12,
+    # 双随机抽查结果 is supervision information, not 失信信息: what it leads to (a penalty, a
+    # rectification order) is its own adverse record with an Order 36 tier. Shown for a year,
+    # so a finding is never shown longer than a general-tier penalty for the same conduct.
+    RecordKind.INSPECTION: 12,
 }
 
 
@@ -140,6 +144,7 @@ def publication_window(
       decision + 3 years when open-ended.
     - Honour (表彰奖励): decision + 3 years, whatever its ``valid_to``.
     - Tax credit grade: until ``valid_to`` (the next evaluation), or decision + 1 year.
+    - 双随机抽查结果 (INSPECTION, neutral whatever the outcome): decision + 1 year.
 
     Raises `ValueError` when ``valid_to`` is before the decision or ``warning_only`` is given
     for anything but a penalty.

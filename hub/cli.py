@@ -20,8 +20,11 @@ from authz.tokens import mint
 from graph.database import Database
 from graph.migrations import migrate
 from graph.provision import ProvisionError
+from hub.cli_evaluation import register_evaluation_commands
 from hub.cli_feeds import register_feed_commands
 from hub.cli_lifecycle import register_lifecycle_commands
+from hub.cli_risk import register_risk_commands
+from hub.cli_supervision import register_supervision_commands
 from hub.cli_support import settings_or_exit, with_db
 from hub.settings import Settings, SettingsError
 
@@ -89,6 +92,9 @@ def main() -> None:
 )
 def up(host: str | None, port: int | None, workers: int, enterprises: int | None) -> None:
     """Start Neo4j (unless NEO4J_URI), migrate, load demo data into an empty graph, serve."""
+    from graph.evaluation.run import evaluate_all
+    from graph.lifecycle.base import china_today
+    from graph.risk.scan import run_scan
     from loaders.demo_data import DemoSpec, graph_is_empty, load_demo_data
 
     settings = settings_or_exit()
@@ -103,6 +109,13 @@ def up(host: str | None, port: int | None, workers: int, enterprises: int | None
             )
             counts = await load_demo_data(db, spec, settings.person_secret())
             click.echo("Loaded " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            # A demo with grades and alerts to show: what `credithub evaluate` and
+            # `credithub risk-scan` would otherwise be needed for after the first start.
+            today = china_today()
+            graded = await evaluate_all(db, today=today)
+            click.echo(f"Evaluated {graded.enterprises} enterprises")
+            scanned = await run_scan(db, today=today)
+            click.echo(f"Risk scan: {sum(scanned.found.values())} alerts")
 
     with_db(settings, prepare)
     _serve(settings, host or settings.host, port or settings.port, workers)
@@ -384,7 +397,10 @@ def test(pytest_args: tuple[str, ...]) -> None:
 
 
 register_feed_commands(main)
+register_evaluation_commands(main)
 register_lifecycle_commands(main)
+register_risk_commands(main)
+register_supervision_commands(main)
 
 if __name__ == "__main__":
     main()

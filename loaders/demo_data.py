@@ -87,6 +87,9 @@ from graph.model import (
     SeverityTier,
 )
 from graph.publication import ADVERSE_KINDS, add_months, add_years, publication_window
+from loaders.demo_annual_reports import load_annual_reports
+from loaders.demo_inspectors import seed_inspectors
+from loaders.demo_representative_changes import load_representative_changes
 
 __all__ = ["DemoData", "DemoSpec", "generate", "graph_is_empty", "load", "load_demo_data"]
 
@@ -2691,6 +2694,13 @@ async def load_demo_data(db: Database, spec: DemoSpec, person_secret: bytes) -> 
     data = generate(spec, person_secret)
     counts = await load(db, data)
     counts["commitment_items"] = await seed_commitment_items(db, data, spec.today)
+    counts["annual_reports"] = await load_annual_reports(
+        db, data.enterprises, seed=spec.seed, today=spec.today
+    )
+    counts["inspectors"] = await seed_inspectors(db, data.departments, spec.seed)
+    counts["representative_changes"] = await load_representative_changes(
+        db, data, seed=spec.seed, today=spec.today
+    )
     return counts
 
 

@@ -25,7 +25,11 @@ import pytest
 
 from authz.identity import PUBLIC, Consumer, OrgKind
 from graph.database import Database
+from graph.evaluation.model import default_model
+from graph.evaluation.run import evaluate_all
 from graph.identifiers import make_uscc
+from graph.lifecycle.base import china_today
+from hub.reports.content import EVALUATION_NOT_PUBLIC
 from tests.conftest import ClientFor
 from tests.fixtures import (
     B1,
@@ -213,13 +217,13 @@ async def test_e5_on_the_red_list_is_labelled_for_incentives(
     assert [g["items"] for g in section(content, "严重失信")["groups"]] == [[], [], []]
 
 
-async def test_the_evaluation_section_says_no_evaluation_exists_yet(
+async def test_the_evaluation_section_of_the_public_edition_says_the_grade_is_not_public(
     client_for: ClientFor, db: Database
 ) -> None:
     report = await issue(client_for, PUBLIC)
     evaluation = section(await content_of(db, report["number"]), "信用评价")
-    assert evaluation["text"] == "暂无评价结果"
-    assert "暂无评价结果" in (await get(client_for, PUBLIC, report["htmlUrl"])).text
+    assert evaluation["text"] == EVALUATION_NOT_PUBLIC and evaluation["groups"] == []
+    assert "不向社会公开" in (await get(client_for, PUBLIC, report["htmlUrl"])).text
 
 
 # -- editions ----------------------------------------------------------------------------------
@@ -442,3 +446,40 @@ async def test_issuing_and_the_data_behind_it_are_in_the_audit_chain(
         {"number": number},
     )
     assert opened["org"] == B1
+
+
+# -- 信用评价 (graph/evaluation/) ----------------------------------------------------------------
+async def test_the_full_edition_says_no_evaluation_exists_before_the_first_run(
+    client_for: ClientFor, db: Database
+) -> None:
+    await db.write("MATCH (n:Evaluation|EvaluationRun) DETACH DELETE n")
+    report = await issue(client_for, E1_ITSELF)
+    assert report["edition"] == "FULL"
+    evaluation = section(await content_of(db, report["number"]), "信用评价")
+    assert evaluation["text"] == "暂无评价结果"
+
+
+async def test_the_full_edition_shows_grade_label_date_and_model_version_the_public_one_not(
+    client_for: ClientFor, db: Database
+) -> None:
+    today = china_today()
+    await evaluate_all(db, today=today)
+    urls = {}
+    for who in (E1_ITSELF, CONSENTING_BANK, OFFICE):
+        report = await issue(client_for, who)
+        urls[who] = report["htmlUrl"]
+        assert report["edition"] == "FULL"
+        evaluation = section(await content_of(db, report["number"]), "信用评价")
+        [group] = evaluation["groups"]
+        [item] = group["items"]
+        fields = dict(item["fields"])
+        assert fields["评价等级"] == "D级（差）"
+        assert fields["评价日期"] == today.isoformat()
+        assert fields["评价模型版本"] == default_model().version
+        assert evaluation["text"] is None
+    html = (await get(client_for, E1_ITSELF, urls[E1_ITSELF])).text
+    assert "D级（差）" in html
+    public = await issue(client_for, PUBLIC)
+    content = await content_of(db, public["number"])
+    assert section(content, "信用评价")["text"] == EVALUATION_NOT_PUBLIC
+    assert "D级" not in text_of(content) and "评价等级" not in text_of(content)

@@ -546,3 +546,16 @@ async def test_the_guide_states_the_deadlines_periods_and_what_to_bring(
         assert value in repair, value
     periods = text_of(section(html, "periods"))
     assert "一般 3个月 1年" in periods and "严重 1年 3年" in periods
+
+
+# -- 双随机一公开 ---------------------------------------------------------------------------
+async def test_the_inspections_page_is_linked_from_every_page_and_lists_tasks_as_the_public(
+    web: httpx.AsyncClient,
+) -> None:
+    home = await page(web, "/")
+    assert 'href="/inspections"' in home
+    listing = await page(web, "/inspections")
+    assert "<h1>双随机、一公开</h1>" in listing and 'aria-current="page"' in listing
+    assert "信用等级不予公开" in text_of(listing)
+    await page(web, "/inspections?year=abc", 400)
+    await page(web, "/inspections/INS-unknown", 404)

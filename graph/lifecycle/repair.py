@@ -12,7 +12,8 @@ deadline (Henan: 1). Approval changes visibility only — the record stays, as �
   `shared` exclude REPAIRED);
 - every list entry resting on it (``BASED_ON``), or the entry applied for, ends and its measures
   are lifted (graph/lifecycle/list_removal.py);
-- every organisation that was served the record, and every watcher, gets a withdrawal notice.
+- every organisation that was served the record, and every watcher, gets a withdrawal notice;
+- an enterprise subject is re-evaluated (信用修复后重新评价, graph/evaluation/run.py).
 A refusal keeps the record as it was and says why. Both are events.
 """
 
@@ -25,6 +26,7 @@ from typing import Any, Final
 import neo4j
 
 from graph.database import Database
+from graph.evaluation.run import REPAIR_REASON, refresh_subject
 from graph.lifecycle.base import (
     Actor,
     InvalidInput,
@@ -351,6 +353,8 @@ async def decide_repair(
         notices = 0
         if approve:
             ended, notices = await _repair(tx, actor, application, text, today)
+            # Same commit: the repaired finding stops counting in the subject's grade at once.
+            await refresh_subject(tx, application.subject, today=today, reason=REPAIR_REASON)
         status = RepairStatus.APPROVED if approve else RepairStatus.REFUSED
         late = today > application.due_by
         decided = await single(

@@ -8,7 +8,10 @@ import strawberry
 from graph.model import (
     BanScope,
     CommitmentStatus,
+    CreditGrade,
     EnterpriseStatus,
+    InspectionOutcome,
+    InspectionTaskStatus,
     LabelledEnum,
     ListEntryStatus,
     ListType,
@@ -21,6 +24,8 @@ from graph.model import (
     RecordStatus,
     RectificationStatus,
     RepairStatus,
+    RiskAlertStatus,
+    RiskSignal,
     RoleKind,
     SanctionStatus,
     SeverityTier,
@@ -56,3 +61,8 @@ _labelled(VoluntaryKind, "Kind of voluntarily registered information (自愿注�
 _labelled(VerificationStatus, "Verification of voluntary information (核实状态)")
 _labelled(RectificationStatus, "State of a rectification order (整改状态)")
 _labelled(ReportEdition, "Edition of a credit report (报告版本)")
+_labelled(RiskSignal, "Risk early-warning signal (风险预警信号)")
+_labelled(RiskAlertStatus, "State of a risk alert (预警状态)")
+_labelled(InspectionTaskStatus, "State of a 双随机 inspection task (抽查任务状态)")
+_labelled(InspectionOutcome, "Result of inspecting a drawn enterprise (抽查结果)")
+_labelled(CreditGrade, "Public credit evaluation grade, A lowest risk (公共信用综合评价等级)")

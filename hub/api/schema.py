@@ -15,10 +15,14 @@ from authz.consent import ConsentError
 from graph.lifecycle.base import LifecycleError
 from hub.api.access import AccessReport
 from hub.api.access_api import AccessQuery, Mutation
+from hub.api.assessment_api import COMPUTED_TYPES as ASSESSMENT_TYPES
+from hub.api.assessment_api import AssessmentQuery
 from hub.api.audit_trail import AuditTrail
 from hub.api.commitments_api import COMPUTED_TYPES as COMMITMENT_TYPES
 from hub.api.commitments_api import CommitmentsMutation, CommitmentsQuery
 from hub.api.disclosure_api import DisclosureQuery
+from hub.api.evaluation_api import COMPUTED_TYPES as EVALUATION_TYPES
+from hub.api.evaluation_api import EvaluationMutation, EvaluationQuery
 from hub.api.feeds_api import COMPUTED_TYPES as FEED_TYPES
 from hub.api.feeds_api import FeedsMutation, FeedsQuery
 from hub.api.history_api import COMPUTED_TYPES as HISTORY_TYPES
@@ -31,11 +35,17 @@ from hub.api.notices_api import COMPUTED_TYPES as NOTICE_TYPES
 from hub.api.notices_api import NoticesMutation, NoticesQuery, NoticesSubscription
 from hub.api.objections_api import COMPUTED_TYPES as OBJECTION_TYPES
 from hub.api.objections_api import ObjectionsMutation, ObjectionsQuery
+from hub.api.ownership_api import COMPUTED_TYPES as OWNERSHIP_TYPES
+from hub.api.ownership_api import OwnershipQuery
 from hub.api.query import Query as GraphQuery
 from hub.api.rectification_api import COMPUTED_TYPES as RECTIFICATION_TYPES
 from hub.api.rectification_api import RectificationMutation, RectificationQuery
 from hub.api.reports_api import COMPUTED_TYPES as REPORT_TYPES
 from hub.api.reports_api import ReportsMutation, ReportsQuery
+from hub.api.risk_api import COMPUTED_TYPES as RISK_TYPES
+from hub.api.risk_api import RiskQuery
+from hub.api.supervision_api import COMPUTED_TYPES as SUPERVISION_TYPES
+from hub.api.supervision_api import SupervisionMutation, SupervisionQuery
 from hub.api.types import CONNECTION_TYPES
 from hub.errors import ClientError, DatabaseUnavailable
 from hub.guards import GuardConfig, guard_extensions
@@ -61,6 +71,11 @@ COMPUTED_TYPES: tuple[str, ...] = (
     *COMMITMENT_TYPES,
     *RECTIFICATION_TYPES,
     *REPORT_TYPES,
+    *OWNERSHIP_TYPES,
+    *RISK_TYPES,
+    *EVALUATION_TYPES,
+    *SUPERVISION_TYPES,
+    *ASSESSMENT_TYPES,
 )
 """Types answered by hub code under its own operation rules (operations.* in the catalogue),
 not by the graph projection: they need no field entries in the sharing catalogue."""
@@ -77,6 +92,11 @@ QUERIES: tuple[type, ...] = (
     RectificationQuery,
     ReportsQuery,
     DisclosureQuery,
+    OwnershipQuery,
+    RiskQuery,
+    EvaluationQuery,
+    SupervisionQuery,
+    AssessmentQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     Mutation,
@@ -88,6 +108,8 @@ MUTATIONS: tuple[type, ...] = (
     CommitmentsMutation,
     RectificationMutation,
     ReportsMutation,
+    EvaluationMutation,
+    SupervisionMutation,
 )
 
 SAFE_ERRORS = (ClientError, InvalidCursor, ConsentError, LifecycleError)

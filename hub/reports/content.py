@@ -40,6 +40,9 @@ FORMAT = "credithub.credit-report.v1"
 TITLE = "公共信用信息报告"
 ISSUER = "舞钢市公共信用信息平台（信用信息“一张网”）"
 NO_EVALUATION = "暂无评价结果"
+EVALUATION_NOT_PUBLIC = (
+    "公共信用综合评价结果不向社会公开，仅向履职部门、信息主体本人及经其授权的机构提供。"
+)
 RED_LABEL = "守信激励对象"
 BLACK_LABEL = "失信惩戒对象"
 
@@ -308,6 +311,28 @@ def _notes(edition: ReportEdition, cutoff: date, catalogue_version: str) -> list
     return notes
 
 
+def _evaluation_section(key: str, title: str, data: ReportData) -> dict[str, Any]:
+    """信用评价: grade, label, date and model in the full edition; never in the public one."""
+    if data.edition is not ReportEdition.FULL:
+        return {"key": key, "title": title, "text": EVALUATION_NOT_PUBLIC, "groups": []}
+    found = data.evaluation
+    if found is None:
+        return {"key": key, "title": title, "text": NO_EVALUATION, "groups": []}
+    grade = f"{found['grade']}级（{found['gradeLabel']}）"
+    item = {
+        "title": f"公共信用综合评价：{grade}",
+        "fields": _fields(
+            ("评价等级", grade),
+            ("评价分数", f"{found['score']:g}"),
+            ("评价日期", found.get("evaluatedOn")),
+            ("评价模型版本", found.get("modelVersion")),
+            ("评价批次", found.get("runId")),
+        ),
+    }
+    group = {"title": "公共信用综合评价", "empty": NO_EVALUATION, "items": [item]}
+    return {"key": key, "title": title, "text": None, "groups": [group]}
+
+
 def build_content(
     data: ReportData,
     *,
@@ -351,7 +376,7 @@ def build_content(
             ]
             sections.append({"key": key, "title": title, "text": None, "groups": groups})
         elif key == "evaluation":
-            sections.append({"key": key, "title": title, "text": NO_EVALUATION, "groups": []})
+            sections.append(_evaluation_section(key, title, data))
         else:
             groups = _groups(key, grouped)
             text = None if groups else "无其他信息"

@@ -22,8 +22,9 @@ from authz.catalogue import Catalogue
 from authz.identity import Consumer
 from graph.database import Database
 from graph.lifecycle.rules import LifecycleRules
+from hub.api.evaluation_api import EvaluationNotShared
 from hub.api.query import RequestContext
-from hub.errors import ClientError
+from hub.errors import ClientError, Forbidden
 from hub.reports.edition import ReportEdition, decide_edition
 
 MAX_PAGES = 50
@@ -97,6 +98,15 @@ query CreditReportListEntries($uscc: String!, $after: String) {
 )
 
 
+# 信用评价: the grade is read as the consumer too (operations.readEvaluation decides), and only
+# for the full edition: the public edition says the grade is not public instead.
+EVALUATION_DOCUMENT = """
+query CreditReportEvaluation($uscc: String!) {
+  creditEvaluation(uscc: $uscc) { grade gradeLabel score evaluatedOn modelVersion runId }
+}
+"""
+
+
 class UnknownEnterprise(ClientError):
     """No market entity with this 统一社会信用代码 in the network."""
 
@@ -152,6 +162,7 @@ class ReportData:
     records: list[dict[str, Any]]
     list_entries: list[dict[str, Any]]
     edition: ReportEdition
+    evaluation: dict[str, Any] | None = None
 
 
 @dataclass
@@ -284,9 +295,30 @@ async def read_report_data(
         released=served.released,
         withheld=served.withheld,
     )
+    evaluation = None
+    if edition is ReportEdition.FULL:
+        evaluation = await _evaluation(hub, consumer, uscc, number=number)
     return ReportData(
         enterprise=enterprise,
         records=_unique(records, "key"),
         list_entries=_unique(entries, "id"),
         edition=edition,
+        evaluation=evaluation,
     )
+
+
+async def _evaluation(
+    hub: ReportHub, consumer: Consumer, uscc: str, *, number: str
+) -> dict[str, Any] | None:
+    """The current evaluation as the consumer may read it (None: none, or not for them)."""
+    context = hub.context(consumer)
+    result = await hub.schema.execute(
+        EVALUATION_DOCUMENT, variable_values={"uscc": uscc}, context_value=context
+    )
+    if result.errors:
+        if isinstance(result.errors[0].original_error, Forbidden | EvaluationNotShared):
+            return None
+        _raise_first(result.errors)
+    assert result.data is not None
+    found: dict[str, Any] | None = result.data["creditEvaluation"]
+    return found

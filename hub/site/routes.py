@@ -8,6 +8,7 @@
     GET /disclosure              双公示: recent licences and penalties, filtered and paged
     GET /measures                the joint-punishment measures catalogue
     GET /guide                   how to object (异议) and how to apply for repair (信用修复)
+    GET /inspections[/{id}]      双随机一公开: inspection tasks, drawn objects, results
     GET /static/site/…           the style sheet and the few lines of script
 
 Every page reads through `PublicGraph` (GraphQL as the public) and works without JavaScript.
@@ -42,6 +43,7 @@ from hub.site.documents import (
 )
 from hub.site.forms import DISCLOSED, DisclosureForm, SearchForm, cursor
 from hub.site.guide import GuideFacts
+from hub.site.inspections import inspection_routes
 from hub.site.public_graph import PageError, PublicGraph
 from hub.site.rendering import render
 
@@ -256,5 +258,6 @@ def site_routes(hub: HubParts) -> list[BaseRoute]:
         Route("/disclosure", _guarded(disclosure), methods=["GET"]),
         Route("/measures", _guarded(measures), methods=["GET"]),
         Route("/guide", _guarded(guide), methods=["GET"]),
+        *inspection_routes(graph, _html, _guarded),
         Mount("/static/site", app=StaticFiles(directory=STATIC), name="site-static"),
     ]
