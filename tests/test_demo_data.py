@@ -228,7 +228,10 @@ def test_memberships(data: DemoData) -> None:
 
 
 def test_every_record_kind_appears(data: DemoData) -> None:
-    assert {r["kind"] for r in data.records} == _values(RecordKind)
+    # 双随机 results exist only once a task is drawn over graded enterprises, so they come from
+    # the supervision process (tests/test_supervision.py), never from generated rows.
+    drawn_later = {RecordKind.INSPECTION.value}
+    assert {r["kind"] for r in data.records} == _values(RecordKind) - drawn_later
 
 
 def test_records_are_well_formed(data: DemoData) -> None:
