@@ -262,7 +262,7 @@ def write_feed(path: Path, rows: int, subjects: Sequence[str], market: tuple[str
     sample_name, sample_code = SAMR
     generated = (
         [name if v == sample_name else code if v == sample_code else v for v in row]
-        for row in generated_rows("penalty", rows, subjects, seed=11, year=2026)
+        for row in generated_rows("penalty", rows, subjects, seed=11, year=2025)
     )
     write_csv(path, PENALTY_HEADERS, list(generated), "utf-8")
 
