@@ -322,6 +322,53 @@ def _check_depth(max_depth: int | None, settings: OwnershipSettings) -> int:
     return depth
 
 
+@dataclass(frozen=True)
+class _Reach:
+    """The part of the graph within reach of an origin, as the query returned it."""
+
+    depth: int
+    rows: list[dict[str, Any]]
+    parties: dict[str, Party]
+    links: dict[str, list[tuple[str, float]]]  # each node's holdings or holders, largest first
+    withheld: int
+
+
+async def _reach(
+    db: Database,
+    template: str,
+    code: str,
+    max_depth: int | None,
+    min_share: float,
+    settings: OwnershipSettings,
+    visibility: Visibility | None,
+    full_names: bool,
+) -> _Reach | None:
+    """Check the arguments and read everything `template` reaches from `code` in one query;
+    None when there is no such origin. Shared by both directions."""
+    depth = _check_depth(max_depth, settings)
+    if not 0.0 <= min_share <= 1.0:
+        raise OwnershipError("minShare must be between 0 and 1")
+    rows = await db.read(
+        _compile(template, depth, visibility),
+        {"code": code, "fullNames": full_names, **(visibility.params if visibility else {})},
+    )
+    if not rows:
+        return None
+    return _Reach(
+        depth=depth,
+        rows=rows,
+        parties={row["code"]: _party(row) for row in rows},
+        links={
+            row["code"]: sorted(
+                ((link["code"], float(link["share"] or 0.0)) for link in row["links"]),
+                key=lambda item: (-item[1], item[0]),
+            )
+            for row in rows
+        },
+        withheld=sum(int(row["withheld"]) for row in rows),
+    )
+
+
 # -- upward: who owns and controls an enterprise ---------------------------------------------
 @dataclass
 class _Walk:
@@ -396,25 +443,17 @@ async def penetrate(
     """Everyone who holds `uscc` directly or indirectly, with effective shares, beneficial owners
     and controllers; holders below `min_share` are left out. None when no such enterprise."""
     settings = settings or OwnershipSettings()
-    depth = _check_depth(max_depth, settings)
-    if not 0.0 <= min_share <= 1.0:
-        raise OwnershipError("minShare must be between 0 and 1")
-    found = await db.read(
-        _compile(_UPWARD, depth, visibility),
-        {"code": uscc, "fullNames": full_names, **(visibility.params if visibility else {})},
-    )
-    if not found:
+    reach = await _reach(db, _UPWARD, uscc, max_depth, min_share, settings, visibility, full_names)
+    if reach is None:
         return None
-    parties = {row["code"]: _party(row) for row in found}
-    links = {
-        row["code"]: sorted(
-            ((link["code"], float(link["share"] or 0.0)) for link in row["links"]),
-            key=lambda item: (-item[1], item[0]),
-        )
-        for row in found
-    }
+    depth, found, parties, links, withheld = (
+        reach.depth,
+        reach.rows,
+        reach.parties,
+        reach.links,
+        reach.withheld,
+    )
     recorded = {row["code"]: row["controllers"] for row in found}
-    withheld = sum(int(row["withheld"]) for row in found)
     walk = _enumerate(uscc, links, depth, settings, paths_per_holder, upward=True)
 
     # The chain of control: each majority holder's majority holder, as far as it goes.
@@ -525,24 +564,18 @@ async def holdings_of(
     indirectly; holdings below `min_share` that it does not control are left out. None when
     there is no such person or enterprise."""
     settings = settings or OwnershipSettings()
-    depth = _check_depth(max_depth, settings)
-    if not 0.0 <= min_share <= 1.0:
-        raise OwnershipError("minShare must be between 0 and 1")
-    found = await db.read(
-        _compile(_DOWNWARD, depth, visibility),
-        {"code": code, "fullNames": full_names, **(visibility.params if visibility else {})},
+    reach = await _reach(
+        db, _DOWNWARD, code, max_depth, min_share, settings, visibility, full_names
     )
-    if not found:
+    if reach is None:
         return None
-    parties = {row["code"]: _party(row) for row in found}
-    links = {
-        row["code"]: sorted(
-            ((link["code"], float(link["share"] or 0.0)) for link in row["links"]),
-            key=lambda item: (-item[1], item[0]),
-        )
-        for row in found
-    }
-    withheld = sum(int(row["withheld"]) for row in found)
+    depth, found, parties, links, withheld = (
+        reach.depth,
+        reach.rows,
+        reach.parties,
+        reach.links,
+        reach.withheld,
+    )
     walk = _enumerate(code, links, depth, settings, paths_per_holding, upward=False)
 
     # Control spreads from what the origin controls to what that holds above the threshold.
