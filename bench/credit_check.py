@@ -252,6 +252,31 @@ def free_port() -> int:
         return port
 
 
+@contextmanager
+def bench_neo4j(settings: Settings, *, keep: bool) -> Iterator[Connection]:
+    """The bench Neo4j, started here unless NEO4J_URI names another server, and its connection;
+    stopped afterwards unless `keep`. Shared by every benchmark's `main`."""
+    server: LocalNeo4j | None = None
+    if settings.uses_local_server:
+        server = settings.local_server()
+        log(f"Starting the bench Neo4j ({server.home}, Bolt {server.uri}) …")
+        server.start()
+    else:
+        log(
+            f"WARNING: NEO4J_URI is set: benchmarking against {settings.neo4j_uri}, whose "
+            f"database {settings.neo4j_database!r} is EMPTIED when a graph must be loaded."
+        )
+    try:
+        yield settings.connection()
+    finally:
+        if server is not None:
+            if keep:
+                server.detach()
+                log(f"--keep: the bench Neo4j keeps running at {server.uri}.")
+            elif server.stop():
+                log("Stopped the bench Neo4j.")
+
+
 def empty_graph(connection: Connection) -> None:
     """Delete every node and relationship (the schema stays).
 

@@ -50,6 +50,7 @@ from bench.credit_check import (
     ROOT,
     BenchmarkError,
     bench_environment,
+    bench_neo4j,
     credithub,
     empty_graph,
     log,
@@ -61,7 +62,7 @@ from graph.evaluation.facts import ANNUAL_REPORT_MONTH_DAY, due_report_years
 from graph.evaluation.model import IndicatorModel, default_model
 from graph.evaluation.run import evaluate_all
 from graph.model import CommitmentStatus
-from graph.provision import LocalNeo4j, ProvisionError
+from graph.provision import ProvisionError
 from hub.settings import Settings, SettingsError
 from loaders.demo_data import DemoSpec
 
@@ -445,24 +446,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         log(f"error: {error}")
         return 2
-    server: LocalNeo4j | None = None
     try:
-        if settings.uses_local_server:
-            server = settings.local_server()
-            log(f"Starting the bench Neo4j ({server.home}, Bolt {server.uri}) …")
-            server.start()
-        else:
-            log(f"NEO4J_URI is set: using {settings.neo4j_uri} (emptied unless --reuse fits).")
-        connection = settings.connection()
-        prepared = prepare_graph(connection, env, options)
-        load_average = [round(x, 2) for x in os.getloadavg()]
-        result = asyncio.run(measure(connection, options))
-        result |= {
-            **prepared,
-            "graph": read_rows(connection, GRAPH_COUNTS)[0],
-            "load_average_before_timing": load_average,
-            "machine": machine_facts(connection, 1),
-        }
+        with bench_neo4j(settings, keep=options.keep) as connection:
+            prepared = prepare_graph(connection, env, options)
+            load_average = [round(x, 2) for x in os.getloadavg()]
+            result = asyncio.run(measure(connection, options))
+            result |= {
+                **prepared,
+                "graph": read_rows(connection, GRAPH_COUNTS)[0],
+                "load_average_before_timing": load_average,
+                "machine": machine_facts(connection, 1),
+            }
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"evaluation-{options.enterprises}.json"
         path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -471,12 +465,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BenchmarkError, ProvisionError, SettingsError) as error:
         log(f"error: {error}")
         return 1
-    finally:
-        if server is not None:
-            if options.keep:
-                server.detach()
-            else:
-                server.stop()
     return 0
 
 

@@ -45,6 +45,7 @@ from bench.credit_check import (
     ROOT,
     BenchmarkError,
     bench_environment,
+    bench_neo4j,
     credithub,
     load_graph,
     log,
@@ -56,7 +57,7 @@ from bench.credit_check import (
 )
 from graph import ownership
 from graph.database import Connection, Database
-from graph.provision import LocalNeo4j, ProvisionError
+from graph.provision import ProvisionError
 from graph.risk.contagion import REL_OF_ROLE, find_contagion
 from graph.risk.scan import run_scan
 from graph.risk.thresholds import load_thresholds
@@ -441,21 +442,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         log(f"error: {error}")
         return 2
-    server: LocalNeo4j | None = None
     try:
-        if settings.uses_local_server:
-            server = settings.local_server()
-            log(f"Starting the bench Neo4j ({server.home}, Bolt {server.uri}) …")
-            server.start()
-        else:
-            log(
-                f"WARNING: NEO4J_URI is set: benchmarking against {settings.neo4j_uri}; its "
-                f"database {settings.neo4j_database!r} is EMPTIED if a load is needed."
-            )
-        connection = settings.connection()
-        token = credithub(env, "token", "--admin", "--subject", "bench", "--ttl", "8h")
-        facts = machine_facts(connection, options.workers)
-        result = asyncio.run(measure(options, connection, env, token.stdout.strip()))
+        with bench_neo4j(settings, keep=options.keep) as connection:
+            token = credithub(env, "token", "--admin", "--subject", "bench", "--ttl", "8h")
+            facts = machine_facts(connection, options.workers)
+            result = asyncio.run(measure(options, connection, env, token.stdout.strip()))
         result["machine"] = facts
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"graph_signals-{options.enterprises}.json"
@@ -465,13 +456,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BenchmarkError, ProvisionError, SettingsError) as error:
         log(f"error: {error}")
         return 1
-    finally:
-        if server is not None:
-            if options.keep:
-                server.detach()
-                log(f"--keep: the bench Neo4j keeps running at {server.uri}.")
-            elif server.stop():
-                log("Stopped the bench Neo4j.")
     return 0
 
 

@@ -46,6 +46,7 @@ from bench.credit_check import (
     BenchmarkError,
     HubProcess,
     bench_environment,
+    bench_neo4j,
     credithub,
     load_graph,
     log,
@@ -57,7 +58,7 @@ from bench.credit_check import (
 )
 from bench.graph_signals import graph_ready
 from graph.database import Connection
-from graph.provision import LocalNeo4j, ProvisionError
+from graph.provision import ProvisionError
 from hub.settings import Settings, SettingsError
 from loaders.sample_feeds import PENALTY_HEADERS, SAMR, generated_rows, write_csv
 
@@ -400,15 +401,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         log(f"error: {error}")
         return 2
-    server: LocalNeo4j | None = None
     try:
-        if settings.uses_local_server:
-            server = settings.local_server()
-            log(f"Starting the bench Neo4j ({server.home}, Bolt {server.uri}) …")
-            server.start()
-        connection = settings.connection()
-        facts = machine_facts(connection, options.workers)
-        result = asyncio.run(measure(options, connection, env))
+        with bench_neo4j(settings, keep=options.keep) as connection:
+            facts = machine_facts(connection, options.workers)
+            result = asyncio.run(measure(options, connection, env))
         result["machine"] = facts
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"load_mix-{options.enterprises}.json"
@@ -418,13 +414,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BenchmarkError, ProvisionError, SettingsError) as error:
         log(f"error: {error}")
         return 1
-    finally:
-        if server is not None:
-            if options.keep:
-                server.detach()
-                log(f"--keep: the bench Neo4j keeps running at {server.uri}.")
-            elif server.stop():
-                log("Stopped the bench Neo4j.")
     return 0
 
 
