@@ -17,7 +17,7 @@ import click
 
 from graph.database import Database
 from graph.migrations import migrate
-from hub.cli_support import settings_or_exit, with_db
+from hub.cli_support import Neo4jUnavailable, settings_or_exit, with_db
 from loaders.batches import export_quarantine_csv, get_batch, list_batches, list_quarantine
 from loaders.collection import NotInCatalogue, UnknownSupplier
 from loaders.feed_kinds import FEED_KINDS, UnknownFeedKind
@@ -83,6 +83,13 @@ def load_command(
 
     try:
         summary = with_db(settings, work)
+    except Neo4jUnavailable as error:
+        raise Neo4jUnavailable(
+            f"{error.message}\n"
+            "已写入的分块完整保留；Neo4j 恢复后重新运行同一命令即可补齐，不会重复。"
+            "\n(The chunks already written are whole and kept; run the same command again once "
+            "Neo4j is back: it completes the load without duplicates.)"
+        ) from None
     except (
         FeedFileError,
         MissingColumns,

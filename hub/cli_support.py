@@ -7,11 +7,22 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import click
+from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired
 
 from graph.database import Database
 from hub.settings import Settings, SettingsError
 
-__all__ = ["settings_or_exit", "with_db"]
+__all__ = ["DATABASE_UNAVAILABLE_EXIT", "Neo4jUnavailable", "settings_or_exit", "with_db"]
+
+DATABASE_UNAVAILABLE_EXIT = 3
+"""Exit status of a command that could not reach Neo4j, or lost it half-way."""
+
+
+class Neo4jUnavailable(click.ClickException):
+    """Neo4j could not be reached, or went away while the command ran."""
+
+    exit_code = DATABASE_UNAVAILABLE_EXIT
+
 
 T = TypeVar("T")
 
@@ -31,4 +42,11 @@ def with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
         async with Database(settings.connection()) as db:
             return await work(db)
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except (ServiceUnavailable, SessionExpired, DatabaseUnavailable) as error:
+        # The operator needs where and what, not the driver's stack.
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise Neo4jUnavailable(
+            f"Neo4j 不可用 (database unavailable at {settings.neo4j_uri}): {reason}"
+        ) from None

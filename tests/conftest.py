@@ -38,27 +38,38 @@ def suite_server_home(port: int) -> Path:
 
 
 @pytest.fixture(scope="session")
-def neo4j_connection() -> Iterator[Connection]:
-    """A reachable Neo4j, started here unless NEO4J_URI names one."""
-    uri = os.environ.get("NEO4J_URI")
-    if uri:
-        yield Connection(
-            uri,
-            os.environ.get("NEO4J_USER", "neo4j"),
-            os.environ["NEO4J_PASSWORD"],
-            os.environ.get("NEO4J_DATABASE", "neo4j"),
-        )
+def suite_server() -> Iterator[LocalNeo4j | None]:
+    """The suite's own Neo4j server, started here; None when NEO4J_URI names another one.
+
+    The fault tests stop and restart it through this object, so the process it started is
+    the one it stops at the end.
+    """
+    if os.environ.get("NEO4J_URI"):
+        yield None
         return
     port = int(os.environ.get("CREDITHUB_TEST_NEO4J_PORT", "17688"))
     # One home per port, so several suites (say, two worktrees) can run side by side.
     server = LocalNeo4j(ServerConfig(home=suite_server_home(port), bolt_port=port))
     started_here = server.pid() is None
     server.start()
-    yield Connection(server.uri, "neo4j", server.password(), "neo4j")
+    yield server
     if os.environ.get("CREDITHUB_KEEP_TEST_NEO4J"):
         server.detach()
     elif started_here:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def neo4j_connection(suite_server: LocalNeo4j | None) -> Connection:
+    """A reachable Neo4j: the suite's own, or the one NEO4J_URI names."""
+    if suite_server is None:
+        return Connection(
+            os.environ["NEO4J_URI"],
+            os.environ.get("NEO4J_USER", "neo4j"),
+            os.environ["NEO4J_PASSWORD"],
+            os.environ.get("NEO4J_DATABASE", "neo4j"),
+        )
+    return Connection(suite_server.uri, "neo4j", suite_server.password(), "neo4j")
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,7 @@ from hub.cli import main
 from tests.conftest import ClientFor
 from tests.fixtures import NDRC, SAMR, load_fixture_graph
 from tests.lifecycle import BANK_B1, MARKET, OFFICE, TAXATION, ask, refused
+from tests.processes import hub_env
 
 YEAR = 2026
 ASSESSMENT = """query($year: Int!, $department: String) {
@@ -200,16 +201,6 @@ async def test_a_department_cannot_read_another_departments_assessment(
     assert error["extensions"]["code"] == "FORBIDDEN"
 
 
-def _env(connection: Connection, home: Path) -> dict[str, str]:
-    return {
-        "NEO4J_URI": connection.uri,
-        "NEO4J_USER": connection.user,
-        "NEO4J_PASSWORD": connection.password,
-        "NEO4J_DATABASE": connection.database,
-        "CREDITHUB_HOME": str(home),
-    }
-
-
 def test_credithub_assessment_writes_a_workbook_a_person_can_read(
     year_of_work: None, neo4j_connection: Connection, tmp_path: Path
 ) -> None:
@@ -217,7 +208,7 @@ def test_credithub_assessment_writes_a_workbook_a_person_can_read(
     result = CliRunner().invoke(
         main,
         ["assessment", "--year", "2026", "--format", "xlsx", "--output", str(target)],
-        env=_env(neo4j_connection, tmp_path),
+        env=hub_env(neo4j_connection, tmp_path),
     )
     assert result.exit_code == 0, result.output
     book = load_workbook(target)
@@ -278,7 +269,7 @@ def test_credithub_assessment_writes_a_printable_html_report(
     result = CliRunner().invoke(
         main,
         ["assessment", "--year", "2026", "--format", "html", "--output", str(target)],
-        env=_env(neo4j_connection, tmp_path),
+        env=hub_env(neo4j_connection, tmp_path),
     )
     assert result.exit_code == 0, result.output
     html = target.read_text(encoding="utf-8")

@@ -10,8 +10,6 @@ audit chain both append to concurrently still verifies.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +27,7 @@ from authz.tokens import TokenConfig, mint
 from graph.database import Connection, Database
 from tests.fixtures import B2, CONSENT_PURPOSE, E1, E2, PERSON_SECRET, R2, R3, load_fixture_graph
 from tests.lifecycle import DEVELOPMENT
+from tests.processes import free_port, hub_env
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "two-hubs-test-secret-of-at-least-32-bytes!"
@@ -43,24 +42,12 @@ GRANT = """mutation($grantee: String!, $until: Date!) {
                expiresOn: $until) { id } }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def two_hubs(
     neo4j_connection: Connection, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[str]]:
     """Two `credithub serve` processes on one Neo4j, with the same secrets; their base URLs."""
-    env = {
-        **os.environ,
-        "NEO4J_URI": neo4j_connection.uri,
-        "NEO4J_USER": neo4j_connection.user,
-        "NEO4J_PASSWORD": neo4j_connection.password,
-        "NEO4J_DATABASE": neo4j_connection.database,
+    shared = {
         "CREDITHUB_JWT_SECRET": SECRET,
         "CREDITHUB_PERSON_KEY_SECRET": PERSON_SECRET.decode(),
         "CREDITHUB_RATE_ORG_PER_MINUTE": "0",
@@ -69,13 +56,13 @@ def two_hubs(
     processes: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
     for k in range(2):
-        port = _free_port()
+        port = free_port()
         home = tmp_path_factory.mktemp(f"hub-{k}")
         processes.append(
             subprocess.Popen(
                 [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
                 cwd=ROOT,
-                env={**env, "CREDITHUB_HOME": str(home)},
+                env=hub_env(neo4j_connection, home, **shared),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )

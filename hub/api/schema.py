@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graphql import GraphQLError
+from neo4j.exceptions import DatabaseUnavailable as Neo4jDatabaseUnavailable
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from strawberry import Schema
 from strawberry.extensions import MaskErrors
@@ -134,7 +135,10 @@ class Errors(MaskErrors):
         super().__init__(should_mask_error=_should_mask, error_message=MASKED_MESSAGE)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        if isinstance(_original(error), ServiceUnavailable | SessionExpired):
+        # A server that is gone (ServiceUnavailable, SessionExpired) or shutting down, or a
+        # database not started yet (DatabaseUnavailable), once the driver's retries ran out.
+        unreachable = ServiceUnavailable | SessionExpired | Neo4jDatabaseUnavailable
+        if isinstance(_original(error), unreachable):
             unavailable = DatabaseUnavailable()
             return GraphQLError(
                 str(unavailable),
