@@ -46,6 +46,11 @@ from authz.identity import Consumer
 from graph.database import Database, Row
 
 CHAIN_ID = "main"
+MUTATION_BEGUN = "mutation_begun"
+"""The action of the entry a mutation request writes before it changes anything.
+
+Written ahead, so no change is ever without its entry: a hub process killed mid-request leaves
+the begun entry and no completion entry, which `verify` reports as unfinished."""
 GENESIS = "0" * 64
 RETENTION = timedelta(days=5 * 366)
 VERIFY_PAGE = 2000
@@ -130,11 +135,18 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """The outcome of checking the chain: each problem names the entry (seq) and the fault."""
+    """The outcome of checking the chain: each problem names the entry (seq) and the fault.
+
+    `unfinished` names mutation requests whose `MUTATION_BEGUN` entry has no completion entry:
+    the process answering them stopped (or lost Neo4j) half-way, so an operator should look at
+    what they changed. They are not faults of the chain, and a request still running while the
+    chain is checked shows here too.
+    """
 
     ok: bool
     entries: int
     problems: tuple[str, ...]
+    unfinished: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -386,17 +398,22 @@ async def verify(db: Database) -> VerifyReport:
         if head is _MALFORMED:
             problem = "chain head: malformed (its seq, hash or anchor is not what append writes)"
             return VerifyReport(False, 0, (problem,))
-        problems, checked = await _walk(db, head)
+        problems, checked, unfinished = await _walk(db, head)
         problems += await _newer_than_head(db)
         after = await _read_head(db)
         if after is None or after.anchor_seq == head.anchor_seq:
             break
-    return VerifyReport(not problems, checked, tuple(problems))
+    return VerifyReport(not problems, checked, tuple(problems), tuple(unfinished))
 
 
-async def _walk(db: Database, head: _Head) -> tuple[list[str], int]:
-    """Check the entries from the anchor up to the head read before (later ones are newer)."""
+async def _walk(db: Database, head: _Head) -> tuple[list[str], int, list[str]]:
+    """Check the entries from the anchor up to the head read before (later ones are newer).
+
+    Also pairs each mutation's begun entry with its completion entry; the unpaired ones are
+    returned last.
+    """
     problems: list[str] = []
+    begun: dict[str, str] = {}
     expected = head.anchor_seq
     previous = head.anchor_prev_hash
     checked = 0
@@ -425,6 +442,15 @@ async def _walk(db: Database, head: _Head) -> tuple[list[str], int]:
             extra = sorted(set(props) - STORED_FIELDS)
             if extra:
                 problems.append(f"entry {seq}: altered (properties added: {', '.join(extra)})")
+            if props.get("action") == MUTATION_BEGUN:
+                begun[props.get("requestId", "")] = (
+                    f"entry {seq}: request {props.get('requestId')} "
+                    f"({props.get('operation') or props.get('detail') or 'mutation'}, "
+                    f"{props.get('orgKind')} {props.get('orgCode') or ''}".rstrip()
+                    + f", at {props.get('at')}) began a mutation and has no completion entry"
+                )
+            else:
+                begun.pop(props.get("requestId", ""), None)
             previous = props.get("hash", "")
             expected = seq + 1
             checked += 1
@@ -444,7 +470,7 @@ async def _walk(db: Database, head: _Head) -> tuple[list[str], int]:
         )
     elif previous != head.hash:
         problems.append(f"chain head: its hash does not match entry {last}")
-    return problems, checked
+    return problems, checked, list(begun.values())
 
 
 async def _newer_than_head(db: Database) -> list[str]:

@@ -15,9 +15,11 @@ from authz import audit
 from authz.identity import PUBLIC, Consumer, OrgKind
 from authz.tokens import TokenVerifier, mint
 from graph.database import Connection, Database
+from hub.app import create_app
 from hub.cli import main
 from hub.settings import Settings
-from tests.fixtures import E1, E2, NDRC
+from tests.conftest import bearer
+from tests.fixtures import B2, E1, E2, NDRC
 
 BANK = Consumer(subject="s", org_kind=OrgKind.BANK, org_code="91410481BK0000017X")
 
@@ -200,3 +202,89 @@ async def test_group_commit_keeps_one_chain_and_waits_for_each_entry(db: Databas
     )
     assert stored[0]["n"] == 25
     assert (await audit.verify(db)).ok
+
+
+GRANT_FOR_AUDIT = f"""mutation Grant($until: Date!) {{
+  grantConsent(grantee: "{B2}", classes: ["conditional"], purpose: "审计测试",
+               expiresOn: $until) {{ id }} }}"""
+E1_STAFF = Consumer(subject="e1-audit", org_kind=OrgKind.ENTERPRISE, org_code=E1)
+
+
+async def test_a_mutation_is_entered_before_it_runs_and_again_when_it_completes(
+    client_for: Any, db: Database
+) -> None:
+    until = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
+    async with client_for(E1_STAFF) as http:
+        response = await http.post(
+            "/graphql", json={"query": GRANT_FOR_AUDIT, "variables": {"until": until}}
+        )
+        body = response.json()
+        assert "errors" not in body, body
+        granted = body["data"]["grantConsent"]["id"]
+        rows = await db.read(
+            "MATCH (e:AuditEntry {requestId: $r}) RETURN properties(e) AS e ORDER BY e.seq",
+            {"r": response.headers["x-request-id"]},
+        )
+        revoked = await http.post(
+            "/graphql",
+            json={"query": "mutation($id: ID!) { revokeConsent(id: $id) { id } }",
+                  "variables": {"id": granted}},
+        )  # fmt: skip
+        assert "errors" not in revoked.json()
+    begun, done = (row["e"] for row in rows)
+    assert begun["action"] == audit.MUTATION_BEGUN
+    assert begun["operation"] == "Grant" and begun["detail"] == "grantConsent"
+    assert done["action"] == "grant_consent" and done["detail"] == granted
+    assert begun["seq"] < done["seq"]
+    report = await audit.verify(db)
+    assert report.ok and report.unfinished == ()
+
+
+async def test_a_begun_entry_without_its_completion_is_reported_as_unfinished(
+    db: Database,
+) -> None:
+    """What a hub process killed mid-mutation leaves (tests/test_faults.py does it for real)."""
+    await audit.append(
+        db,
+        audit.AuditEvent(
+            "crashed-request", E1_STAFF, audit.MUTATION_BEGUN, operation="Grant",
+            detail="grantConsent",
+        ),
+    )  # fmt: skip
+    report = await audit.verify(db)
+    assert report.ok, "a crash is not tampering: the chain itself is intact"
+    [unfinished] = report.unfinished
+    assert "crashed-request" in unfinished and "Grant" in unfinished
+    await audit.append(db, audit.AuditEvent("crashed-request", E1_STAFF, "grant_consent"))
+    assert (await audit.verify(db)).unfinished == ()
+
+
+async def test_no_mutation_runs_when_its_entry_cannot_be_written(
+    settings: Settings, db: Database
+) -> None:
+    app = create_app(settings, run_migrations=False)
+    graphql = next(route for route in app.routes if getattr(route, "path", "") == "/graphql")
+    endpoint = graphql.app  # type: ignore[attr-defined]
+    # The audit store alone is unreachable (a real driver to a port nobody listens on).
+    unreachable = Database(Connection("bolt://127.0.0.1:9", "neo4j", "x"))
+    endpoint.audit = audit.AuditWriter(unreachable)
+    before = await db.read("MATCH (c:Consent {purpose: '审计测试'}) RETURN count(c) AS n")
+    until = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hub.test", headers=bearer(settings, E1_STAFF)
+        ) as http:
+            body = (
+                await http.post(
+                    "/graphql", json={"query": GRANT_FOR_AUDIT, "variables": {"until": until}}
+                )
+            ).json()
+    finally:
+        await unreachable.close()
+        await app.state.db.close()
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "DATABASE_UNAVAILABLE"
+    assert body["data"] is None
+    after = await db.read("MATCH (c:Consent {purpose: '审计测试'}) RETURN count(c) AS n")
+    assert after == before, "the consent was granted without an audit entry"

@@ -1,15 +1,24 @@
-"""查询留痕: one tamper-evident audit entry per executed request, written as it completes."""
+"""查询留痕: one tamper-evident audit entry per executed request, written as it completes.
+
+A mutation request gets one more entry, written before it runs: `MUTATION_BEGUN`. Its changes
+commit in their own transactions, after that entry, so a change never exists without an entry
+for it — even when the process is killed between the change and the completion entry. Then the
+begun entry stands alone, and `authz.audit.verify` names the request as unfinished.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 
+from graphql import ExecutionResult, FieldNode, GraphQLError, OperationDefinitionNode
 from neo4j.exceptions import DriverError, Neo4jError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
-from authz.audit import AuditEvent, append
+from authz.audit import MUTATION_BEGUN, AuditEvent, append
 from hub.api.query import RequestContext
+from hub.errors import DatabaseUnavailable
 
 log = logging.getLogger("credithub.audit")
 
@@ -23,10 +32,41 @@ class AuditTrail(SchemaExtension):
     """
 
     async def on_execute(self) -> AsyncIterator[None]:
-        yield
         context = self.execution_context.context
         if not isinstance(context, RequestContext):
+            yield
             return
+        if self.execution_context.operation_type is OperationType.MUTATION:
+            begun = AuditEvent(
+                request_id=context.request_id,
+                consumer=context.consumer,
+                action=MUTATION_BEGUN,
+                operation=self.execution_context.operation_name,
+                detail=",".join(self._mutation_fields()) or None,
+            )
+            try:
+                await self._submit(context, begun)
+            except (DriverError, Neo4jError, OSError) as error:
+                # No entry, no change: the mutation is not run at all.
+                log.error(
+                    "mutation %s refused: its audit entry could not be written: %s",
+                    context.request_id,
+                    type(error).__name__,
+                )
+                unavailable = DatabaseUnavailable()
+                self.execution_context.result = ExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            str(unavailable),
+                            original_error=unavailable,
+                            extensions={"code": unavailable.code},
+                        )
+                    ],
+                )
+                yield
+                return
+        yield
         withheld = {(".".join(map(str, w["path"])), w["reason"]) for w in context.withheld}
         withheld |= {(field, reason) for field, reason in context.withheld_fields}
         event = AuditEvent(
@@ -40,10 +80,7 @@ class AuditTrail(SchemaExtension):
             detail=context.detail,
         )
         try:
-            if context.audit is not None:
-                await context.audit.submit(event)
-            else:
-                await append(context.db, event)
+            await self._submit(context, event)
         except (DriverError, Neo4jError, OSError) as error:
             # The answer is already computed; an unreachable database cannot record it, and
             # the request itself failed the same way. Say so loudly for the operators.
@@ -52,3 +89,27 @@ class AuditTrail(SchemaExtension):
                 context.request_id,
                 type(error).__name__,
             )
+
+    @staticmethod
+    async def _submit(context: RequestContext, event: AuditEvent) -> None:
+        if context.audit is not None:
+            await context.audit.submit(event)
+        else:
+            await append(context.db, event)
+
+    def _mutation_fields(self) -> list[str]:
+        """The top-level fields the mutation asks for (what it is about to do)."""
+        document = self.execution_context.graphql_document
+        if document is None:
+            return []
+        name = self.execution_context.operation_name
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode) and (
+                name is None or (definition.name and definition.name.value == name)
+            ):
+                return [
+                    selection.name.value
+                    for selection in definition.selection_set.selections
+                    if isinstance(selection, FieldNode)
+                ]
+        return []
