@@ -82,6 +82,10 @@ class Database:
             # problems of ours; real failures still raise.
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
+        # One bookmark manager for every session of this process: on a cluster a read routed
+        # to a secondary waits until that member has this process's earlier writes, so a
+        # request never misses what the same hub just wrote (causal consistency).
+        self._bookmarks = AsyncGraphDatabase.bookmark_manager()
 
     async def close(self) -> None:
         """Close every pooled connection."""
@@ -152,9 +156,7 @@ class Database:
         unit = neo4j.unit_of_work(metadata=dict(metadata) if metadata else None)(work)
 
         async def run() -> T:
-            async with self._driver.session(
-                database=self.connection.database, default_access_mode=neo4j.WRITE_ACCESS
-            ) as session:
+            async with self._session(neo4j.WRITE_ACCESS) as session:
                 return await session.execute_write(unit)
 
         return await _uncancellable(run())
@@ -164,11 +166,20 @@ class Database:
 
         Unlike `read`, no retries: a health probe must answer at once, not ride out an outage.
         """
-        async with self._driver.session(
-            database=self.connection.database, default_access_mode=neo4j.READ_ACCESS
-        ) as session:
+        async with self._session(neo4j.READ_ACCESS) as session:
             result = await session.run(neo4j.Query("RETURN 1 AS ok", timeout=timeout))
             await result.consume()
+
+    async def bookmarks(self) -> list[str]:
+        """The bookmarks of this process's latest transactions (what its reads wait for)."""
+        return sorted(await self._bookmarks.get_bookmarks())
+
+    def _session(self, mode: str) -> neo4j.AsyncSession:
+        return self._driver.session(
+            database=self.connection.database,
+            default_access_mode=mode,
+            bookmark_manager=self._bookmarks,
+        )
 
     async def _run(
         self,
@@ -188,9 +199,7 @@ class Database:
             return [dict(record) async for record in result]
 
         async def run() -> list[Row]:
-            async with self._driver.session(
-                database=self.connection.database, default_access_mode=mode
-            ) as session:
+            async with self._session(mode) as session:
                 if mode == neo4j.READ_ACCESS:
                     return await session.execute_read(work)
                 return await session.execute_write(work)

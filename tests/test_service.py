@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
@@ -22,6 +23,7 @@ from hub.settings import Settings
 from tests.conftest import ROOT
 from tests.fixtures import E1
 from tests.graphql import query
+from tests.processes import free_port, hub_env
 
 
 async def test_healthz_reports_ok_when_neo4j_answers(client: httpx.AsyncClient) -> None:
@@ -41,7 +43,7 @@ class Proxy:
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.server: asyncio.Server | None = None
-        self.port = _free_port()
+        self.port = free_port()
         self.links: set[asyncio.StreamWriter] = set()
 
     async def open(self) -> None:
@@ -75,13 +77,6 @@ class Proxy:
             dst.close()
 
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -132,17 +127,10 @@ async def test_neo4j_outage_gives_503_and_clear_errors_then_recovers_by_itself(
 
 
 def test_credithub_serve_answers_over_real_http(
-    db: Database, neo4j_connection: Connection, tmp_path: object
+    db: Database, neo4j_connection: Connection, tmp_path: Path
 ) -> None:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "NEO4J_URI": neo4j_connection.uri,
-        "NEO4J_USER": neo4j_connection.user,
-        "NEO4J_PASSWORD": neo4j_connection.password,
-        "NEO4J_DATABASE": neo4j_connection.database,
-        "CREDITHUB_HOME": str(tmp_path),
-    }
+    port = free_port()
+    env = hub_env(neo4j_connection, tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -202,15 +190,27 @@ def test_serve_refuses_a_taken_port_clearly(tmp_path: object) -> None:
 
 
 async def test_routing_uris_work_against_a_single_server(neo4j_connection: Connection) -> None:
-    routed = Connection(
-        neo4j_connection.uri.replace("bolt://", "neo4j://"),
-        neo4j_connection.user,
-        neo4j_connection.password,
-        neo4j_connection.database,
-    )
+    routed = replace(neo4j_connection, uri=neo4j_connection.uri.replace("bolt://", "neo4j://"))
     async with Database(routed) as database:
         [row] = await database.read(
             "MATCH (e:Enterprise {uscc: $u}) RETURN e.name AS name", {"u": E1}
         )
         assert row["name"] == "舞钢市鑫源钢铁有限公司"
         await database.write("MERGE (t:RoutingProbe {id: 1}) DELETE t")
+
+
+async def test_every_session_of_a_process_is_causally_chained(
+    neo4j_connection: Connection,
+) -> None:
+    """On a cluster a read may go to a secondary; the process's bookmarks make it wait there
+    for the process's own earlier writes. One manager sees every session's latest bookmark."""
+    routed = replace(neo4j_connection, uri=neo4j_connection.uri.replace("bolt://", "neo4j://"))
+    async with Database(routed) as database:
+        assert await database.bookmarks() == []
+        await database.write("MERGE (t:CausalProbe {id: 1}) SET t.n = coalesce(t.n, 0) + 1")
+        after_write = await database.bookmarks()
+        assert after_write, "a committed write leaves a bookmark"
+        [row] = await database.read("MATCH (t:CausalProbe {id: 1}) RETURN t.n AS n")
+        assert row["n"] >= 1
+        await database.write("MATCH (t:CausalProbe) DELETE t")
+        assert await database.bookmarks() != after_write
