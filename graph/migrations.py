@@ -184,6 +184,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "FOR (o:InspectionObject) ON (o.taskId, o.uscc)",
         ),
     ),
+    Migration(
+        "0011",
+        "job locks: one node per whole-graph job that must not run twice at once",
+        (_unique("JobLock", "name"),),
+    ),
 )
 
 

@@ -3,6 +3,7 @@ across scans, the notices to departments, who may read the alerts, and `credithu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -249,6 +250,19 @@ async def test_alerts_persist_across_scans_without_duplicates(
         {"s": SHARER},
     )
     assert count["n"] == 1
+
+
+async def test_two_scans_at_the_same_moment_create_each_alert_once(db: Database) -> None:
+    """Two hubs (or a hub and a cron job) may start a scan together: they take turns."""
+    await db.write("MATCH (a:RiskAlert) DETACH DELETE a")
+    first, second = await asyncio.gather(_scan(db), _scan(db))
+    # The scan that got the lock second found every alert already there.
+    assert sorted((first.new, second.new))[0] == 0 and max(first.new, second.new) > 0
+    duplicated = await db.read(
+        "MATCH (a:RiskAlert {status: 'ACTIVE'}) WITH a.signal AS signal, a.subject AS subject, "
+        "count(*) AS n WHERE n > 1 RETURN signal, subject, n"
+    )
+    assert duplicated == []
 
 
 async def test_a_burst_is_three_penalties_within_90_days_and_the_toml_can_lower_it(

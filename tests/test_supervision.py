@@ -8,6 +8,7 @@ each stratum's size is known. The fixture graph is restored after the module.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from collections.abc import AsyncIterator
@@ -254,6 +255,26 @@ async def test_another_seed_gives_another_draw(
 async def test_a_task_is_drawn_once(first_task: dict[str, Any], client_for: ClientFor) -> None:
     error = await refused(client_for, MARKET, DRAW, id=first_task["id"], seed=1)
     assert error["extensions"]["code"] == "WRONG_STATE"
+
+
+async def test_two_draws_of_one_task_at_the_same_moment_draw_it_once(
+    first_task: dict[str, Any], client_for: ClientFor
+) -> None:
+    """Two clicks, or two hub processes: the draws take turns, the second finds it drawn."""
+    task_id = await _create(client_for, "批发零售价格行为抽查")
+    async with client_for(MARKET) as http:
+        answers = await asyncio.gather(
+            *(
+                http.post("/graphql", json={"query": DRAW, "variables": {"id": task_id, "seed": s}})
+                for s in (SEED + 20, SEED + 21)
+            )
+        )
+    bodies = [answer.json() for answer in answers]
+    drawn = [b for b in bodies if "errors" not in b]
+    refusals = [b["errors"][0]["extensions"]["code"] for b in bodies if "errors" in b]
+    assert len(drawn) == 1 and refusals == ["WRONG_STATE"], bodies
+    objects = await _objects(client_for, task_id)
+    assert len(objects) == drawn[0]["data"]["drawInspectionTask"]["objectCount"]
 
 
 async def test_inspectors_come_from_the_tasks_department_in_post_and_differ_per_object(

@@ -28,6 +28,7 @@ import neo4j
 from graph.database import Database
 from graph.lifecycle.base import china_today, new_id, rows
 from graph.lifecycle.notices import ADMIN_RECIPIENT, notify
+from graph.locks import Job, hold
 from graph.model import NoticeKind, RiskSignal
 from graph.risk.burst import find_bursts
 from graph.risk.cluster import find_clusters
@@ -154,6 +155,9 @@ async def run_scan(
     enabled = [s.value for s in config.scan.enabled]
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> ScanSummary:
+        # Before reading the active alerts: a scan running at the same time commits first, and
+        # its alerts are then persisting here instead of created twice.
+        await hold(tx, Job.RISK_SCAN)
         active = await rows(
             tx,
             "MATCH (a:RiskAlert {status: 'ACTIVE'}) WHERE a.signal IN $signals "

@@ -39,6 +39,7 @@ from graph.lifecycle.base import (
     rows,
     single,
 )
+from graph.locks import Job, hold
 from graph.model import CreditGrade, InspectionOutcome, InspectionTaskStatus
 from graph.supervision.draw import DrawPlan, StratumDraw, plan_draw
 from graph.supervision.industries import industry_values, sector_letters
@@ -341,6 +342,9 @@ async def draw_task(
     drawn_at = datetime.now(UTC)
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> InspectionTask:
+        # Draws wait for each other: the same task is drawn once, and a draw of another task
+        # at the same moment sees this one's objects in the frequency limits.
+        await hold(tx, Job.INSPECTION_DRAW)
         task, element = await task_in(tx, task_id)
         if task.department != department:
             raise NotTheOrganiser("抽取检查对象", "draw it")
