@@ -104,6 +104,7 @@ class Options:
     concurrency: int
     workers: int
     feed_rows: int
+    feed_seed: int
     reuse: bool
     keep: bool
 
@@ -117,6 +118,13 @@ def parse_options(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=3, help="hub worker processes")
     parser.add_argument("--feed-rows", type=int, default=20_000, help="background feed size")
+    parser.add_argument(
+        "--feed-seed",
+        type=int,
+        default=None,
+        help="seed of the feed's content (default: a fresh one, so that a run on a reused graph "
+        "writes new versions instead of finding the last run's rows unchanged)",
+    )
     parser.add_argument("--reuse", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--keep", action="store_true", help="leave the bench Neo4j running")
     a = parser.parse_args(argv)
@@ -127,6 +135,7 @@ def parse_options(argv: Sequence[str] | None) -> Options:
         a.concurrency,
         a.workers,
         a.feed_rows,
+        random.randrange(1_000_000) if a.feed_seed is None else a.feed_seed,
         a.reuse,
         a.keep,
     )
@@ -257,13 +266,19 @@ async def sample_memory(
             await asyncio.wait_for(stop.wait(), MEMORY_EVERY)
 
 
-def write_feed(path: Path, rows: int, subjects: Sequence[str], market: tuple[str, str]) -> None:
-    """A penalty feed of the demo's market regulator about registered demo enterprises."""
+def write_feed(
+    path: Path, rows: int, seed: int, subjects: Sequence[str], market: tuple[str, str]
+) -> None:
+    """A penalty feed of the demo's market regulator about registered demo enterprises.
+
+    The document numbers are the same for every seed; the content (dates, fines) is not, so
+    on a graph that holds an earlier run's feed the rows become new versions of its records.
+    """
     name, code = market
     sample_name, sample_code = SAMR
     generated = (
         [name if v == sample_name else code if v == sample_code else v for v in row]
-        for row in generated_rows("penalty", rows, subjects, seed=11, year=2025)
+        for row in generated_rows("penalty", rows, subjects, seed=seed, year=2025)
     )
     write_csv(path, PENALTY_HEADERS, list(generated), "utf-8")
 
@@ -296,7 +311,13 @@ async def measure(
     token_text = {who: result.stdout.strip() for who, result in tokens.items()}
     feed_dir = Path(tempfile.mkdtemp(prefix="credithub-load-mix-"))
     feed = feed_dir / "penalties.csv"
-    write_feed(feed, options.feed_rows, found["checks"], (found["marketName"], found["market"]))
+    write_feed(
+        feed,
+        options.feed_rows,
+        options.feed_seed,
+        found["checks"],
+        (found["marketName"], found["market"]),
+    )
     log_path = RESULTS / f"hub-load-mix-{size}.log"
     memory: list[dict[str, float]] = []
     with running_hub(env, options.workers, log_path) as hub:
@@ -306,7 +327,7 @@ async def measure(
         log(
             f"[{size}] hub with {options.workers} workers at {hub.url}; "
             f"{options.concurrency} clients for {options.duration:.0f} s; feed of "
-            f"{options.feed_rows:,} penalties loading in the background"
+            f"{options.feed_rows:,} penalties (seed {options.feed_seed}) loading in the background"
         )
         loader = subprocess.Popen(
             [sys.executable, "-m", "hub.cli", "load", str(feed), "--department", found["market"],
@@ -336,7 +357,12 @@ async def measure(
         "error_samples": {op: errs[:5] for op, errs in tally.errors.items() if errs},
         "throughput_rps": round(ok / seconds, 1) if seconds else 0.0,
         "operations": per_operation,
-        "feed": {"rows": options.feed_rows, "exit": loader.returncode, "summary": feed_summary},
+        "feed": {
+            "rows": options.feed_rows,
+            "seed": options.feed_seed,
+            "exit": loader.returncode,
+            "summary": feed_summary,
+        },
         "memory_mib": {
             "samples": memory,
             "end": end_memory,
