@@ -294,7 +294,7 @@ async def _run(
         },
     )
     preparer = _Preparer(rows, checker, writer, options.batch_size)
-    status = "FAILED"
+    status: str | None = "FAILED"
     try:
         pending = asyncio.create_task(asyncio.to_thread(preparer.next_chunk))
         while True:
@@ -307,10 +307,23 @@ async def _run(
             if progress is not None:
                 progress(chunk.rows)
         status = "COMPLETED"
+    except _UNREACHABLE:
+        # Neo4j is gone: recording FAILED would only wait out the driver's retries again. The
+        # batch stays RUNNING, which is what it is until the same load is run again.
+        status = None
+        raise
     finally:
         summary.seconds = asyncio.get_running_loop().time() - started
-        await _finish(db, batch, summary, status, loaded_at)
+        if status is not None:
+            await _finish(db, batch, summary, status, loaded_at)
     return summary
+
+
+_UNREACHABLE = (
+    neo4j.exceptions.ServiceUnavailable,
+    neo4j.exceptions.SessionExpired,
+    neo4j.exceptions.DatabaseUnavailable,
+)
 
 
 async def _write_chunk(

@@ -56,7 +56,8 @@ from tests.fixtures import PERSON_SECRET, load_fixture_graph
 from tests.processes import free_port, hub_env
 
 FEED_ROWS = 6_000
-CHUNK = 200
+CHUNK = 200  # small chunks for the load that is interrupted, so the fault lands mid-way
+WHOLE = 5000  # the default chunk, for the clean load and the rerun
 BAD_EVERY = 97  # every 97th row names an enterprise code with a wrong check digit
 DOCUMENT_PREFIX = "舞市监罚〔2025〕"
 TODAY = "2026-11-28"
@@ -119,10 +120,12 @@ def _cli_env(connection: Connection, home: Path) -> dict[str, str]:
     return hub_env(connection, home, CREDITHUB_PERSON_KEY_SECRET=PERSON_SECRET.decode())
 
 
-async def _start_load(env: dict[str, str], feed: Path) -> asyncio.subprocess.Process:
+async def _start_load(
+    env: dict[str, str], feed: Path, chunk: int = WHOLE
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hub.cli", "load", str(feed), "--department", SAMR[1],
-        "--batch-size", str(CHUNK), "--today", TODAY,
+        "--batch-size", str(chunk), "--today", TODAY,
         cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
 
@@ -265,7 +268,7 @@ async def test_neo4j_down_under_traffic_and_a_load_then_back_leaves_one_clean_lo
     ):  # fmt: skip
         assert PUBLIC.is_public
         traffic = asyncio.create_task(_traffic(http, public, stop_traffic, answers))
-        load = await _start_load(env, feed)
+        load = await _start_load(env, feed, CHUNK)
         # Let a few chunks land, then take the server away under the load.
         deadline = time.monotonic() + 60
         while (await _loaded(db)) < 3 * CHUNK:
@@ -310,6 +313,10 @@ async def test_neo4j_down_under_traffic_and_a_load_then_back_leaves_one_clean_lo
     assert "重新运行" in interrupted.stderr, interrupted.stderr
     loaded_before_rerun = await _loaded(db)
     assert 0 < loaded_before_rerun < FEED_ROWS
+    [cut] = await db.read(
+        "MATCH (b:Batch {fileName: $name}) RETURN b.status AS status", {"name": feed.name}
+    )
+    assert cut["status"] == "RUNNING", "an interrupted load is not shown as finished"
 
     during = [a for a in answers if fault_at <= a.started <= down_until]
     assert during, "no request was made during the outage"
