@@ -29,6 +29,7 @@ from hub.auth import BearerAuth
 from hub.cli import main
 from hub.settings import Settings
 from tests.fixtures import A1, B1, CA1, E1, NDRC
+from tests.processes import hub_env
 
 CONFIG = TokenConfig(hs256_secret=b"h" * 32)
 BANK = Consumer(
@@ -245,13 +246,7 @@ async def test_an_existing_scope_state_is_kept() -> None:
 @pytest.fixture
 def cli_env(db: Database, neo4j_connection: Connection, tmp_path: Path) -> dict[str, str]:
     """The environment of a `credithub` run against the loaded test graph (db comes first)."""
-    return {
-        "NEO4J_URI": neo4j_connection.uri,
-        "NEO4J_USER": neo4j_connection.user,
-        "NEO4J_PASSWORD": neo4j_connection.password,
-        "NEO4J_DATABASE": neo4j_connection.database,
-        "CREDITHUB_HOME": str(tmp_path / "home"),
-    }
+    return hub_env(neo4j_connection, tmp_path / "home")
 
 
 def _token(env: dict[str, str], *args: str) -> Result:

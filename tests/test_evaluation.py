@@ -53,6 +53,7 @@ from tests.lifecycle import (
     org,
     refused,
 )
+from tests.processes import hub_env
 
 EVALUATION = """query($uscc: String!) { creditEvaluation(uscc: $uscc) {
   id uscc enterpriseName grade gradeLabel gradeByScore score evaluatedOn runId modelVersion
@@ -281,13 +282,7 @@ def test_a_model_naming_an_unknown_fact_is_rejected(tmp_path: Path) -> None:
 @pytest.fixture
 def cli_env(db: Database, neo4j_connection: Connection, tmp_path: Path) -> dict[str, str]:
     """The environment of a `credithub` run against the test graph."""
-    return {
-        "NEO4J_URI": neo4j_connection.uri,
-        "NEO4J_USER": neo4j_connection.user,
-        "NEO4J_PASSWORD": neo4j_connection.password,
-        "NEO4J_DATABASE": neo4j_connection.database,
-        "CREDITHUB_HOME": str(tmp_path / "home"),
-    }
+    return hub_env(neo4j_connection, tmp_path / "home")
 
 
 def test_credithub_evaluate_runs_the_whole_graph_and_one_subject(

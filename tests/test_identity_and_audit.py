@@ -20,6 +20,7 @@ from hub.cli import main
 from hub.settings import Settings
 from tests.conftest import bearer
 from tests.fixtures import B2, E1, E2, NDRC
+from tests.processes import hub_env
 
 BANK = Consumer(subject="s", org_kind=OrgKind.BANK, org_code="91410481BK0000017X")
 
@@ -55,13 +56,7 @@ async def test_bad_tokens_get_401_with_the_reason(hub_app: Starlette, settings: 
 def test_credithub_token_mints_for_an_organisation_in_the_graph(
     db: Database, neo4j_connection: Connection, tmp_path: Path
 ) -> None:
-    env = {
-        "NEO4J_URI": neo4j_connection.uri,
-        "NEO4J_USER": neo4j_connection.user,
-        "NEO4J_PASSWORD": neo4j_connection.password,
-        "NEO4J_DATABASE": neo4j_connection.database,
-        "CREDITHUB_HOME": str(tmp_path),
-    }
+    env = hub_env(neo4j_connection, tmp_path)
     runner = CliRunner()
     result = runner.invoke(main, ["token", "市发改委", "--purpose", "联合惩戒"], env=env)
     assert result.exit_code == 0, result.output
@@ -175,12 +170,7 @@ async def test_pruning_keeps_the_rest_provable(db: Database) -> None:
 
 
 def test_credithub_audit_verify(db: Database, neo4j_connection: Connection, tmp_path: Path) -> None:
-    env = {
-        "NEO4J_URI": neo4j_connection.uri,
-        "NEO4J_USER": neo4j_connection.user,
-        "NEO4J_PASSWORD": neo4j_connection.password,
-        "CREDITHUB_HOME": str(tmp_path),
-    }
+    env = hub_env(neo4j_connection, tmp_path)
     result = CliRunner().invoke(main, ["audit", "verify"], env=env)
     assert result.exit_code == 0, result.output
     assert "Audit chain intact" in result.output

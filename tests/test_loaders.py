@@ -11,7 +11,6 @@ import asyncio
 import csv
 import datetime
 import io
-import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -43,6 +42,7 @@ from loaders.uscc_report import uscc_report
 from loaders.validation import MissingColumns
 from loaders.writers.records import RecordWriter
 from tests.fixtures import A1, PERSON_SECRET, TAX, load_fixture_graph
+from tests.processes import hub_env
 
 TODAY = datetime.date(2026, 11, 28)
 OPTIONS = LoadOptions(today=TODAY)
@@ -526,14 +526,7 @@ async def test_a_reviewed_override_is_accepted_and_still_reported(
 async def test_the_load_command_summarises_and_exits_2_when_rows_were_quarantined(
     db: Database, feeds: Path, neo4j_connection: Connection, tmp_path: Path
 ) -> None:
-    env = {
-        **os.environ,
-        "NEO4J_URI": neo4j_connection.uri,
-        "NEO4J_USER": neo4j_connection.user,
-        "NEO4J_PASSWORD": neo4j_connection.password,
-        "CREDITHUB_HOME": str(tmp_path),
-        "CREDITHUB_PERSON_KEY_SECRET": PERSON_SECRET.decode(),
-    }
+    env = hub_env(neo4j_connection, tmp_path, CREDITHUB_PERSON_KEY_SECRET=PERSON_SECRET.decode())
     command = [sys.executable, "-m", "hub.cli", "load", str(feeds / "registration-gbk.csv")]
     process = await asyncio.create_subprocess_exec(
         *command, "--department", SAMR_CODE, "--today", "2026-11-28",

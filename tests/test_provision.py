@@ -21,6 +21,7 @@ from graph.provision import (
     neo4j_version,
 )
 from tests.conftest import suite_server_home
+from tests.processes import free_port
 
 
 def test_the_pinned_server_is_the_5_26_lts_line() -> None:
@@ -91,7 +92,7 @@ def test_missing_maven_is_named_when_the_server_must_be_fetched(
     monkeypatch.setenv("JAVA_HOME", str(Path(java).resolve().parent.parent))
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(MavenMissing, match="Maven"):
-        LocalNeo4j(ServerConfig(home=tmp_path / "home", bolt_port=_free_port())).start()
+        LocalNeo4j(ServerConfig(home=tmp_path / "home", bolt_port=free_port())).start()
 
 
 def test_a_server_that_cannot_start_reports_the_log_tail(
@@ -103,16 +104,9 @@ def test_a_server_that_cannot_start_reports_the_log_tail(
     home = tmp_path / "home"
     home.mkdir()
     (home / "lib").symlink_to(installed)
-    server = LocalNeo4j(ServerConfig(home=home, bolt_port=_free_port(), heap="not-a-size"))
+    server = LocalNeo4j(ServerConfig(home=home, bolt_port=free_port(), heap="not-a-size"))
     with pytest.raises(StartFailed) as failure:
         server.start(timeout=60)
     message = str(failure.value)
     assert "last lines of the log" in message
     assert "server.memory.heap" in message and "not-a-size" in message
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

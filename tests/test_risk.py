@@ -22,6 +22,7 @@ from hub.cli import main
 from tests.conftest import ClientFor
 from tests.fixtures import COURT, HOUSING, SAMR, TAX
 from tests.lifecycle import BANK_B1, MARKET, OFFICE, ask, notices_of, org, refused
+from tests.processes import hub_env
 
 DAY = date(2026, 11, 28)
 HOUSING_DEPT = org(OrgKind.DEPARTMENT, HOUSING, sector="住房城乡建设")
@@ -369,13 +370,7 @@ def test_thresholds_are_checked_with_clear_errors() -> None:
 def test_credithub_risk_scan_works_as_a_command(
     db: Database, neo4j_connection: Connection, tmp_path: Path
 ) -> None:
-    env = {
-        "NEO4J_URI": neo4j_connection.uri,
-        "NEO4J_USER": neo4j_connection.user,
-        "NEO4J_PASSWORD": neo4j_connection.password,
-        "NEO4J_DATABASE": neo4j_connection.database,
-        "CREDITHUB_HOME": str(tmp_path),
-    }
+    env = hub_env(neo4j_connection, tmp_path)
     runner = CliRunner()
     result = runner.invoke(main, ["risk-scan", "--as-of", DAY.isoformat()], env=env)
     assert result.exit_code == 0, result.output
