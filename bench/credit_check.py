@@ -277,6 +277,44 @@ def bench_neo4j(settings: Settings, *, keep: bool) -> Iterator[Connection]:
                 log("Stopped the bench Neo4j.")
 
 
+BenchWork = Callable[[Connection, dict[str, str]], dict[str, Any] | None]
+"""A benchmark's measurement: on the bench Neo4j, with the bench environment; its result."""
+
+
+def run_benchmark(
+    work: BenchWork,
+    *,
+    keep: bool,
+    save_as: str | None = None,
+    render: Callable[[dict[str, Any]], str] | None = None,
+) -> int:
+    """Every benchmark's `main` after its options: settings from the environment, `work` on the
+    bench Neo4j (`bench_neo4j`), its result kept as bench/results/<save_as>.json and printed
+    with `render`, errors logged. The exit status: 2 for bad settings, 1 for a failed run."""
+    env = bench_environment(os.environ)
+    try:
+        settings = Settings.from_env(env)
+    except SettingsError as error:
+        log(f"error: {error}")
+        return 2
+    try:
+        with bench_neo4j(settings, keep=keep) as connection:
+            result = work(connection, env)
+        if result is not None and save_as is not None:
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            path = RESULTS / f"{save_as}.json"
+            path.write_text(
+                json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            if render is not None:
+                print(render(result), flush=True)
+            log(f"wrote {path.relative_to(ROOT)}")
+    except (BenchmarkError, ProvisionError, SettingsError) as error:
+        log(f"error: {error}")
+        return 1
+    return 0
+
+
 def empty_graph(connection: Connection) -> None:
     """Delete every node and relationship (the schema stays).
 
@@ -868,37 +906,12 @@ async def run(options: Options, connection: Connection, env: Mapping[str, str], 
 def main(argv: Sequence[str] | None = None) -> int:
     """Provision, run every size, clean up; the exit status."""
     options = parse_options(argv)
-    env = bench_environment(os.environ)
-    try:
-        settings = Settings.from_env(env)
-    except SettingsError as error:
-        log(f"error: {error}")
-        return 2
-    server: LocalNeo4j | None = None
-    try:
-        if settings.uses_local_server:
-            server = settings.local_server()
-            log(f"Starting the bench Neo4j ({server.home}, Bolt {server.uri}) …")
-            server.start()
-        else:
-            log(
-                f"WARNING: NEO4J_URI is set: benchmarking against {settings.neo4j_uri}, "
-                f"whose database {settings.neo4j_database!r} will be EMPTIED for every size."
-            )
-        connection = settings.connection()
+
+    def work(connection: Connection, env: dict[str, str]) -> None:
         token = credithub(env, "token", "--admin", "--subject", "bench", "--ttl", "8h")
         asyncio.run(run(options, connection, env, token.stdout.strip()))
-    except (BenchmarkError, ProvisionError, SettingsError) as error:
-        log(f"error: {error}")
-        return 1
-    finally:
-        if server is not None:
-            if options.keep:
-                server.detach()
-                log(f"--keep: the bench Neo4j keeps running at {server.uri}.")
-            elif server.stop():
-                log("Stopped the bench Neo4j.")
-    return 0
+
+    return run_benchmark(work, keep=options.keep)
 
 
 if __name__ == "__main__":

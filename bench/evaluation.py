@@ -46,24 +46,19 @@ import neo4j
 from bench.credit_check import (
     GRAPH_COUNTS,
     LOAD_TIMEOUT,
-    RESULTS,
-    ROOT,
     BenchmarkError,
-    bench_environment,
-    bench_neo4j,
     credithub,
     empty_graph,
     log,
     machine_facts,
     read_rows,
+    run_benchmark,
 )
 from graph.database import Connection, Database
 from graph.evaluation.facts import ANNUAL_REPORT_MONTH_DAY, due_report_years
 from graph.evaluation.model import IndicatorModel, default_model
 from graph.evaluation.run import evaluate_all
 from graph.model import CommitmentStatus
-from graph.provision import ProvisionError
-from hub.settings import Settings, SettingsError
 from loaders.demo_data import DemoSpec
 
 MARKER: Final[LiteralString] = (
@@ -440,32 +435,21 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
 def main(argv: Sequence[str] | None = None) -> int:
     """Provision, prepare the graph, measure, report; the exit status."""
     options = parse_options(argv)
-    env = bench_environment(os.environ)
-    try:
-        settings = Settings.from_env(env)
-    except SettingsError as error:
-        log(f"error: {error}")
-        return 2
-    try:
-        with bench_neo4j(settings, keep=options.keep) as connection:
-            prepared = prepare_graph(connection, env, options)
-            load_average = [round(x, 2) for x in os.getloadavg()]
-            result = asyncio.run(measure(connection, options))
-            result |= {
-                **prepared,
-                "graph": read_rows(connection, GRAPH_COUNTS)[0],
-                "load_average_before_timing": load_average,
-                "machine": machine_facts(connection, 1),
-            }
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"evaluation-{options.enterprises}.json"
-        path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(report(result), flush=True)
-        log(f"wrote {path.relative_to(ROOT)}")
-    except (BenchmarkError, ProvisionError, SettingsError) as error:
-        log(f"error: {error}")
-        return 1
-    return 0
+
+    def work(connection: Connection, env: dict[str, str]) -> dict[str, Any]:
+        prepared = prepare_graph(connection, env, options)
+        load_average = [round(x, 2) for x in os.getloadavg()]
+        result = asyncio.run(measure(connection, options))
+        return result | {
+            **prepared,
+            "graph": read_rows(connection, GRAPH_COUNTS)[0],
+            "load_average_before_timing": load_average,
+            "machine": machine_facts(connection, 1),
+        }
+
+    return run_benchmark(
+        work, keep=options.keep, save_as=f"evaluation-{options.enterprises}", render=report
+    )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import random
 import statistics
 import sys
@@ -42,26 +40,22 @@ import neo4j
 
 from bench.credit_check import (
     RESULTS,
-    ROOT,
     BenchmarkError,
-    bench_environment,
-    bench_neo4j,
     credithub,
     load_graph,
     log,
     machine_facts,
     percentile,
     read_rows,
+    run_benchmark,
     running_hub,
     wait_healthy,
 )
 from graph import ownership
 from graph.database import Connection, Database
-from graph.provision import ProvisionError
 from graph.risk.contagion import REL_OF_ROLE, find_contagion
 from graph.risk.scan import run_scan
 from graph.risk.thresholds import load_thresholds
-from hub.settings import Settings, SettingsError
 from loaders.demo_data import DemoSpec
 
 SAMPLE_SEED = 20261128
@@ -436,27 +430,19 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
 def main(argv: Sequence[str] | None = None) -> int:
     """Provision, measure, report; the exit status."""
     options = parse_options(argv)
-    env = bench_environment(os.environ)
-    try:
-        settings = Settings.from_env(env)
-    except SettingsError as error:
-        log(f"error: {error}")
-        return 2
-    try:
-        with bench_neo4j(settings, keep=options.keep) as connection:
-            token = credithub(env, "token", "--admin", "--subject", "bench", "--ttl", "8h")
-            facts = machine_facts(connection, options.workers)
-            result = asyncio.run(measure(options, connection, env, token.stdout.strip()))
-        result["machine"] = facts
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"graph_signals-{options.enterprises}.json"
-        path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(report(result, facts), flush=True)
-        log(f"wrote {path.relative_to(ROOT)}")
-    except (BenchmarkError, ProvisionError, SettingsError) as error:
-        log(f"error: {error}")
-        return 1
-    return 0
+
+    def work(connection: Connection, env: dict[str, str]) -> dict[str, Any]:
+        token = credithub(env, "token", "--admin", "--subject", "bench", "--ttl", "8h")
+        facts = machine_facts(connection, options.workers)
+        result = asyncio.run(measure(options, connection, env, token.stdout.strip()))
+        return {**result, "machine": facts}
+
+    return run_benchmark(
+        work,
+        keep=options.keep,
+        save_as=f"graph_signals-{options.enterprises}",
+        render=lambda result: report(result, result["machine"]),
+    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
 import statistics
 import subprocess
@@ -45,21 +44,18 @@ from bench.credit_check import (
     ROOT,
     BenchmarkError,
     HubProcess,
-    bench_environment,
-    bench_neo4j,
     credithub,
     load_graph,
     log,
     machine_facts,
     percentile,
     read_rows,
+    run_benchmark,
     running_hub,
     wait_healthy,
 )
 from bench.graph_signals import graph_ready
 from graph.database import Connection
-from graph.provision import ProvisionError
-from hub.settings import Settings, SettingsError
 from loaders.sample_feeds import PENALTY_HEADERS, SAMR, generated_rows, write_csv
 
 SEARCH = """query Search($q: String!) {
@@ -421,26 +417,17 @@ def report(result: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Provision, measure, report; the exit status."""
     options = parse_options(argv)
-    env = bench_environment(os.environ)
-    try:
-        settings = Settings.from_env(env)
-    except SettingsError as error:
-        log(f"error: {error}")
-        return 2
-    try:
-        with bench_neo4j(settings, keep=options.keep) as connection:
-            facts = machine_facts(connection, options.workers)
-            result = asyncio.run(measure(options, connection, env))
-        result["machine"] = facts
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"load_mix-{options.enterprises}.json"
-        path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(report(result, facts), flush=True)
-        log(f"wrote {path.relative_to(ROOT)}")
-    except (BenchmarkError, ProvisionError, SettingsError) as error:
-        log(f"error: {error}")
-        return 1
-    return 0
+
+    def work(connection: Connection, env: dict[str, str]) -> dict[str, Any]:
+        facts = machine_facts(connection, options.workers)
+        return {**asyncio.run(measure(options, connection, env)), "machine": facts}
+
+    return run_benchmark(
+        work,
+        keep=options.keep,
+        save_as=f"load_mix-{options.enterprises}",
+        render=lambda result: report(result, result["machine"]),
+    )
 
 
 if __name__ == "__main__":
