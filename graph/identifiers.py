@@ -32,12 +32,15 @@ import datetime
 import hashlib
 import hmac
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
 __all__ = [
+    "CATEGORY_FILE",
     "CATEGORY_LABELS",
     "COMPOUND_SURNAMES",
     "RESIDENT_ID_WEIGHTS",
@@ -56,6 +59,7 @@ __all__ = [
     "mask_phone",
     "org_code_check_char",
     "person_key",
+    "read_category_file",
     "resident_id_birth_date",
     "resident_id_check_char",
     "resident_id_gender",
@@ -86,65 +90,43 @@ _USCC_PATTERN: Final = re.compile(f"{_USCC_CHAR}{{2}}[0-9]{{6}}{_USCC_CHAR}{{10}
 WUGANG_REGION: Final = "410481"
 """GB/T 2260 code of 舞钢市 (Wugang, under 平顶山市 4104)."""
 
-_CATEGORY_TABLE: Final = {
-    # 1 机构编制
-    "11": "机关",
-    "12": "事业单位",
-    "13": "中央编办直接管理机构编制的群众团体",
-    "19": "其他(机构编制)",
-    # 2 外交
-    "21": "外国常驻新闻机构",
-    "29": "其他(外交)",
-    # 3 司法行政
-    "31": "律师执业机构",
-    "32": "公证处",
-    "33": "基层法律服务所",
-    "34": "司法鉴定机构",
-    "35": "仲裁委员会",
-    "39": "其他(司法行政)",
-    # 4 文化
-    "41": "外国在华文化中心",
-    "49": "其他(文化)",
-    # 5 民政. 54/55 were added by 民政 after the 2015 standard, when village and residents'
-    # committees became 基层群众性自治组织特别法人 and needed codes of their own.
-    "51": "社会团体",
-    "52": "民办非企业单位",
-    "53": "基金会",
-    "54": "村民委员会",
-    "55": "居民委员会",
-    "59": "其他(民政)",
-    # 6 旅游
-    "61": "外国旅游部门常驻代表机构",
-    "62": "港澳台地区旅游部门常驻内地(大陆)代表机构",
-    "69": "其他(旅游)",
-    # 7 宗教
-    "71": "宗教活动场所",
-    "72": "宗教院校",
-    "79": "其他(宗教)",
-    # 8 工会
-    "81": "基层工会",
-    "89": "其他(工会)",
-    # 9 工商 (now 市场监管): almost every market entity in the credit network is 91/92/93.
-    "91": "企业",
-    "92": "个体工商户",
-    "93": "农民专业合作社",
-    # A 中央军委改革和编制办公室
-    "A1": "军队事业单位",
-    "A9": "其他(军队)",
-    # N 农业农村
-    "N1": "组级集体经济组织",
-    "N2": "村级集体经济组织",
-    "N3": "乡镇级集体经济组织",
-    "N9": "其他(农村集体经济组织)",
-    # Y 其他: the standard does not subdivide it.
-    "Y1": "其他",
-}
+CATEGORY_FILE: Final = Path(__file__).with_name("uscc_categories.toml")
+"""The packaged category table: data, so a newer category is one line there, not code."""
 
-CATEGORY_LABELS: Final[Mapping[str, str]] = MappingProxyType(_CATEGORY_TABLE)
-"""USCC positions 1-2 (registering department + category) -> Chinese label.
 
-Read-only: assigning authorities add categories from time to time, so callers that meet a
-newer one extend the table with `load_category_table` and pass it as ``categories=``.
+def _check_category_key(key: object) -> str:
+    """Return ``key`` if it is two USCC characters (compared with positions 1-2 of a code)."""
+    if not isinstance(key, str) or len(key) != 2 or any(ch not in _USCC_VALUE for ch in key):
+        raise ValueError(f"category key must be two USCC characters, got {key!r}")
+    return key
+
+
+def read_category_file(path: Path = CATEGORY_FILE) -> dict[str, str]:
+    """Read a category table (``[categories]`` of two-character keys -> Chinese labels).
+
+    Raises `ValueError` when the file is not TOML, has no ``[categories]`` table, or holds a key
+    that is not two USCC characters or a label that is not a non-empty string.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML ({exc})") from exc
+    raw = data.get("categories")
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError(f"{path}: a non-empty [categories] table is required")
+    table: dict[str, str] = {}
+    for key, label in raw.items():
+        if not isinstance(label, str) or not label.strip():
+            raise ValueError(f"{path}: category {key!r} needs a non-empty label")
+        table[_check_category_key(key)] = label
+    return table
+
+
+CATEGORY_LABELS: Final[Mapping[str, str]] = MappingProxyType(read_category_file())
+"""USCC positions 1-2 (registering department + category) -> Chinese label, from `CATEGORY_FILE`.
+
+Read-only: a newer category is added to ``uscc_categories.toml``; a caller that needs one only
+for itself extends the table with `load_category_table` and passes it as ``categories=``.
 """
 
 
@@ -167,9 +149,7 @@ def load_category_table(extra: Mapping[str, str] | None = None) -> dict[str, str
     """
     table = dict(CATEGORY_LABELS)
     for key, label in (extra or {}).items():
-        if len(key) != 2 or any(ch not in _USCC_VALUE for ch in key):
-            raise ValueError(f"category key must be two USCC characters, got {key!r}")
-        table[key] = label
+        table[_check_category_key(key)] = label
     return table
 
 

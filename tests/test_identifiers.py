@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import random
+from pathlib import Path
 
 import pytest
 
 from graph.identifiers import (
+    CATEGORY_FILE,
     CATEGORY_LABELS,
     RESIDENT_ID_WEIGHTS,
     USCC_ALPHABET,
@@ -25,6 +27,7 @@ from graph.identifiers import (
     mask_phone,
     org_code_check_char,
     person_key,
+    read_category_file,
     resident_id_birth_date,
     resident_id_check_char,
     resident_id_gender,
@@ -97,7 +100,31 @@ def test_category_table_has_the_common_categories() -> None:
 
 def test_category_table_is_read_only() -> None:
     with pytest.raises(TypeError):
-        CATEGORY_LABELS["G1"] = "工会"  # type: ignore[index]
+        CATEGORY_LABELS["B1"] = "工会"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("category", ["G1", "J1", "N1", "N2", "N3", "Y1"])
+def test_newer_categories_are_accepted(category: str) -> None:
+    # Issued after the 2015 standard and met in real registers: not quarantined as unknown.
+    code = with_check_chars(f"{category}410481MA4L41YT")
+    assert validate_uscc(code) == []
+    assert uscc_category(code) == CATEGORY_LABELS[category]
+
+
+def test_category_table_is_the_packaged_data_file() -> None:
+    # Extending the table is a line in uscc_categories.toml, not a code change.
+    assert CATEGORY_FILE.name == "uscc_categories.toml"
+    assert dict(CATEGORY_LABELS) == read_category_file()
+
+
+def test_a_category_file_with_a_bad_key_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "categories.toml"
+    bad.write_text('[categories]\n"91" = "企业"\n"S1" = "bad letter"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="S1"):
+        read_category_file(bad)
+    bad.write_text("[other]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="categories"):
+        read_category_file(bad)
 
 
 # --- USCC: valid and invalid codes ---------------------------------------------------------
@@ -160,19 +187,20 @@ def test_wrong_length_stops_validation(code: str) -> None:
     assert f"found {len(code)}" in problems[0].reason
 
 
-def test_unknown_category_is_reported_alone() -> None:
-    code = with_check_chars("00410481MA4L41YT")
+@pytest.mark.parametrize("category", ["00", "B1", "G9", "J2"])
+def test_unknown_category_is_reported_alone(category: str) -> None:
+    code = with_check_chars(f"{category}410481MA4L41YT")
     assert fields(validate_uscc(code)) == ["category"]
     assert uscc_category(code) is None
 
 
 def test_category_table_can_be_extended() -> None:
-    code = with_check_chars("G1410481MA4L41YT")
+    code = with_check_chars("B1410481MA4L41YT")
     assert fields(validate_uscc(code)) == ["category"]
-    table = load_category_table({"G1": "工会(新增)"})
+    table = load_category_table({"B1": "工会(新增)"})
     assert validate_uscc(code, categories=table) == []
     assert uscc_category(code, categories=table) == "工会(新增)"
-    assert "G1" not in CATEGORY_LABELS
+    assert "B1" not in CATEGORY_LABELS
 
 
 def test_category_table_extension_rejects_bad_keys() -> None:
@@ -294,8 +322,8 @@ def test_make_uscc_rejects_bad_parts(category: str, region: str, body: str) -> N
 
 
 def test_make_uscc_accepts_an_extended_category() -> None:
-    table = load_category_table({"G1": "工会(新增)"})
-    code = make_uscc("G1", WUGANG_REGION, "MA4L41YT", categories=table)
+    table = load_category_table({"B1": "工会(新增)"})
+    code = make_uscc("B1", WUGANG_REGION, "MA4L41YT", categories=table)
     assert validate_uscc(code, categories=table) == []
 
 
