@@ -10,6 +10,12 @@ Nodes (key property in brackets)::
     Person (key)             keyed by a keyed hash of the resident ID, never by the ID itself
     Department (code)        the city's departments named in the implementation plan
     Bank / Association / CreditAgency (code)   sharing partners
+    CreditOffice (code)      信用管理部门 (社会信用体系建设领导小组办公室); every organisation node
+                             (these five labels) has name, shortName, aliases (short and former
+                             names), formerCodes, revision, closedOn (absent while open); the
+                             reference files of loaders/reference/ manage them
+    OrganisationRevision     an organisation as it stood before a change (rename, code
+                             correction, merge, closure): its fields, replacedAt, change
     Record (uid = key#vN)    licences, penalties, judgments … one node per version
     ListEntry (id)           red/black list decisions
     Measure (code)           the joint-punishment measures catalogue
@@ -63,6 +69,8 @@ Relationships::
     (Event)-[:CONCERNS]->(any node)
     (Enterprise)-[:PREVIOUS_REVISION]->(EnterpriseRevision)        newest older state first,
     (EnterpriseRevision)-[:PREVIOUS_REVISION]->(EnterpriseRevision)  then the one before it
+    (Department|Bank|…)-[:PREVIOUS_REVISION]->(OrganisationRevision)  likewise, chained
+    (Department|Bank|…)-[:MERGED_INTO]->(Department|Bank|…)       a closed, merged organisation
     (RiskAlert)-[:HAS_SUBJECT]->(Enterprise), -[:SEEN_IN]->(RiskScan)  every scan that found it
     (Inspector)-[:SERVES_IN]->(Department)
     (InspectionTask)-[:ORGANISED_BY]->(Department)
@@ -87,6 +95,8 @@ class Label(StrEnum):
     BANK = "Bank"
     ASSOCIATION = "Association"
     CREDIT_AGENCY = "CreditAgency"
+    CREDIT_OFFICE = "CreditOffice"
+    ORGANISATION_REVISION = "OrganisationRevision"
     RECORD = "Record"
     LIST_ENTRY = "ListEntry"
     MEASURE = "Measure"
@@ -143,6 +153,7 @@ class Rel(StrEnum):
     INSPECTS = "INSPECTS"
     EVALUATES = "EVALUATES"
     IN_RUN = "IN_RUN"
+    MERGED_INTO = "MERGED_INTO"
 
 
 class LabelledEnum(StrEnum):
@@ -174,6 +185,30 @@ class RoleKind(LabelledEnum):
     def rel(self) -> Rel:
         """The relationship type that stores this role."""
         return Rel(f"{self.value}_OF")
+
+
+class OrganisationKind(LabelledEnum):
+    """Kinds of registered organisation (reference data, loaders/reference/)."""
+
+    DEPARTMENT = ("DEPARTMENT", "部门")
+    BANK = ("BANK", "银行")
+    CREDIT_AGENCY = ("CREDIT_AGENCY", "信用服务机构")
+    ASSOCIATION = ("ASSOCIATION", "行业协会")
+    CREDIT_OFFICE = ("CREDIT_OFFICE", "信用管理部门")
+
+    @property
+    def node_label(self) -> Label:
+        """The node label organisations of this kind carry."""
+        return _ORGANISATION_LABELS[self.value]
+
+
+_ORGANISATION_LABELS: dict[str, Label] = {
+    "DEPARTMENT": Label.DEPARTMENT,
+    "BANK": Label.BANK,
+    "CREDIT_AGENCY": Label.CREDIT_AGENCY,
+    "ASSOCIATION": Label.ASSOCIATION,
+    "CREDIT_OFFICE": Label.CREDIT_OFFICE,
+}
 
 
 class EnterpriseStatus(LabelledEnum):
