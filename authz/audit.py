@@ -52,6 +52,9 @@ MUTATION_BEGUN = "mutation_begun"
 Written ahead, so no change is ever without its entry: a hub process killed mid-request leaves
 the begun entry and no completion entry, which `verify` reports as unfinished."""
 GENESIS = "0" * 64
+MIN_RETENTION = timedelta(days=5 * 365 + 2)
+"""The legal minimum: access logs are kept at least 5 years (DOMAIN.md). Five calendar years
+hold at most two 29 Februaries, so 1827 days cover any five years; `prune` refuses less."""
 RETENTION = timedelta(days=5 * 366)
 VERIFY_PAGE = 2000
 PRUNE_BATCH = 5000
@@ -572,8 +575,22 @@ async def recent_entries(
     return [AuditEntry.from_props(row["props"]) for row in rows]
 
 
+class RetentionTooShort(ValueError):
+    """A prune was asked to keep less than the legal minimum (`MIN_RETENTION`)."""
+
+    def __init__(self, retain: timedelta) -> None:
+        super().__init__(
+            f"查询留痕至少保存5年: 保留期 {retain.days} 天短于法定最低 {MIN_RETENTION.days} 天 "
+            f"(access logs are kept at least 5 years: a retention of {retain.days} days is "
+            f"below the legal minimum of {MIN_RETENTION.days} days)"
+        )
+        self.retain = retain
+
+
 async def prune(db: Database, *, retain: timedelta = RETENTION, now: datetime | None = None) -> int:
     """Delete the entries older than `retain`; return how many were deleted.
+
+    Raises `RetentionTooShort`, deleting nothing, when ``retain`` is below `MIN_RETENTION`.
 
     The anchor — seq and prevHash of the oldest retained entry — is recorded on the head
     *before* anything is deleted, so the chain verifies at every moment, and a prune that
@@ -582,6 +599,8 @@ async def prune(db: Database, *, retain: timedelta = RETENTION, now: datetime | 
     older-seq one is kept, so no gap opens. Runs alongside appending hubs; the anchor only
     ever moves forward.
     """
+    if retain < MIN_RETENTION:
+        raise RetentionTooShort(retain)
     cutoff = utc_iso((now or datetime.now(UTC)) - retain)
     head = await _read_head(db)
     if head is None or head is _MALFORMED:

@@ -369,9 +369,21 @@ def audit_verify() -> None:
 
 
 @audit_group.command(name="prune")
-@click.option("--days", type=int, default=5 * 366, show_default=True, help="Retention.")
+@click.option(
+    "--days",
+    type=int,
+    default=audit.RETENTION.days,
+    show_default=True,
+    help=f"Retention in days (at least {audit.MIN_RETENTION.days}: 5 years).",
+)
 def audit_prune(days: int) -> None:
     """Delete entries older than the retention (default: 5 years), keeping the chain provable."""
+
+    if timedelta(days=days) < audit.MIN_RETENTION:
+        # Refused before connecting: the law sets the floor, not the operator.
+        raise click.BadParameter(
+            str(audit.RetentionTooShort(timedelta(days=days))), param_hint="--days"
+        )
 
     async def run(db: Database) -> int:
         return await audit.prune(db, retain=timedelta(days=days))

@@ -160,8 +160,10 @@ async def test_pruning_keeps_the_rest_provable(db: Database) -> None:
     long_ago = datetime.now(UTC) - timedelta(days=6 * 366)
     await audit.append(db, audit.AuditEvent("old", PUBLIC, "query"), now=long_ago)
     await audit.append(db, audit.AuditEvent("new", PUBLIC, "query"))
-    # Entries must be in time order for pruning to cut a prefix: prune everything before now.
-    deleted = await audit.prune(db, retain=timedelta(seconds=0))
+    # Entries must be in time order for pruning to cut a prefix: prune everything before now
+    # (as seen from the day the legal retention of an entry written now has passed).
+    later = datetime.now(UTC) + audit.MIN_RETENTION + timedelta(seconds=1)
+    deleted = await audit.prune(db, retain=audit.MIN_RETENTION, now=later)
     assert deleted >= 1
     assert (await audit.verify(db)).ok
     await audit.append(db, audit.AuditEvent("after", PUBLIC, "query"))
