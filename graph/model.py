@@ -43,6 +43,9 @@ Nodes (key property in brackets)::
                              indicators, values, points, sources), current
     Enterprise.annualReportYears / annualReportFiledOn   年报公示: parallel lists of the report
                              years filed and the day each was filed (no entry: not filed)
+    Enterprise.provisional   待登记核实: created from a decision naming a valid USCC that the
+                             registration feed has not sent yet (name, code and the batch that
+                             created it kept); the registration feed clears it
 
 Relationships::
 
@@ -55,6 +58,8 @@ Relationships::
     (Record)-[:PROVIDED_BY]->(Department)
     (Record)-[:SUPERSEDES]->(Record)                               newer version → older
     (ListEntry)-[:DECIDED_BY]->(Department)
+    (Record)-[:DECIDED_BY]->(Department|Association|Bank|CreditAgency)   the deciding
+                             authority (处罚机关/许可机关); PROVIDED_BY is who sent it
     (ListEntry)-[:LINKED_PERSON {role}]->(Person)                  personal liability, 六(五)
     (Sanction)-[:APPLIES]->(Measure)
     (Sanction)-[:UNDER]->(ListEntry)
@@ -237,6 +242,15 @@ class RecordKind(LabelledEnum):
     COMMITMENT_BREACH = ("COMMITMENT_BREACH", "违反信用承诺")
     LIABILITY = ("LIABILITY", "失信责任追究")
     INSPECTION = ("INSPECTION", "双随机抽查结果")
+    COERCION = ("COERCION", "行政强制")
+    CONFIRMATION = ("CONFIRMATION", "行政确认")
+    LEVY = ("LEVY", "行政征收")
+    BENEFIT = ("BENEFIT", "行政给付")
+    ADJUDICATION = ("ADJUDICATION", "行政裁决")
+    COMPENSATION = ("COMPENSATION", "行政补偿")
+    REWARD = ("REWARD", "行政奖励")
+    SUPERVISION_CHECK = ("SUPERVISION_CHECK", "行政监督检查")
+    FALSE_LITIGATION = ("FALSE_LITIGATION", "虚假诉讼失信人")
 
 
 class SeverityTier(LabelledEnum):
@@ -270,6 +284,7 @@ class ListEntryStatus(LabelledEnum):
     ANNOUNCED = ("ANNOUNCED", "公示中")
     ACTIVE = ("ACTIVE", "有效")
     REMOVED = ("REMOVED", "已移出")
+    EXPIRED = ("EXPIRED", "已到期")  # past effectiveUntil: ended by itself, measures released
 
 
 class SanctionStatus(LabelledEnum):

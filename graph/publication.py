@@ -8,7 +8,8 @@ Rules implemented (see /work/shared/DOMAIN.md):
   Publication stops by itself at the maximum, so the window always ends there; repair may end
   it earlier, but that is the record's status, not its window.
 - **双公示**: a licence is published from its decision for as long as it is valid; 警告-only
-  penalties by market regulation are not published.
+  penalties *decided* by market regulation are not published (`warning_only_unpublished`: the
+  deciding authority counts, not the department that relayed the file).
 - **Counting periods** (民法典 第二百零一条、第二百零二条): the decision day itself is not counted
   and a period in months or years ends on the corresponding day of the last month, or on that
   month's last day when there is no corresponding day. So a one-year window from 2025-03-10
@@ -32,6 +33,7 @@ __all__ = [
     "maximum_period_months",
     "minimum_period_months",
     "publication_window",
+    "warning_only_unpublished",
 ]
 
 ADVERSE_KINDS: Final = frozenset(
@@ -44,13 +46,16 @@ ADVERSE_KINDS: Final = frozenset(
         RecordKind.INTERVIEW,
         RecordKind.COMMITMENT_BREACH,
         RecordKind.LIABILITY,
+        RecordKind.FALSE_LITIGATION,
     }
 )
 """Record kinds that are 失信信息 and carry a `SeverityTier`."""
 
 # Court records (判决, 失信被执行人) come with the court's own term rather than an Order 36 tier;
 # without a tier they are shown for the serious-tier maximum.
-_COURT_KINDS: Final = frozenset({RecordKind.JUDGMENT, RecordKind.ENFORCEMENT})
+_COURT_KINDS: Final = frozenset(
+    {RecordKind.JUDGMENT, RecordKind.ENFORCEMENT, RecordKind.FALSE_LITIGATION}
+)
 
 # These records end when the subject leaves the state they describe (obligation performed,
 # moved out of the 经营异常名录), so their window closes at ``valid_to`` if that comes first.
@@ -75,7 +80,22 @@ _DEFAULT_MONTHS: Final = {
     # rectification order) is its own adverse record with an Order 36 tier. Shown for a year,
     # so a finding is never shown longer than a general-tier penalty for the same conduct.
     RecordKind.INSPECTION: 12,
+    # The other acts 四(三) makes public within 7 working days. None is 失信信息 with an
+    # Order 36 tier; favourable or neutral acts are shown like a licence, supervision acts
+    # (强制措施, 监督检查) like an inspection result, so never longer than a general-tier penalty.
+    RecordKind.CONFIRMATION: 36,
+    RecordKind.LEVY: 36,
+    RecordKind.BENEFIT: 36,
+    RecordKind.ADJUDICATION: 36,
+    RecordKind.COMPENSATION: 36,
+    RecordKind.REWARD: 36,
+    RecordKind.COERCION: 12,
+    RecordKind.SUPERVISION_CHECK: 12,
 }
+
+MARKET_REGULATION_SECTOR: Final = "市场监管"
+"""Market regulation's sector (Department.sector): its 警告-only penalties stay unpublished."""
+
 
 
 def add_months(day: date, months: int) -> date:
@@ -174,6 +194,20 @@ def publication_window(
     if kind is RecordKind.HONOR or valid_to is None:
         return decision_date, default
     return decision_date, valid_to
+
+
+def warning_only_unpublished(
+    kind: RecordKind, categories: str | None, decider_sector: str | None
+) -> bool:
+    """Whether a record is a 警告-only penalty decided by market regulation (双公示: not published).
+
+    ``categories`` is the 处罚类别 as stored (several joined by ``、``); ``decider_sector`` is
+    the sector of the *deciding* authority (处罚机关). Who sent the file does not matter: a
+    warning relayed by the big-data office is still market regulation's warning.
+    """
+    if kind is not RecordKind.PENALTY or not categories:
+        return False
+    return set(categories.split("、")) == {"警告"} and decider_sector == MARKET_REGULATION_SECTOR
 
 
 def is_public(publish_from: date | None, publish_until: date | None, on: date) -> bool:

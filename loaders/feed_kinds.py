@@ -7,6 +7,15 @@ are ordered, a fine needs an amount) are small functions next to the kind that u
 
 Headers are matched after removing spaces and unifying full-width brackets, so ``罚款金额（万元）``
 and ``罚款金额(万元)`` are the same column.
+
+A kind's *signature* is its required national columns: `detect_kind` (loaders/pipeline.py)
+scores a whole header against every signature, so a file is recognised by what it is, not by
+one column it shares with other kinds.
+
+Columns that are the hub's own and not in the national format (失信程度 of a penalty) are
+optional. When a penalty comes without one, `derive_severity` applies the rule that fixes the
+tier where a rule does (the heaviest 处罚类别 are 严重) and otherwise a documented default;
+``severityBasis`` on the record says which (报送 / 按处罚类别推定 / 未报送，按默认).
 """
 
 from __future__ import annotations
@@ -19,15 +28,29 @@ from enum import StrEnum
 from typing import Any, Final
 
 from graph.model import EnterpriseStatus, ListType, RecordKind, RoleKind, SeverityTier
-from loaders.fields import Parser, amount, choice, day, resident_id, share, text, uscc
+from loaders.fields import (
+    Parser,
+    amount,
+    choice,
+    day,
+    resident_id,
+    share,
+    text,
+    uscc,
+    uscc_or_resident_id,
+    year,
+)
 
 __all__ = [
     "FEED_KINDS",
     "PENALTY_CATEGORIES",
+    "SERIOUS_PENALTY_CATEGORIES",
     "Column",
     "FeedKind",
     "Problem",
+    "SeverityBasis",
     "Target",
+    "derive_severity",
     "feed_kind",
     "normalise_header",
 ]
@@ -55,6 +78,7 @@ class Target(StrEnum):
     SHAREHOLDING = "SHAREHOLDING"
     LIST_ENTRY = "LIST_ENTRY"
     MEMBERSHIP = "MEMBERSHIP"
+    ANNUAL_REPORT = "ANNUAL_REPORT"
 
 
 @dataclass(frozen=True)
@@ -83,6 +107,9 @@ class FeedKind:
     columns: tuple[Column, ...]
     record_kind: RecordKind | None = None
     rules: tuple[RowRule, ...] = ()
+    disclosed: bool = False
+    """Published within 7 working days of the decision (双公示 and the acts of 四(三)): its
+    records carry a publish-by date and count in the timeliness report."""
     by_header: Mapping[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -101,6 +128,11 @@ class FeedKind:
             if column.name == name:
                 return column
         raise KeyError(name)
+
+    @property
+    def signature(self) -> tuple[Column, ...]:
+        """The required columns: what a header must have to be this kind."""
+        return tuple(c for c in self.columns if c.required)
 
     def label_of(self, name: str) -> str:
         """The Chinese header of column ``name`` (for messages); the name itself if unknown."""
@@ -160,6 +192,14 @@ _SEVERITY: Final = {
     "较重": SeverityTier.GENERAL.value,
     "严重失信": SeverityTier.SERIOUS.value,
 }
+
+_ID_TYPES: Final = {
+    "身份证": "身份证",
+    "居民身份证": "身份证",
+    "中华人民共和国居民身份证": "身份证",
+    "001": "身份证",
+}
+"""证件类型: the resident ID is the one document a person is keyed by in the network."""
 
 _LICENCE_STATE: Final = {"有效": "有效", "1": "有效", "无效": "无效", "2": "无效"}
 
@@ -229,13 +269,22 @@ SUBJECT_COLUMNS: Final = (
         "行政相对人名称",
         _NAME,
         required=True,
-        aliases=("相对人名称", "当事人名称", "被执行人名称", "主体名称", "承诺主体名称"),
+        aliases=(
+            "相对人名称",
+            "当事人名称",
+            "被执行人名称",
+            "被执行人姓名/名称",
+            "主体名称",
+            "承诺主体名称",
+            "企业名称",
+            "纳税人名称",
+        ),
     ),
     Column(
         "subjectType",
-        "相对人类别",
-        choice(_SUBJECT_TYPES, what="相对人类别"),
-        aliases=("主体类别",),
+        "行政相对人类别",
+        choice(_SUBJECT_TYPES, what="行政相对人类别"),
+        aliases=("相对人类别", "主体类别"),
     ),
     Column(
         "subjectUscc",
@@ -245,10 +294,27 @@ SUBJECT_COLUMNS: Final = (
             "行政相对人代码_1(统一社会信用代码)",
             "相对人统一社会信用代码",
             "主体统一社会信用代码",
+            "纳税人识别号",
         ),
     ),
+    # Natural persons: the national format has 证件类型 and 证件号码. Only the resident ID is
+    # accepted as a person's key (GB 11643); another document type is refused with its reason.
+    Column(
+        "subjectIdType", "证件类型", choice(_ID_TYPES, what="证件类型"), aliases=("相对人证件类型",)
+    ),
     Column("subjectIdNumber", "证件号码", resident_id, aliases=("身份证号码", "相对人证件号码")),
-    Column("legalRepresentative", "法定代表人", _NAME, aliases=("法定代表人姓名",)),
+    Column(
+        "legalRepresentative",
+        "法定代表人",
+        _NAME,
+        aliases=("法定代表人姓名", "法定代表人或者负责人姓名", "经营者"),
+    ),
+    Column(
+        "legalRepresentativeIdType",
+        "法定代表人证件类型",
+        choice(_ID_TYPES, what="法定代表人证件类型"),
+    ),
+    Column("legalRepresentativeId", "法定代表人证件号码", resident_id),
 )
 
 SOURCE_COLUMNS: Final = (
@@ -258,15 +324,17 @@ SOURCE_COLUMNS: Final = (
 )
 
 
-def _authority(label: str, *aliases: str) -> tuple[Column, Column]:
+def _authority(label: str, *aliases: str, code_label: str | None = None) -> tuple[Column, Column]:
+    """The deciding authority (决定机关) and its code: who made the decision, not who sent it."""
     return (
         Column("issuingAuthority", label, _NAME, required=True, aliases=aliases),
         Column(
             "issuingAuthorityCode",
-            f"{label}统一社会信用代码",
+            code_label or f"{label}统一社会信用代码",
             uscc,
             required=True,
-            aliases=tuple(f"{a}统一社会信用代码" for a in aliases),
+            aliases=tuple(f"{a}统一社会信用代码" for a in aliases)
+            + ((f"{label}统一社会信用代码",) if code_label else ()),
         ),
     )
 
@@ -280,6 +348,14 @@ def _subject_identified(row: Row) -> list[Problem]:
     if kind is None:
         kind = "PERSON" if row.get("subjectIdNumber") and not row.get("subjectUscc") else None
         row["subjectType"] = kind or "ORGANISATION"
+    if (
+        row["subjectType"] == "INDIVIDUAL_BUSINESS"
+        and not row.get("subjectUscc")
+        and row.get("subjectIdNumber")
+    ):
+        # A 个体工商户 named by its operator's resident ID: the subject is that person, handled
+        # as personal data like any natural person.
+        row["subjectType"] = "PERSON"
     if row["subjectType"] == "PERSON":
         if not row.get("subjectIdNumber"):
             return [
@@ -393,6 +469,95 @@ def _black_list_requirements(row: Row) -> list[Problem]:
     return problems
 
 
+class SeverityBasis(StrEnum):
+    """How a record's severity tier was set (stored as ``severityBasis``)."""
+
+    SUPPLIED = "SUPPLIED"
+    """报送: the department sent 失信程度."""
+    DERIVED = "DERIVED"
+    """按处罚类别推定: a rule fixes the tier from the 处罚类别."""
+    DEFAULT = "DEFAULT"
+    """未报送，按默认: nothing fixes it; the documented default (`DEFAULT_SEVERITY`) applies."""
+
+
+SERIOUS_PENALTY_CATEGORIES: Final = frozenset(
+    {"吊销许可证件", "责令停产停业", "责令关闭", "限制从业", "限制开展生产经营活动", "行政拘留"}
+)
+"""处罚类别 that make a penalty 严重 by themselves. They are the heaviest types of 行政处罚法
+第九条 — the ones that take away the licence, the business or the person's liberty — and the ones
+NDRC Order 36 excludes from early repair (DOMAIN: 停产停业, 吊销 cannot be repaired early), which
+only makes sense for serious-tier findings."""
+
+DEFAULT_SEVERITY: Final = SeverityTier.GENERAL
+"""The tier of a penalty sent without 失信程度 and without a serious category: 一般 (published
+for at most a year, repairable after three months). Not 轻微: 双公示 requires every penalty to be
+published (only market regulation's 警告-only penalties are exempt, which is its own rule), so
+the hub never hides a penalty on a guess. A fine's amount fixes no tier: the 较大数额 thresholds
+are set by each sector and province, so no single threshold could be justified here."""
+
+
+def derive_severity(row: Row) -> list[Problem]:
+    """Fill ``severity`` and ``severityBasis`` of a penalty sent without 失信程度; never refuses."""
+    if row.get("severity"):
+        row["severityBasis"] = SeverityBasis.SUPPLIED.value
+        return []
+    categories = set((row.get("category") or "").split("、"))
+    if categories & SERIOUS_PENALTY_CATEGORIES:
+        row["severity"] = SeverityTier.SERIOUS.value
+        row["severityBasis"] = SeverityBasis.DERIVED.value
+    else:
+        row["severity"] = DEFAULT_SEVERITY.value
+        row["severityBasis"] = SeverityBasis.DEFAULT.value
+    return []
+
+
+def _default_severity(tier: SeverityTier) -> RowRule:
+    def rule(row: Row) -> list[Problem]:
+        if row.get("severity"):
+            row["severityBasis"] = SeverityBasis.SUPPLIED.value
+        else:
+            row["severity"] = tier.value
+            row["severityBasis"] = SeverityBasis.DEFAULT.value
+        return []
+
+    rule.__doc__ = f"Without 失信程度 the record is {tier.label} (the kind's documented default)."
+    return rule
+
+
+def _split_identifier(row: Row) -> list[Problem]:
+    """The court's ``证件号码/统一社会信用代码`` names a person or an organisation."""
+    given = row.pop("subjectIdentifier", None)
+    if given is not None:
+        which, value = given
+        if which == "ID":
+            row["subjectIdNumber"] = row.get("subjectIdNumber") or value
+            row["subjectType"] = row.get("subjectType") or "PERSON"
+        else:
+            row["subjectUscc"] = row.get("subjectUscc") or value
+    return []
+
+
+def _tax_grade_identity(row: Row) -> list[Problem]:
+    """A grade has no 文书号: it is the grade of one taxpayer for one year."""
+    year_ = row.get("evaluationYear")
+    who = row.get("subjectUscc") or ""
+    grade = row.get("category")
+    row["documentNumber"] = row.get("documentNumber") or f"{year_}年度纳税信用评价-{who}"
+    row["title"] = f"{year_}年度纳税信用等级评价结果"
+    row["content"] = row.get("content") or f"经评价，该纳税人{year_}年度纳税信用级别为{grade}级。"
+    return []
+
+
+def _content_from(*fields: str) -> RowRule:
+    def rule(row: Row) -> list[Problem]:
+        if not row.get("content"):
+            row["content"] = "；".join(str(row[f]) for f in fields if row.get(f)) or None
+        return []
+
+    rule.__doc__ = f"Without a content column, the content is {', '.join(fields)}."
+    return rule
+
+
 # -- the kinds ---------------------------------------------------------------------------------
 
 _PENALTY = FeedKind(
@@ -425,12 +590,14 @@ _PENALTY = FeedKind(
         Column("decisionDate", "处罚决定日期", day(not_future=True), True),
         Column("validTo", "处罚有效期", day(), aliases=("有效期至",)),
         Column("suppliedPublishUntil", "公示截止期", day()),
-        Column("severity", "失信程度", choice(_SEVERITY, what="失信程度"), True, ("失信等级",)),
+        # Ours, not national: optional; `derive_severity` fills it when absent.
+        Column("severity", "失信程度", choice(_SEVERITY, what="失信程度"), aliases=("失信等级",)),
         *_authority("处罚机关"),
         *SOURCE_COLUMNS,
     ),
     RecordKind.PENALTY,
-    (_subject_identified, _fine_has_amount, _ordered("decisionDate", "validTo")),
+    (_subject_identified, _fine_has_amount, _ordered("decisionDate", "validTo"), derive_severity),
+    disclosed=True,
 )
 
 _LICENCE = FeedKind(
@@ -454,6 +621,7 @@ _LICENCE = FeedKind(
     ),
     RecordKind.LICENSE,
     (_subject_identified, _ordered("validFrom", "validTo"), _ordered("decisionDate", "validTo")),
+    disclosed=True,
 )
 
 _JUDGMENT = FeedKind(
@@ -481,6 +649,13 @@ _ENFORCEMENT = FeedKind(
     Target.RECORD,
     (
         *SUBJECT_COLUMNS,
+        Column("subjectIdentifier", "证件号码/统一社会信用代码", uscc_or_resident_id),
+        Column("province", "省份", _NAME),
+        Column("basisDocument", "执行依据文号", _CODE),
+        Column("filedOn", "立案时间", day(not_future=True)),
+        Column("basisIssuer", "做出执行依据单位", _NAME),
+        Column("performedPart", "已履行部分", _T),
+        Column("unperformedPart", "未履行部分", _T),
         Column("documentNumber", "案号", _CODE, True),
         Column("title", "失信被执行人行为具体情形", _T, True, ("失信情形",)),
         Column("content", "生效法律文书确定的义务", _T, True),
@@ -497,7 +672,7 @@ _ENFORCEMENT = FeedKind(
         *SOURCE_COLUMNS,
     ),
     RecordKind.ENFORCEMENT,
-    (_subject_identified, _ordered("decisionDate", "validTo")),
+    (_split_identifier, _subject_identified, _ordered("decisionDate", "validTo")),
 )
 
 _COMMITMENT = FeedKind(
@@ -592,7 +767,6 @@ _LIST_DECISION = FeedKind(
         Column("principalId", "主要负责人证件号码", resident_id),
         Column("actualController", "实际控制人", _NAME),
         Column("actualControllerId", "实际控制人证件号码", resident_id),
-        Column("legalRepresentativeId", "法定代表人证件号码", resident_id),
         *_authority("认定部门"),
         *SOURCE_COLUMNS,
     ),
@@ -618,6 +792,241 @@ _MEMBERSHIP = FeedKind(
     ),
 )
 
+
+def _act(
+    code: str,
+    kind: RecordKind,
+    *,
+    number: str,
+    category: str | None = None,
+    content: str,
+    decided: str,
+    authority: str,
+    extra: tuple[Column, ...] = (),
+) -> FeedKind:
+    """An administrative act of 四(三) in the national 双公示 style: the subject columns, the
+    decision's 文书号, category, content, date and validity, the deciding authority and its code,
+    the data source and 备注 — published within 7 working days like licences and penalties."""
+    act = kind.label
+    columns = (
+        *SUBJECT_COLUMNS,
+        Column("title", f"{act}决定文书名称", _NAME, aliases=(f"{act}名称",)),
+        Column("documentNumber", number, _CODE, True, (f"{act}决定文书号",)),
+        *((Column("category", category, _NAME),) if category else ()),
+        Column("content", content, _T, True),
+        *extra,
+        Column("decisionDate", decided, day(not_future=True), True),
+        Column("validFrom", "有效期自", day()),
+        Column("validTo", "有效期至", day()),
+        *_authority(authority),
+        *SOURCE_COLUMNS,
+    )
+    return FeedKind(
+        code,
+        act,
+        Target.RECORD,
+        columns,
+        kind,
+        (_subject_identified, _ordered("decisionDate", "validTo")),
+        disclosed=True,
+    )
+
+
+_COERCION = _act(
+    "coercion",
+    RecordKind.COERCION,
+    number="行政强制决定书文号",
+    category="行政强制类别",
+    content="行政强制内容",
+    decided="行政强制决定日期",
+    authority="实施机关",
+    extra=(Column("measureKind", "强制措施种类", _NAME),),
+)
+_CONFIRMATION = _act(
+    "confirmation",
+    RecordKind.CONFIRMATION,
+    number="行政确认文书号",
+    category="确认类别",
+    content="确认内容",
+    decided="确认决定日期",
+    authority="确认机关",
+)
+_LEVY = _act(
+    "levy",
+    RecordKind.LEVY,
+    number="行政征收决定书文号",
+    category="征收类别",
+    content="征收内容",
+    decided="征收决定日期",
+    authority="征收机关",
+    extra=(Column("amount", "征收金额(万元)", amount()),),
+)
+_BENEFIT = _act(
+    "benefit",
+    RecordKind.BENEFIT,
+    number="行政给付决定书文号",
+    category="给付类别",
+    content="给付内容",
+    decided="给付决定日期",
+    authority="给付机关",
+    extra=(Column("amount", "给付金额(万元)", amount()),),
+)
+_ADJUDICATION = _act(
+    "adjudication",
+    RecordKind.ADJUDICATION,
+    number="行政裁决书文号",
+    category="裁决类别",
+    content="裁决结果",
+    decided="裁决日期",
+    authority="裁决机关",
+    extra=(Column("facts", "争议事项", _T),),
+)
+_COMPENSATION = _act(
+    "compensation",
+    RecordKind.COMPENSATION,
+    number="行政补偿决定书文号",
+    category="补偿类别",
+    content="补偿内容",
+    decided="补偿决定日期",
+    authority="补偿机关",
+    extra=(Column("amount", "补偿金额(万元)", amount()),),
+)
+_REWARD = _act(
+    "reward",
+    RecordKind.REWARD,
+    number="行政奖励决定书文号",
+    category="奖励类别",
+    content="奖励内容",
+    decided="奖励决定日期",
+    authority="奖励机关",
+    extra=(Column("amount", "奖励金额(万元)", amount()),),
+)
+_SUPERVISION_CHECK = _act(
+    "supervision_check",
+    RecordKind.SUPERVISION_CHECK,
+    number="检查文书号",
+    category="检查类别",
+    content="检查结果",
+    decided="检查日期",
+    authority="检查机关",
+    extra=(Column("facts", "检查事项", _T),),
+)
+
+_ABNORMAL = FeedKind(
+    "abnormal",
+    "经营异常名录",
+    Target.RECORD,
+    (
+        *SUBJECT_COLUMNS,
+        Column("documentNumber", "列入决定书文号", _CODE, True, ("决定书文号",)),
+        Column("title", "列入经营异常名录原因", _T, True, ("列入原因",)),
+        Column("decisionDate", "列入日期", day(not_future=True), True),
+        *_authority(
+            "作出决定机关(列入)",
+            "列入决定机关",
+            code_label="列入决定机关统一社会信用代码",
+        ),
+        # Removal (移出) comes as the same 文书号 again with these filled: a new version whose
+        # window ends on the removal day (graph/publication.py, _ENDS_WITH_RECORD).
+        Column("validTo", "移出日期", day(not_future=True)),
+        Column("removalReason", "移出经营异常名录原因", _T, aliases=("移出原因",)),
+        Column("removalAuthority", "作出决定机关(移出)", _NAME, aliases=("移出决定机关",)),
+        Column("severity", "失信程度", choice(_SEVERITY, what="失信程度")),
+        *SOURCE_COLUMNS,
+    ),
+    RecordKind.ABNORMAL_OPERATION,
+    (
+        _subject_identified,
+        _ordered("decisionDate", "validTo"),
+        _content_from("title", "removalReason"),
+        # The demo's and the evaluation's reading: being listed is a general-tier finding.
+        _default_severity(SeverityTier.GENERAL),
+    ),
+)
+
+_TAX_GRADES: Final = _labels("A", "B", "M", "C", "D")
+
+_TAX_GRADE = FeedKind(
+    "tax_grade",
+    "纳税信用等级",
+    Target.RECORD,
+    (
+        *SUBJECT_COLUMNS,
+        Column("evaluationYear", "评价年度", year, True),
+        Column(
+            "category",
+            "纳税信用级别",
+            choice(_TAX_GRADES, what="纳税信用级别"),
+            True,
+            ("纳税信用等级",),
+        ),
+        Column("decisionDate", "评价日期", day(not_future=True), True, ("发布日期",)),
+        Column("validTo", "有效期至", day()),
+        Column("documentNumber", "评价文书号", _CODE),
+        Column("content", "评价内容", _T),
+        *_authority("评价机关", "税务机关"),
+        *SOURCE_COLUMNS,
+    ),
+    RecordKind.TAX_GRADE,
+    (_subject_identified, _tax_grade_identity, _ordered("decisionDate", "validTo")),
+)
+
+_HONOUR = FeedKind(
+    "honor",
+    "表彰奖励",
+    Target.RECORD,
+    (
+        *SUBJECT_COLUMNS,
+        Column("title", "表彰奖励名称", _NAME, True, ("荣誉名称",)),
+        Column("documentNumber", "表彰决定文号", _CODE, True, ("表彰文号",)),
+        Column("category", "表彰奖励级别", _NAME, aliases=("荣誉级别",)),
+        Column("content", "表彰奖励内容", _T, aliases=("表彰事由",)),
+        Column("decisionDate", "表彰日期", day(not_future=True), True, ("授予日期",)),
+        Column("validTo", "有效期至", day()),
+        *_authority("表彰单位", "授予单位"),
+        *SOURCE_COLUMNS,
+    ),
+    RecordKind.HONOR,
+    (_subject_identified, _ordered("decisionDate", "validTo"), _content_from("title")),
+)
+
+_FALSE_LITIGATION = FeedKind(
+    "false_litigation",
+    "虚假诉讼失信人",
+    Target.RECORD,
+    (
+        *SUBJECT_COLUMNS,
+        Column("subjectIdentifier", "证件号码/统一社会信用代码", uscc_or_resident_id),
+        Column("documentNumber", "案号", _CODE, True),
+        Column("title", "虚假诉讼情形", _T, True, ("失信情形",)),
+        Column("content", "处理结果", _T, aliases=("处罚结果",)),
+        Column("decisionDate", "认定日期", day(not_future=True), True),
+        Column("validTo", "有效期至", day(), aliases=("公布期限至",)),
+        Column("severity", "失信程度", choice(_SEVERITY, what="失信程度")),
+        *_authority("认定法院"),
+        *SOURCE_COLUMNS,
+    ),
+    RecordKind.FALSE_LITIGATION,
+    (
+        _split_identifier,
+        _subject_identified,
+        _ordered("decisionDate", "validTo"),
+        _content_from("title"),
+    ),
+)
+
+_ANNUAL_REPORT = FeedKind(
+    "annual_report",
+    "企业年报",
+    Target.ANNUAL_REPORT,
+    (
+        Column("uscc", "统一社会信用代码", uscc, True, ("企业统一社会信用代码",)),
+        Column("name", "企业名称", _NAME),
+        Column("reportYear", "年报年度", year, True, ("报告年度",)),
+        Column("filedOn", "报送日期", day(not_future=True), True, ("公示日期", "年报报送日期")),
+    ),
+)
+
 FEED_KINDS: Final[Mapping[str, FeedKind]] = {
     kind.code: kind
     for kind in (
@@ -631,6 +1040,19 @@ FEED_KINDS: Final[Mapping[str, FeedKind]] = {
         _COMMITMENT,
         _LIST_DECISION,
         _MEMBERSHIP,
+        _COERCION,
+        _CONFIRMATION,
+        _LEVY,
+        _BENEFIT,
+        _ADJUDICATION,
+        _COMPENSATION,
+        _REWARD,
+        _SUPERVISION_CHECK,
+        _ABNORMAL,
+        _TAX_GRADE,
+        _HONOUR,
+        _FALSE_LITIGATION,
+        _ANNUAL_REPORT,
     )
 }
 """Every feed kind by its code, in the order a fresh city would load them."""

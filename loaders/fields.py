@@ -34,6 +34,8 @@ __all__ = [
     "share",
     "text",
     "uscc",
+    "uscc_or_resident_id",
+    "year",
 ]
 
 MAX_TEXT_LENGTH: Final = 4000
@@ -276,3 +278,35 @@ def choice(options: Mapping[str, str], *, what: str) -> Parser:
         return lookup[key]
 
     return parse
+
+
+def uscc_or_resident_id(raw: Any, context: ParseContext) -> tuple[str, str] | None:
+    """The court's ``证件号码/统一社会信用代码`` column: ``("USCC", code)`` or ``("ID", id)``.
+
+    An 18-character value that is all digits (or ends in X) is read as a resident ID, anything
+    else as a USCC; each is then checked in full, so a mistyped value gets its own reason.
+    """
+    if _is_empty(raw):
+        return None
+    value = _code_text(raw).upper()
+    if len(value) == 18 and value[:17].isdigit() and (value[17].isdigit() or value[17] == "X"):
+        number = resident_id(value, context)
+        if number is not None:
+            return ("ID", number)
+    code = uscc(value, context)
+    return None if code is None else ("USCC", code)
+
+
+def year(raw: Any, context: ParseContext) -> int | None:
+    """A year (评价年度, 年报年度): ``2025``, ``2025年`` or ``2025年度``; not after this year."""
+    if _is_empty(raw):
+        return None
+    value = _code_text(raw).removesuffix("度").removesuffix("年")
+    if not re.fullmatch(r"\d{4}", value):
+        raise FieldError("YEAR_FORMAT", f"年度应为四位数字 (expected a year, got {value[:12]!r})")
+    number = int(value)
+    if not 1949 <= number <= context.today.year:
+        raise FieldError(
+            "YEAR_RANGE", f"年度{number}不在1949至今年之间 (year outside 1949..this year)"
+        )
+    return number

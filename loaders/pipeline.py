@@ -38,10 +38,17 @@ from loaders.collection import (
     load_collection_catalogue,
     load_uscc_overrides,
 )
-from loaders.feed_kinds import FEED_KINDS, FeedKind, Problem, feed_kind, normalise_header
+from loaders.feed_kinds import (
+    FEED_KINDS,
+    FeedKind,
+    Problem,
+    SeverityBasis,
+    feed_kind,
+    normalise_header,
+)
 from loaders.fields import ParseContext
 from loaders.sources import FeedFileError, SourceRow, open_feed
-from loaders.validation import CheckedRow, RejectedRow, RowChecker
+from loaders.validation import CheckedRow, RejectedRow, RowChecker, load_organisations
 from loaders.writers import Outcome, Prepared, Provenance, writer_for
 from loaders.writers.base import LOADER_VERSION, Writer
 
@@ -91,6 +98,8 @@ class LoadSummary:
     quarantined: int = 0
     quarantined_by_reason: Counter[str] = field(default_factory=Counter)
     ignored_headers: list[str] = field(default_factory=list)
+    severity_basis: Counter[str] = field(default_factory=Counter)
+    """How the severity tier of the accepted rows was set (`SeverityBasis` → rows)."""
     seconds: float = 0.0
 
     @property
@@ -107,6 +116,7 @@ class LoadSummary:
             "unchanged": self.unchanged,
             "quarantined": self.quarantined,
             "quarantinedByReason": json.dumps(dict(self.quarantined_by_reason), sort_keys=True),
+            "severityBasis": json.dumps(dict(self.severity_basis), sort_keys=True),
         }
 
     def render(self) -> str:
@@ -127,32 +137,67 @@ class LoadSummary:
             lines.append(f"    {code:<28} {count}")
         if self.ignored_headers:
             lines.append("未识别的列 (ignored columns): " + "、".join(self.ignored_headers))
+        lines.extend(_SEVERITY_NOTES[b].format(n=n) for b, n in sorted(self.severity_basis.items()))
         if self.seconds:
             rate = self.rows_read / self.seconds if self.seconds else 0
             lines.append(f"用时 (time)         {self.seconds:.1f} s ({rate:,.0f} rows/s)")
         return "\n".join(lines)
 
 
+_SEVERITY_NOTES: Final = {
+    SeverityBasis.SUPPLIED.value: "失信程度 (severity): {n} 条按报送的失信程度",
+    SeverityBasis.DERIVED.value: (
+        "失信程度 (severity): {n} 条未报送，因处罚类别含吊销许可证件、责令停产停业、责令关闭、"
+        "限制从业、限制开展生产经营活动或行政拘留，推定为严重 (derived: serious category)"
+    ),
+    SeverityBasis.DEFAULT.value: (
+        "失信程度 (severity): {n} 条未报送，无规则可推定，按默认“一般”处理、公示期最长1年 "
+        "(not given: the documented default, general)"
+    ),
+}
+
+
 def detect_kind(headers: Sequence[str]) -> FeedKind:
-    """The feed kind a header belongs to: all required columns present, most columns matched."""
-    keys = {normalise_header(h) for h in headers}
-    scored = []
+    """The feed kind of a header, scored against every kind's signature (its required columns).
+
+    A kind is a candidate when the header has its whole signature; candidates are ranked by how
+    much of the header they recognise (the kind that would ignore the fewest columns wins).
+    One shared column (统一社会信用代码 is in nearly every kind) decides nothing. A tie, or a
+    header that fits no signature, is refused naming the nearest kinds and ``--kind``.
+    """
+    keys = [normalise_header(h) for h in headers if str(h).strip()]
+    scored: list[tuple[int, int, FeedKind]] = []  # (recognised, columns, kind)
+    nearest: list[tuple[float, FeedKind, list[str]]] = []
     for kind in FEED_KINDS.values():
-        present = {c.name for k, c in kind.by_header.items() if k in keys}
-        if all(c.name in present for c in kind.columns if c.required):
-            scored.append((len(present), kind))
-    scored.sort(key=lambda pair: -pair[0])
+        recognised = [k for k in keys if k in kind.by_header]
+        present = {kind.by_header[k].name for k in recognised}
+        missing = [c.label for c in kind.signature if c.name not in present]
+        if not missing:
+            scored.append((len(recognised), len(kind.columns), kind))
+        else:
+            covered = 1 - len(missing) / max(len(kind.signature), 1)
+            nearest.append((covered, kind, missing))
     if not scored:
+        nearest.sort(key=lambda n: -n[0])
+        hints = "; ".join(
+            f"{kind.code}({kind.label}) 缺 {'、'.join(missing)}"
+            for covered, kind, missing in nearest[:3]
+            if covered > 0
+        )
         raise AmbiguousFeedKind(
-            "无法根据表头判断信息类别，请用 --kind 指定 (the header matches no feed kind; "
+            "无法根据表头判断信息类别，请用 --kind 指定 (the header matches no feed kind's "
+            f"required columns; pass --kind). 最接近 (nearest): {hints or '无'}"
+        )
+    scored.sort(key=lambda s: -s[0])
+    best = scored[0]
+    tied = [k for n, _, k in scored if n == best[0]]
+    if len(tied) > 1:
+        names = "、".join(f"{k.code}({k.label})" for k in tied)
+        raise AmbiguousFeedKind(
+            f"表头同时符合 {names}，请用 --kind 指定 (the header fits several kinds: {names}; "
             "pass --kind)"
         )
-    if len(scored) > 1 and scored[0][0] == scored[1][0]:
-        names = "、".join(k.code for n, k in scored if n == scored[0][0])
-        raise AmbiguousFeedKind(
-            f"表头同时符合{names}，请用 --kind 指定 (the header fits several kinds; pass --kind)"
-        )
-    return scored[0][1]
+    return best[2]
 
 
 @dataclass
@@ -175,6 +220,7 @@ class _Preparer:
         self.writer = writer
         self.size = size
         self.seen: dict[str, tuple[str, int]] = {}
+        self.severity_basis: Counter[str] = Counter()
 
     def next_chunk(self) -> _Chunk | None:
         prepared: list[Prepared] = []
@@ -185,6 +231,8 @@ class _Preparer:
             count += 1
             checked = self.checker.check(source)
             if isinstance(checked, CheckedRow):
+                if checked.values.get("severityBasis"):
+                    self.severity_basis[checked.values["severityBasis"]] += 1
                 ready = self.writer.prepare(checked)
                 if isinstance(ready, Prepared):
                     first = self.seen.get(ready.key)
@@ -264,6 +312,7 @@ async def _run(
             load_uscc_overrides() if options.uscc_overrides is None else options.uscc_overrides,
         ),
         headers,
+        await load_organisations(db),
     )
     batch = batch_id(supplier.code, kind.code, content_hash)
     provenance = Provenance(
@@ -306,6 +355,8 @@ async def _run(
             await _write_chunk(db, writer, chunk, batch, loaded_at, summary)
             if progress is not None:
                 progress(chunk.rows)
+        # Read once the preparer thread is done with it.
+        summary.severity_basis = Counter(preparer.severity_basis)
         status = "COMPLETED"
     except _UNREACHABLE:
         # Neo4j is gone: recording FAILED would only wait out the driver's retries again. The

@@ -4,20 +4,37 @@
 name) or a `RejectedRow` listing *all* its problems at once, so a department fixes a row in one
 go instead of resending it once per mistake. Checks that need the graph (does the subject
 exist?) happen at write time and reject rows the same way.
+
+The deciding authority of a decision (处罚机关, 许可机关 … and its code) is checked against the
+registered organisations (`Organisations`): its code must be one of them and the name the row
+gives must be that organisation's full name, short name or an alias. The supplier who sent the
+file may be another department relaying it (数据来源单位, e.g. the big-data office): it stays
+the supplier, the decider is who the decision belongs to (objections, repair, lateness).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Final
 
+from graph.database import Database
+from graph.model import Label
 from loaders.collection import Permit, Supplier
 from loaders.feed_kinds import Column, FeedKind, Problem, Target, normalise_header
 from loaders.fields import FieldError, ParseContext
 from loaders.sources import SourceRow
 
-__all__ = ["CheckedRow", "MissingColumns", "RejectedRow", "RowChecker"]
+__all__ = [
+    "CheckedRow",
+    "MissingColumns",
+    "Organisation",
+    "Organisations",
+    "RejectedRow",
+    "RowChecker",
+    "load_organisations",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,68 @@ class MissingColumns(ValueError):
 _DECISION_TARGETS = (Target.RECORD, Target.LIST_ENTRY)
 
 
+def _name_key(name: str | None) -> str:
+    folded = unicodedata.normalize("NFKC", name or "").replace("\ufeff", "")
+    return "".join(folded.split())
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """A registered organisation that may decide: department, association, bank, agency."""
+
+    code: str
+    label: str
+    name: str
+    short_name: str | None = None
+    aliases: tuple[str, ...] = ()
+    sector: str | None = None
+
+    def answers_to(self, name: str) -> bool:
+        """Whether ``name`` is this organisation's full name, short name or an alias."""
+        key = _name_key(name)
+        return key in {_name_key(n) for n in (self.name, self.short_name, *self.aliases) if n}
+
+
+@dataclass(frozen=True)
+class Organisations:
+    """The registered organisations by code, read once per load."""
+
+    by_code: Mapping[str, Organisation] = field(default_factory=dict)
+
+    def get(self, code: str | None) -> Organisation | None:
+        """The organisation registered under ``code``."""
+        return self.by_code.get(code) if code else None
+
+
+_DECIDER_LABELS: Final = (Label.DEPARTMENT, Label.ASSOCIATION, Label.BANK, Label.CREDIT_AGENCY)
+
+# `aliases` is being added to the organisations by the reference data; a missing one is empty.
+_ORGANISATIONS: Final = """
+MATCH (o) WHERE o:Department OR o:Association OR o:Bank OR o:CreditAgency
+RETURN o.code AS code, [l IN labels(o) WHERE l IN $labels][0] AS label, o.name AS name,
+       o.shortName AS shortName, coalesce(o.aliases, []) AS aliases, o.sector AS sector
+"""
+
+
+async def load_organisations(db: Database) -> Organisations:
+    """Every registered organisation (a city has hundreds, not millions: one read per load)."""
+    rows = await db.read(_ORGANISATIONS, {"labels": [str(label) for label in _DECIDER_LABELS]})
+    return Organisations(
+        {
+            row["code"]: Organisation(
+                row["code"],
+                row["label"],
+                row["name"] or row["code"],
+                row["shortName"],
+                tuple(str(a) for a in row["aliases"] if a),
+                row["sector"],
+            )
+            for row in rows
+            if row["code"]
+        }
+    )
+
+
 class RowChecker:
     """Checks rows of one feed from one supplier under the catalogue's permit."""
 
@@ -62,8 +141,10 @@ class RowChecker:
         permit: Permit,
         context: ParseContext,
         headers: Sequence[str] = (),
+        organisations: Organisations | None = None,
     ) -> None:
         self.kind = kind
+        self.organisations = organisations
         self.supplier = supplier
         self.permit = permit
         self.context = context
@@ -149,6 +230,8 @@ class RowChecker:
                         problems.append(problem)
         if not problems:
             problems.extend(self._own_decision(values))
+        if not problems:
+            problems.extend(self._decider(values))
         if problems:
             return RejectedRow(row.number, tuple(problems), dict(row.cells), row.raw)
         return CheckedRow(row.number, values)
@@ -166,4 +249,38 @@ class RowChecker:
                     "(a supplier sends only its own decisions)",
                 )
             ]
+        return []
+
+    def _decider(self, values: dict[str, Any]) -> list[Problem]:
+        """The deciding authority is a registered organisation and the row names it rightly.
+
+        On success the row carries the decider's sector (``deciderSector``): rules that follow
+        the decider (the 警告-only rule of market regulation) read it, not the supplier's.
+        """
+        if self.organisations is None or "issuingAuthorityCode" not in values:
+            return []
+        code = values.get("issuingAuthorityCode")
+        label = self.kind.label_of("issuingAuthority")
+        decider = self.organisations.get(code)
+        if decider is None:
+            return [
+                Problem(
+                    "issuingAuthorityCode",
+                    "DECIDER_NOT_REGISTERED",
+                    f"{label}统一社会信用代码{code}不是已登记的机关或组织，"
+                    "请核对代码或先登记该机关 "
+                    "(the deciding authority's code is not a registered organisation)",
+                )
+            ]
+        given = values.get("issuingAuthority")
+        if given and not decider.answers_to(given):
+            return [
+                Problem(
+                    "issuingAuthority",
+                    "DECIDER_NAME_MISMATCH",
+                    f"{label}“{given}”与代码{code}登记的“{decider.name}”不一致 "
+                    "(the authority's name does not agree with its code)",
+                )
+            ]
+        values["deciderSector"] = decider.sector
         return []

@@ -151,17 +151,22 @@ async def test_penalties_check_dates_enumerations_amounts_and_subjects(
 ) -> None:
     await registered(db, feeds)
     summary = await load(db, feeds / "penalties-gbk.csv")
-    assert (summary.new, summary.quarantined) == (5, 6)
+    assert (summary.new, summary.quarantined) == (6, 5)
     codes = await quarantine_codes(db, summary)
     assert codes == {
         7: ["DATE_IN_FUTURE"],
         8: ["REQUIRED"],
         9: ["NOT_IN_LIST"],
-        10: ["SUBJECT_NOT_REGISTERED"],
         11: ["FORMULA"],
         12: ["DUPLICATE_KEY"],
     }
     assert summary.quarantined_by_reason["DATE_IN_FUTURE"] == 1
+    # 应归尽归: a valid code the registry has not sent yet is a provisional subject (待登记核实).
+    [subject] = await db.read(
+        "MATCH (:Record {documentNumber: '舞市监罚〔2026〕133号'})-[:HAS_SUBJECT]->(e:Enterprise) "
+        "RETURN e.provisional AS provisional, e.name AS name"
+    )
+    assert subject == {"provisional": True, "name": "舞钢市未登记示例有限公司"}
 
 
 async def test_a_person_subject_is_keyed_by_the_hash_of_the_id_never_the_id(
@@ -567,7 +572,7 @@ async def test_principals_are_keyed_by_person_and_role_and_keep_earlier_titles(
     assert rel == {"title": "董事长", "history": ["总经理"]}
 
 
-async def test_shareholdings_need_registered_holders_and_keep_earlier_shares(
+async def test_shareholdings_keep_earlier_shares_and_make_unknown_holders_provisional(
     db: Database, feeds: Path
 ) -> None:
     await registered(db, feeds)
@@ -579,11 +584,14 @@ async def test_shareholdings_need_registered_holders_and_keep_earlier_shares(
               "股东证件号码": make_resident_id(WUGANG_REGION, datetime.date(1975, 1, 2), 33),
               "持股比例": "0.6"}  # fmt: skip
     summary = await submit(db, "shareholding", [holder, unknown, itself, person])
-    assert summary.new == 2
-    assert await quarantine_codes(db, summary) == {
-        2: ["SUBJECT_NOT_REGISTERED"],
-        3: ["SELF_HOLDING"],
-    }
+    assert summary.new == 3, "an unknown corporate holder becomes a provisional subject"
+    assert await quarantine_codes(db, summary) == {3: ["SELF_HOLDING"]}
+    [provisional] = await db.read(
+        "MATCH (h:Enterprise {uscc: $h})-[:SHAREHOLDER_OF]->(:Enterprise {uscc: $e}) "
+        "RETURN h.provisional AS provisional, h.external AS external",
+        {"h": unknown["股东统一社会信用代码"], "e": CODES[0]},
+    )
+    assert provisional == {"provisional": True, "external": False}
     changed = await submit(db, "shareholding", [{**holder, "持股比例": "35"}])
     assert changed.new_versions == 1
     [share] = await db.read(

@@ -177,8 +177,12 @@ _TARGET_RECORD = (
     "OPTIONAL MATCH (r)-[:HAS_SUBJECT]->(s) "
     "OPTIONAL MATCH (r)-[:PROVIDED_BY]->(d:Department) "
     "OPTIONAL MATCH (pending:Objection {status: 'PENDING'})-[:CONCERNS]->(:Record {key: $key}) "
+    # 谁认定、谁处理: the deciding authority (on any version: lifecycle versions copy only the
+    # supplier link), else the department that supplied the record.
+    "WITH r, s, d, pending, "
+    "[(r)-[:SUPERSEDES*0..]->(:Record)-[:DECIDED_BY]->(o) | o.code][0] AS decider "
     "RETURN elementId(r) AS element, r.status AS status, coalesce(s.uscc, s.key) AS subject, "
-    "s:Person AS personal, elementId(s) AS subjectElement, d.code AS provider, "
+    "s:Person AS personal, elementId(s) AS subjectElement, coalesce(decider, d.code) AS provider, "
     "r.title AS title, pending.id AS pending"
 )
 

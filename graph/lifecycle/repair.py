@@ -160,10 +160,14 @@ _RECORD = (
     "OPTIONAL MATCH (r)-[:HAS_SUBJECT]->(s) "
     "OPTIONAL MATCH (r)-[:PROVIDED_BY]->(d:Department) "
     "OPTIONAL MATCH (pending:RepairApplication {status: 'PENDING', recordKey: $key}) "
+    # 谁认定、谁修复: the deciding authority (on any version: lifecycle versions copy only the
+    # supplier link), else the department that supplied the record.
+    "WITH r, s, d, pending, "
+    "[(r)-[:SUPERSEDES*0..]->(:Record)-[:DECIDED_BY]->(o) | o.code][0] AS finder "
     "RETURN elementId(r) AS element, r.status AS status, r.severity AS severity, "
     "r.category AS category, r.decisionDate AS decided, r.publishUntil AS publishUntil, "
     "r.kind AS kind, coalesce(s.uscc, s.key) AS subject, s:Person AS personal, "
-    "elementId(s) AS subjectElement, d.code AS decider, pending.id AS pending"
+    "elementId(s) AS subjectElement, coalesce(finder, d.code) AS decider, pending.id AS pending"
 )
 
 _ENTRY = (

@@ -5,6 +5,13 @@ registration changes (a new name, a new legal representative, cancelled), the pr
 copied to an ``(:EnterpriseRevision)`` first — ``(e)-[:PREVIOUS_REVISION]->(rev)``, each revision
 pointing to the one before it — so nothing the registration authority sent is ever lost, and a
 change of legal representative right after a penalty stays visible to risk analysis.
+
+A *provisional* Enterprise (待登记核实, made by a decision about a code the registration feed had
+not sent yet — loaders/writers/records.py) is completed by its first registration row: the
+registered fields are set, the flag is cleared, and the name the decision gave is kept as
+``provisionalName`` with the provenance, so a name that disagrees with the registered one shows
+in the USCC report (loaders/uscc_report.py). The provisional state is not a registration, so
+completing it makes no revision.
 """
 
 from __future__ import annotations
@@ -35,6 +42,18 @@ UNWIND $codes AS code
 MATCH (e:Enterprise {uscc: code})
 OPTIONAL MATCH (p:Person)-[:LEGAL_REPRESENTATIVE_OF]->(e)
 RETURN code, properties(e) AS props, collect(p.key) AS representatives
+"""
+
+_COMPLETE: Final = """
+UNWIND $rows AS row
+MATCH (e:Enterprise {uscc: row.uscc}) WHERE e.provisional
+SET e.provisionalName = e.name
+SET e += row.props, e.version = 1, e.provisional = null, e.completedAt = $loadedAt,
+    e.completedByBatch = $batch
+WITH e, row WHERE row.representative IS NOT NULL
+MERGE (p:Person {key: row.representative.key})
+ON CREATE SET p += row.representative.props
+MERGE (p)-[:LEGAL_REPRESENTATIVE_OF]->(e)
 """
 
 _CREATE: Final = """
@@ -103,11 +122,16 @@ class EnterpriseWriter(Writer):
         written = Written()
         stored = {r["code"]: r for r in await run(tx, _CURRENT, codes=[p.key for p in batch])}
         new: list[dict[str, Any]] = []
+        completed: list[dict[str, Any]] = []
         revised: list[dict[str, Any]] = []
         for prepared in batch:
             before = stored.get(prepared.key)
             if before is None:
                 new.append(prepared.data)
+                written.outcomes.append((prepared.number, Outcome.NEW))
+                continue
+            if before["props"].get("provisional"):
+                completed.append(prepared.data)
                 written.outcomes.append((prepared.number, Outcome.NEW))
                 continue
             old_props = {k: before["props"].get(k) for k in REGISTRATION_FIELDS}
@@ -127,6 +151,14 @@ class EnterpriseWriter(Writer):
             written.outcomes.append((prepared.number, Outcome.NEW_VERSION))
         if new:
             await run(tx, _CREATE, rows=new)
+        if completed:
+            await run(
+                tx,
+                _COMPLETE,
+                rows=completed,
+                loadedAt=self.provenance.loaded_at,
+                batch=self.provenance.batch_id,
+            )
         if revised:
             await run(
                 tx,

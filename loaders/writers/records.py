@@ -1,15 +1,24 @@
 """Credit records (licences, penalties, judgments, 失信被执行人, commitments): versioned writes.
 
 A record's natural key is ``kind|issuing authority's USCC|document number``: one decision of one
-authority. The first load creates version 1 (``key#v1``). Loading the same content again does
-nothing. Loading changed content creates version n+1 linked ``(new)-[:SUPERSEDES]->(old)``; the
-old version is kept, marked ``SUPERSEDED`` and no longer current — never overwritten.
+authority. The record points to that deciding authority (``DECIDED_BY``) and to the supplier
+that sent it (``PROVIDED_BY``); they differ when a department relays another's decisions.
+
+A decision about an organisation the registration feed has not sent yet is not refused (应归尽归):
+its subject becomes a *provisional* Enterprise (待登记核实) with the name and code from the feed
+and the batch, row and supplier that created it; the registration feed completes it later
+(loaders/writers/enterprises.py).
+
+The first load creates version 1 (``key#v1``). Loading the same content again does nothing.
+Loading changed content creates version n+1 linked ``(new)-[:SUPERSEDES]->(old)``; the old
+version is kept, marked ``SUPERSEDED`` and no longer current — never overwritten.
 
 Each version carries its provenance (batch id and row number; the batch node holds file name,
 content hash, supplier, load time and loader version), its publication window (NDRC Order 36)
-and, for 双公示 licences and penalties, its publish-by date: decision + 7 working days on the
-mainland calendar. ``firstPublishedOn`` is the day the decision first reached the network, kept
-across versions, so the timeliness report measures the department and not its corrections.
+and, for 双公示 licences and penalties and the other acts of 四(三), its publish-by date:
+decision + 7 working days on the mainland calendar. ``firstPublishedOn`` is the day the
+decision first reached the network, kept across versions, so the timeliness report measures
+the deciding authority and not its corrections.
 """
 
 from __future__ import annotations
@@ -20,9 +29,9 @@ import neo4j
 
 from graph.lifecycle.notices import notify_watchers_of_records
 from graph.model import NoticeKind, RecordKind, RecordStatus, SeverityTier
-from graph.publication import publication_window
+from graph.publication import publication_window, warning_only_unpublished
 from graph.workdays import CalendarNotCovered, publish_by
-from loaders.feed_kinds import Problem
+from loaders.feed_kinds import FEED_KINDS, Problem, SeverityBasis
 from loaders.validation import CheckedRow, RejectedRow
 from loaders.writers.base import (
     Outcome,
@@ -30,15 +39,17 @@ from loaders.writers.base import (
     Writer,
     Written,
     content_hash,
-    not_registered,
     person_node,
     run,
 )
 
 __all__ = ["DISCLOSED_KINDS", "RecordWriter"]
 
-DISCLOSED_KINDS: Final = frozenset({RecordKind.LICENSE, RecordKind.PENALTY})
-"""双公示 kinds: these carry a publish-by date and count in the timeliness report."""
+DISCLOSED_KINDS: Final = frozenset(
+    k.record_kind for k in FEED_KINDS.values() if k.disclosed and k.record_kind is not None
+)
+"""双公示 kinds and the acts of 四(三): these carry a publish-by date and count in the timeliness
+report (7 working days)."""
 
 _CONTENT: Final = (
     "title",
@@ -70,6 +81,17 @@ _CONTENT: Final = (
     "sourceUnitCode",
     "remarks",
     "suppliedPublishUntil",
+    "severityBasis",
+    "province",
+    "basisDocument",
+    "filedOn",
+    "basisIssuer",
+    "performedPart",
+    "unperformedPart",
+    "removalReason",
+    "removalAuthority",
+    "measureKind",
+    "evaluationYear",
 )
 """Properties that make up a record's content; a change to any of them is a new version."""
 
@@ -82,6 +104,7 @@ _DATES: Final = (
     "publishUntil",
     "publishBy",
     "firstPublishedOn",
+    "filedOn",
 )
 """Date properties. They travel as ISO text and become dates in Cypher: the Python driver
 spends more on packing a date than on the rest of a row, which halved bulk-load throughput."""
@@ -112,6 +135,16 @@ WITH code WHERE NOT EXISTS { MATCH (:Enterprise {uscc: code}) }
 RETURN collect(code) AS missing
 """
 
+# 待登记核实: a subject known only from a decision. MERGE, so two chunks (or two loads racing)
+# naming the same new code make one subject; its provenance is the first row that named it.
+_PROVISIONAL: Final = """
+UNWIND $subjects AS s
+MERGE (e:Enterprise {uscc: s.uscc})
+ON CREATE SET e.name = s.name, e.provisional = true, e.provisionalSince = $loadedAt,
+              e.provisionalBatch = $batch, e.provisionalRow = s.row,
+              e.provisionalSupplier = $supplier
+"""
+
 # One statement per batch. Subjects and supersession are optional per row, hence the CALLs with
 # a WHERE that skips the rows they do not concern.
 _CREATE: Final = """
@@ -130,6 +163,17 @@ SET r.decisionDate = date(row.dates.decisionDate), r.validFrom = date(row.dates.
     r.firstPublishedOn = date(row.dates.firstPublishedOn), r.loadedAt = $loadedAt
 CREATE (r)-[:PROVIDED_BY]->(provider)
 WITH r, row
+CALL (r, row) {
+  WITH r, row WHERE row.decider IS NOT NULL
+  CALL (row) {
+    MATCH (o:Department {code: row.decider}) RETURN o
+    UNION MATCH (o:Association {code: row.decider}) RETURN o
+    UNION MATCH (o:Bank {code: row.decider}) RETURN o
+    UNION MATCH (o:CreditAgency {code: row.decider}) RETURN o
+  }
+  WITH r, o LIMIT 1
+  CREATE (r)-[:DECIDED_BY]->(o)
+}
 CALL (r, row) {
   WITH r, row WHERE row.enterprise IS NOT NULL
   MATCH (e:Enterprise {uscc: row.enterprise})
@@ -194,12 +238,18 @@ class RecordWriter(Writer):
         identity = person["key"] if person else enterprise
         digest = content_hash({**content, "subject": identity})
 
+        # Stored only when the tier was not sent, so files that send 失信程度 hash as before.
+        if content.get("severityBasis") == SeverityBasis.SUPPLIED.value:
+            content["severityBasis"] = None
         severity = SeverityTier.of(v["severity"]) if v.get("severity") else None
-        warning_only = (
-            kind is RecordKind.PENALTY
-            and v.get("category") == "警告"
-            and self.provenance.supplier.sector == "市场监管"
+        supplier = self.provenance.supplier
+        # The 警告 rule follows the deciding authority; without the organisation directory
+        # (never in a load) the supplier's sector stands in for its own decisions only.
+        decider_sector = v.get(
+            "deciderSector",
+            supplier.sector if v["issuingAuthorityCode"] == supplier.code else None,
         )
+        warning_only = warning_only_unpublished(kind, v.get("category"), decider_sector)
         try:
             publish_from, publish_until = publication_window(
                 kind, severity, v["decisionDate"], v.get("validTo"), warning_only=warning_only
@@ -207,7 +257,7 @@ class RecordWriter(Writer):
         except ValueError as error:
             return RejectedRow(row.number, (Problem("severity", "PUBLICATION", str(error)),), v)
         deadline = None
-        if kind in DISCLOSED_KINDS and publish_from is not None:
+        if self.provenance.kind.disclosed and publish_from is not None:
             try:
                 deadline = publish_by(v["decisionDate"], self.provenance.calendar)
             except CalendarNotCovered:
@@ -229,7 +279,13 @@ class RecordWriter(Writer):
             row.number,
             key,
             digest,
-            {"props": props, "dates": dates, "person": person, "enterprise": enterprise},
+            {
+                "props": props,
+                "dates": dates,
+                "person": person,
+                "enterprise": enterprise,
+                "decider": v["issuingAuthorityCode"],
+            },
         )
 
     async def write(self, tx: neo4j.AsyncManagedTransaction, batch: list[Prepared]) -> Written:
@@ -240,17 +296,16 @@ class RecordWriter(Writer):
         codes = list({p.data["enterprise"] for p in batch if p.data["enterprise"]})
         [unknown] = await run(tx, _UNREGISTERED, codes=codes)
         missing = set(unknown["missing"])
+        provisional: dict[str, dict[str, Any]] = {}
         rows: list[dict[str, Any]] = []
         for prepared in batch:
             enterprise = prepared.data["enterprise"]
-            if enterprise is not None and enterprise in missing:
-                written.rejected.append(
-                    (
-                        prepared.number,
-                        not_registered("subjectUscc"),
-                    )
-                )
-                continue
+            if enterprise is not None and enterprise in missing and enterprise not in provisional:
+                provisional[enterprise] = {
+                    "uscc": enterprise,
+                    "name": prepared.data["props"]["subjectName"],
+                    "row": prepared.number,
+                }
             props = dict(prepared.data["props"])
             dates = dict(prepared.data["dates"])
             stored = current.get(prepared.key)
@@ -284,9 +339,19 @@ class RecordWriter(Writer):
                     "person": prepared.data["person"],
                     "enterprise": enterprise,
                     "previous": previous,
+                    "decider": prepared.data["decider"],
                 }
             )
             written.outcomes.append((prepared.number, outcome))
+        if provisional:
+            await run(
+                tx,
+                _PROVISIONAL,
+                subjects=list(provisional.values()),
+                loadedAt=self.provenance.loaded_at,
+                batch=self.provenance.batch_id,
+                supplier=self.provenance.supplier.code,
+            )
         if rows:
             result = await run(
                 tx,

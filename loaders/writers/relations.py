@@ -2,8 +2,11 @@
 
 A relation's natural key is its two ends (and the role), so re-sending it is idempotent. A
 changed value (a new title, a new share) updates the relation and keeps the earlier values in a
-history list on it; the entity at the far end must already be registered — an unknown
-enterprise is rejected to quarantine rather than invented.
+history list on it; the enterprise the relation is about must already be registered — an
+unknown one is rejected to quarantine rather than invented. A corporate shareholder the registry
+does not hold (most often one registered in another city) becomes a *provisional* subject like
+a decision's unknown subject (待登记核实: name and code from the feed, its provenance kept,
+``external`` when its region code is not this city's), so the ownership chain is not cut.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any, Final, LiteralString
 
 import neo4j
 
+from graph.identifiers import WUGANG_REGION
 from graph.model import RoleKind
 from loaders.feed_kinds import Problem
 from loaders.validation import CheckedRow, RejectedRow
@@ -48,9 +52,6 @@ class _RelationWriter(Writer):
             if not state["registered"]:
                 written.rejected.append((prepared.number, not_registered("uscc", "企业")))
                 continue
-            if state.get("holderMissing"):
-                written.rejected.append((prepared.number, not_registered("holderUscc", "股东企业")))
-                continue
             if state["hash"] == prepared.hash:
                 written.outcomes.append((prepared.number, Outcome.UNCHANGED))
                 continue
@@ -60,7 +61,14 @@ class _RelationWriter(Writer):
                 {**prepared.data, "hash": prepared.hash}
             )
         for statement, rows in grouped.items():
-            await run(tx, self.upserts[statement], rows=rows, batch=self.provenance.batch_id)
+            await run(
+                tx,
+                self.upserts[statement],
+                rows=rows,
+                batch=self.provenance.batch_id,
+                loadedAt=self.provenance.loaded_at,
+                supplier=self.provenance.supplier.code,
+            )
         return written
 
 
@@ -143,7 +151,12 @@ class ShareholdingWriter(_RelationWriter):
         ),
         "ENTERPRISE": (
             "UNWIND $rows AS row "
-            "MATCH (e:Enterprise {uscc: row.uscc}) MATCH (h:Enterprise {uscc: row.holder}) "
+            "MATCH (e:Enterprise {uscc: row.uscc}) "
+            "MERGE (h:Enterprise {uscc: row.holder}) "
+            "ON CREATE SET h.name = row.holderName, h.provisional = true, "
+            "    h.external = row.external, h.provisionalSince = $loadedAt, "
+            "    h.provisionalBatch = $batch, h.provisionalRow = row.row, "
+            "    h.provisionalSupplier = $supplier "
             "MERGE (h)-[s:SHAREHOLDER_OF]->(e) " + _SHARE_SET
         ),
     }
@@ -177,6 +190,9 @@ class ShareholdingWriter(_RelationWriter):
             {
                 "uscc": v["uscc"],
                 "holder": holder,
+                "holderName": v["holderName"],
+                "external": person is None and holder[2:8] != WUGANG_REGION,
+                "row": row.number,
                 "person": person,
                 "statement": v["holderType"],
                 **content,
