@@ -54,18 +54,19 @@ Relationships (each row names both ends by key)
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Final, LiteralString, NamedTuple, TypeVar
 
 from graph.database import Database
 from graph.identifiers import (
     USCC_ALPHABET,
     WUGANG_REGION,
-    make_uscc,
     mask_id_number,
     mask_name,
     org_code_check_char,
@@ -74,12 +75,11 @@ from graph.identifiers import (
     uscc_check_char,
 )
 from graph.lifecycle.base import Actor
-from graph.lifecycle.commitments import save_item
 from graph.model import (
     EnterpriseStatus,
     ListEntryStatus,
     ListType,
-    MeasureCategory,
+    OrganisationKind,
     RecordKind,
     RecordStatus,
     RoleKind,
@@ -90,8 +90,27 @@ from graph.publication import ADVERSE_KINDS, add_months, add_years, publication_
 from loaders.demo_annual_reports import load_annual_reports
 from loaders.demo_inspectors import seed_inspectors
 from loaders.demo_representative_changes import load_representative_changes
+from loaders.reference import (
+    MeasureCatalogueFile,
+    MeasureEntry,
+    OrganisationEntry,
+    import_commitment_items,
+    import_measures,
+    import_organisations,
+    read_commitment_items,
+    read_measure_catalogue,
+    read_organisations,
+)
 
-__all__ = ["DemoData", "DemoSpec", "generate", "graph_is_empty", "load", "load_demo_data"]
+__all__ = [
+    "DemoData",
+    "DemoSpec",
+    "generate",
+    "graph_is_empty",
+    "load",
+    "load_demo_data",
+    "load_reference_data",
+]
 
 Row = dict[str, Any]
 _T = TypeVar("_T")
@@ -151,43 +170,27 @@ class DemoData:
 # Reference tables
 # ---------------------------------------------------------------------------------------------
 
-# name, shortName, sector, prefix of its document numbers
-_DEPARTMENTS: Final = (
-    ("舞钢市发展和改革委员会", "市发改委", "发展改革", "舞发改"),
-    ("舞钢市市场监督管理局", "市市场监管局", "市场监管", "舞市监"),
-    ("国家税务总局舞钢市税务局", "市税务局", "税务", "舞钢税"),
-    ("舞钢市住房和城乡建设局", "市住建局", "住房城乡建设", "舞建"),
-    ("舞钢市人力资源和社会保障局", "市人社局", "人力资源社会保障", "舞人社"),
-    ("舞钢市民政局", "市民政局", "民政", "舞民"),
-    ("舞钢市财政局", "市财政局", "财政", "舞财"),
-    ("舞钢市应急管理局", "市应急局", "应急管理", "舞应急"),
-    ("舞钢市教育体育局", "市教体局", "教育体育", "舞教体"),
-    ("平顶山市生态环境局舞钢分局", "生态环境局舞钢分局", "生态环境", "平环舞"),
-    ("舞钢市自然资源局", "市自然资源局", "自然资源", "舞自然资"),
-    ("舞钢市交通运输局", "市交通运输局", "交通运输", "舞交"),
-    ("舞钢市卫生健康委员会", "市卫健委", "卫生健康", "舞卫"),
-    ("舞钢市政务服务和大数据管理办公室", "市政务服务和大数据管理办", "政务服务和大数据", "舞政数"),
-    ("舞钢市农业农村局", "市农业农村局", "农业农村", "舞农"),
-    ("舞钢市人民法院", "市法院", "司法", "豫0481"),
-)
+# The organisations and the measures catalogue are reference data (loaders/reference/demo/),
+# loaded through the same import functions as `credithub orgs import` and `measures import`.
+# The associations' order in the file is the index _ASSOCIATION_OF_INDUSTRY uses.
+DEMO_REFERENCE: Final = Path(__file__).with_name("reference") / "demo"
+DEMO_ORGANISATIONS: Final = DEMO_REFERENCE / "organisations.csv"
+DEMO_MEASURES: Final = DEMO_REFERENCE / "measures.toml"
+DEMO_COMMITMENT_ITEMS: Final = DEMO_REFERENCE / "commitment_items.toml"
+_DEMO_ACTOR: Final = Actor("ADMIN", None, "demo-loader")
 
-_BANKS: Final = (
-    ("中国工商银行股份有限公司舞钢支行", "工行舞钢支行"),
-    ("中国农业银行股份有限公司舞钢市支行", "农行舞钢市支行"),
-    ("中国银行股份有限公司舞钢支行", "中行舞钢支行"),
-    ("河南舞钢农村商业银行股份有限公司", "舞钢农商银行"),
-    ("中原银行股份有限公司舞钢支行", "中原银行舞钢支行"),
-)
 
-# name, sector; the index is used by _ASSOCIATION_OF_INDUSTRY
-_ASSOCIATIONS: Final = (
-    ("舞钢市钢铁行业协会", "钢铁冶金"),
-    ("舞钢市建筑业协会", "建筑业"),
-    ("舞钢市餐饮与住宿业协会", "住宿和餐饮"),
-    ("舞钢市物流与道路运输协会", "交通运输"),
-    ("舞钢市个体劳动者协会", "个体经济"),
-    ("舞钢市总商会", "综合"),
-)
+@functools.cache
+def _demo_organisations() -> tuple[OrganisationEntry, ...]:
+    return tuple(read_organisations(DEMO_ORGANISATIONS))
+
+
+@functools.cache
+def _demo_measures() -> tuple[MeasureCatalogueFile, tuple[MeasureEntry, ...]]:
+    catalogue, measures = read_measure_catalogue(DEMO_MEASURES)
+    return catalogue, tuple(measures)
+
+
 _ASSOCIATION_OF_INDUSTRY: Final = {
     "制造业": 0,
     "采矿业": 0,
@@ -198,128 +201,6 @@ _ASSOCIATION_OF_INDUSTRY: Final = {
 }
 _SELF_EMPLOYED_ASSOCIATION: Final = 4
 _CHAMBER_OF_COMMERCE: Final = 5
-
-# name, region, services
-_CREDIT_AGENCIES: Final = (
-    ("舞钢市诚信信用管理有限公司", WUGANG_REGION, "信用报告、信用管理咨询、信用修复培训"),
-    ("平顶山市中原信用评估有限公司", "410402", "信用评级、信用评价、信用大数据分析"),
-)
-
-# code, name, category, basis, business, shortName of the department that applies it
-_MEASURES: Final = (
-    (
-        "M01",
-        "限制参与招标投标活动",
-        MeasureCategory.ADMINISTRATIVE,
-        "《中华人民共和国招标投标法实施条例》第六十七条；国办发〔2020〕49号",
-        "招投标",
-        "市发改委",
-    ),
-    (
-        "M02",
-        "限制参加政府采购活动",
-        MeasureCategory.ADMINISTRATIVE,
-        "《中华人民共和国政府采购法》第二十二条；国办发〔2020〕49号",
-        "政府采购",
-        "市财政局",
-    ),
-    (
-        "M03",
-        "限制申请财政性资金项目",
-        MeasureCategory.ADMINISTRATIVE,
-        "国办发〔2019〕35号；国办发〔2020〕49号",
-        "财政资金",
-        "市财政局",
-    ),
-    (
-        "M04",
-        "限制享受税收优惠政策",
-        MeasureCategory.ADMINISTRATIVE,
-        "《重大税收违法失信主体信息公布管理办法》第十四条；国办发〔2020〕49号",
-        "税收优惠",
-        "市税务局",
-    ),
-    (
-        "M05",
-        "从严审核授信、限制获得信贷支持",
-        MeasureCategory.MARKET,
-        "国发〔2016〕33号；国办发〔2020〕49号",
-        "融资信贷",
-        "市发改委",
-    ),
-    (
-        "M06",
-        "限制乘坐飞机、高等级列车和席次",
-        MeasureCategory.MARKET,
-        "发改财金〔2018〕384号；发改财金〔2018〕385号",
-        "乘坐飞机高铁",
-        "市法院",
-    ),
-    (
-        "M07",
-        "限制发行股票、企业债券",
-        MeasureCategory.ADMINISTRATIVE,
-        "国发〔2016〕33号；国办发〔2019〕35号",
-        "股票债券发行",
-        "市发改委",
-    ),
-    (
-        "M08",
-        "依法依规实施市场和行业禁入",
-        MeasureCategory.ADMINISTRATIVE,
-        "国办发〔2019〕35号；《河南省社会信用条例》第三十四条",
-        "市场准入",
-        "市市场监管局",
-    ),
-    (
-        "M09",
-        "限制担任企业法定代表人及董事、监事、高级管理人员",
-        MeasureCategory.ADMINISTRATIVE,
-        "《中华人民共和国公司法》第一百七十八条；国办发〔2020〕49号",
-        "任职资格",
-        "市市场监管局",
-    ),
-    (
-        "M10",
-        "限制录用为公务员或事业单位工作人员",
-        MeasureCategory.ADMINISTRATIVE,
-        "《中华人民共和国公务员法》第二十六条；国办发〔2020〕49号",
-        "公职任职",
-        "市人社局",
-    ),
-    (
-        "M11",
-        "取消参加评优评先资格",
-        MeasureCategory.ADMINISTRATIVE,
-        "国办发〔2019〕35号；国办发〔2020〕49号",
-        "评优评先",
-        "市发改委",
-    ),
-    (
-        "M12",
-        "行业协会商会通报批评、公开谴责",
-        MeasureCategory.INDUSTRY,
-        "国发〔2016〕33号；国办发〔2019〕35号",
-        "行业自律",
-        "市民政局",
-    ),
-    (
-        "M13",
-        "通过“信用舞钢”网站向社会公开曝光",
-        MeasureCategory.SOCIAL,
-        "《河南省社会信用条例》第三十二条",
-        "信息公示",
-        "市政务服务和大数据管理办",
-    ),
-    (
-        "M14",
-        "限制高消费及非生活和工作必需的消费行为",
-        MeasureCategory.MARKET,
-        "《最高人民法院关于限制被执行人高消费及有关消费的若干规定》第三条",
-        "高消费",
-        "市法院",
-    ),
-)
 
 # title, 许可类别, department, years valid (None: open-ended), 许可内容
 _LICENCES: Final[dict[str, tuple[str, str, str, int | None, str]]] = {
@@ -1284,30 +1165,34 @@ class _Generator:
 
     def _organisations(self) -> None:
         d = self.data
-        for k, (name, short, sector, prefix) in enumerate(_DEPARTMENTS):
-            code = make_uscc("11", WUGANG_REGION, f"00{570100 + 37 * k:06d}")
-            self.departments[short] = _Department(name, code, prefix)
-            d.departments.append({"code": code, "name": name, "shortName": short, "sector": sector})
-        for k, (name, short) in enumerate(_BANKS):
-            code = make_uscc("91", WUGANG_REGION, f"X{1770100 + 211 * k:07d}")
-            self.bank_names.append(name)
-            d.banks.append({"code": code, "name": name, "shortName": short})
-        for k, (name, sector) in enumerate(_ASSOCIATIONS):
-            code = make_uscc("51", WUGANG_REGION, f"5{3400100 + 97 * k:07d}")
-            self.association_codes.append(code)
-            d.associations.append({"code": code, "name": name, "sector": sector})
-        for k, (name, region, services) in enumerate(_CREDIT_AGENCIES):
-            code = make_uscc("91", region, f"MA3{_base31(7001 + 4099 * k, 5)}")
-            d.credit_agencies.append({"code": code, "name": name, "services": services})
-        for code, name, category, basis, business, imposer in _MEASURES:
-            self.measure_imposer[code] = imposer
+        for org in _demo_organisations():
+            short = org.short_names[0] if org.short_names else None
+            if org.kind is OrganisationKind.DEPARTMENT:
+                assert short is not None and org.document_prefixes, org.code
+                self.departments[short] = _Department(org.name, org.code, org.document_prefixes[0])
+                d.departments.append(
+                    {"code": org.code, "name": org.name, "shortName": short, "sector": org.sector}
+                )
+            elif org.kind is OrganisationKind.BANK:
+                self.bank_names.append(org.name)
+                d.banks.append({"code": org.code, "name": org.name, "shortName": short})
+            elif org.kind is OrganisationKind.ASSOCIATION:
+                self.association_codes.append(org.code)
+                d.associations.append({"code": org.code, "name": org.name, "sector": org.sector})
+            elif org.kind is OrganisationKind.CREDIT_AGENCY:
+                d.credit_agencies.append(
+                    {"code": org.code, "name": org.name, "services": org.services}
+                )
+        for measure in _demo_measures()[1]:
+            assert measure.implemented_by is not None, measure.code
+            self.measure_imposer[measure.code] = measure.implemented_by
             d.measures.append(
                 {
-                    "code": code,
-                    "name": name,
-                    "category": category.value,
-                    "basis": basis,
-                    "business": business,
+                    "code": measure.code,
+                    "name": measure.name,
+                    "category": measure.category.value,
+                    "basis": measure.basis,
+                    "business": measure.business,
                 }
             )
 
@@ -2550,15 +2435,8 @@ def generate(spec: DemoSpec, person_secret: bytes) -> DemoData:
 # ---------------------------------------------------------------------------------------------
 
 # One literal per statement (LiteralString for the driver): nodes first, then relationships.
+# Organisations and measures are reference data: `load` imports them from DEMO_REFERENCE.
 _STATEMENTS: Final[tuple[tuple[str, LiteralString], ...]] = (
-    ("departments", "UNWIND $rows AS row MERGE (n:Department {code: row.code}) SET n += row"),
-    ("banks", "UNWIND $rows AS row MERGE (n:Bank {code: row.code}) SET n += row"),
-    ("associations", "UNWIND $rows AS row MERGE (n:Association {code: row.code}) SET n += row"),
-    (
-        "credit_agencies",
-        "UNWIND $rows AS row MERGE (n:CreditAgency {code: row.code}) SET n += row",
-    ),
-    ("measures", "UNWIND $rows AS row MERGE (n:Measure {code: row.code}) SET n += row"),
     ("enterprises", "UNWIND $rows AS row MERGE (n:Enterprise {uscc: row.uscc}) SET n += row"),
     ("persons", "UNWIND $rows AS row MERGE (n:Person {key: row.key}) SET n += row"),
     ("records", "UNWIND $rows AS row MERGE (n:Record {uid: row.uid}) SET n += row"),
@@ -2682,10 +2560,39 @@ async def load(db: Database, data: DemoData, *, batch_size: int = 5000) -> dict[
     loading the same data twice changes nothing (the key constraints make the MATCHes index
     lookups). Nodes go first so that the relationship statements find both ends.
     """
-    counts: dict[str, int] = {}
+    counts = await load_reference_data(db, today=DemoSpec().today)
     for name, cypher in _STATEMENTS:
         rows: list[Row] = getattr(data, name)
         counts[name] = await db.write_batches(cypher, rows, batch_size=batch_size)
+    return counts
+
+
+async def load_reference_data(db: Database, *, today: date) -> dict[str, int]:
+    """Import the demo organisations and measures catalogue as a clerk would (idempotent).
+
+    Returns the organisations per kind (as `load` counts nodes), the measures, and
+    ``reference_events``: the events the import wrote (none when nothing changed).
+    """
+    organisations = _demo_organisations()
+    catalogue, measures = _demo_measures()
+    orgs = await import_organisations(db, organisations, actor=_DEMO_ACTOR, today=today)
+    catalogue_summary = await import_measures(
+        db, catalogue, measures, actor=_DEMO_ACTOR, today=today, file=DEMO_MEASURES.name
+    )
+    per_kind = {
+        OrganisationKind.DEPARTMENT: "departments",
+        OrganisationKind.BANK: "banks",
+        OrganisationKind.ASSOCIATION: "associations",
+        OrganisationKind.CREDIT_AGENCY: "credit_agencies",
+        OrganisationKind.CREDIT_OFFICE: "credit_offices",
+    }
+    counts = dict.fromkeys(per_kind.values(), 0)
+    for org in organisations:
+        counts[per_kind[org.kind]] += 1
+    counts["measures"] = len(measures)
+    counts["reference_events"] = (
+        orgs.created + orgs.updated + catalogue_summary.created + catalogue_summary.updated
+    )
     return counts
 
 
@@ -2705,40 +2612,17 @@ async def load_demo_data(db: Database, spec: DemoSpec, person_secret: bytes) -> 
 
 
 async def seed_commitment_items(db: Database, data: DemoData, today: date) -> int:
-    """The commitment catalogue (三(一)): each licence of the demo accepts a 告知承诺 from its
-    department, and each association runs a 行业自律 programme for its members.
+    """The commitment catalogue (三(一)) from DEMO_COMMITMENT_ITEMS: each licence of the demo
+    accepts a 告知承诺 from its department, and each association runs a 行业自律 programme.
 
-    Written through the lifecycle (graph/lifecycle/commitments.py) as the departments would,
-    so each item has its event; saving the same items again changes nothing.
+    Imported like `credithub commitment-items import` (through the lifecycle, so each item has
+    its event); importing the same items again changes nothing. Returns the number of items.
     """
-    codes = {d["shortName"]: d["code"] for d in data.departments}
-    saved = 0
-    for key, (title, _category, dept, _years, _content) in _LICENCES.items():
-        organisation = codes[dept]
-        await save_item(
-            db,
-            Actor("DEPARTMENT", organisation, "demo-loader"),
-            organisation,
-            code=f"CI-{key}",
-            name=f"{title}告知承诺",
-            template=f"申请{title}，{_COMMITMENT_TEXT}",
-            active=True,
-            today=today,
-        )
-        saved += 1
-    for association in data.associations:
-        await save_item(
-            db,
-            Actor("ASSOCIATION", association["code"], "demo-loader"),
-            association["code"],
-            code=f"CI-{association['code']}",
-            name=f"{association['name']}行业自律承诺",
-            template=f"本会员单位自愿加入{association['name']}行业自律，{_COMMITMENT_TEXT}",
-            active=True,
-            today=today,
-        )
-        saved += 1
-    return saved
+    items = read_commitment_items(DEMO_COMMITMENT_ITEMS)
+    summary = await import_commitment_items(
+        db, items, actor=_DEMO_ACTOR, today=today, file=DEMO_COMMITMENT_ITEMS.name
+    )
+    return summary.created + summary.updated + summary.unchanged
 
 
 async def graph_is_empty(db: Database) -> bool:

@@ -49,7 +49,9 @@ async def test_demo_data_loads_idempotently_and_is_queryable(
             "banks",
             "associations",
             "credit_agencies",
+            "credit_offices",
             "measures",
+            "reference_events",  # the organisation and measure imports' events
             "enterprises",
             "persons",
             "records",
