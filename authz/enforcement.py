@@ -13,16 +13,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 from authz.catalogue import Catalogue, Condition, FieldDecision, Reason, RowRule
 from authz.identity import Consumer
+from graph.lifecycle.base import china_today
+from graph.publication import (
+    list_entry_listed,
+    record_published,
+    record_shared,
+)
 
 WITHHELD = "__withheld"
 """Key of the marker map that stands in for a withheld value in a projection."""
 
 SUBJECT_TYPES = frozenset({"Enterprise", "Person"})
 """Types whose node is the subject (信息主体) of the fields and rows beneath it."""
+
+THIRD_PARTY_GRANTS = frozenset({"consent", "member", "members"})
+"""Row rules that open a subject's rows to a third party (a bank or agency by consent, an
+association by membership): they never reach rows that are no longer shared (repaired,
+revoked — 六(六)), so each is joined with the type's `shared` predicate."""
 
 
 class Params(Protocol):
@@ -51,6 +63,8 @@ class Enforcer:
     released: set[str] = field(default_factory=set)
     withheld: set[tuple[str, str]] = field(default_factory=set)
     filtered: dict[str, dict[str, str]] = field(default_factory=dict)
+    today: date = field(default_factory=china_today)
+    """The Beijing date the rules are judged on (passed to Cypher as a parameter)."""
 
     def decide(self, type_name: str, field_name: str) -> FieldDecision:
         """The catalogue's decision for this consumer."""
@@ -122,23 +136,20 @@ class Enforcer:
         if rule is None or rule.unrestricted:
             return None
         self._note_filtered(path, rule)
-        parts = [self._row_part(name, scope, params) for name in rule.rules]
+        parts = [self._row_part(name, type_name, scope, params) for name in rule.rules]
         parts = [part for part in parts if part != "false"]
         return "(" + " OR ".join(f"({part})" for part in parts) + ")" if parts else "false"
 
-    def _row_part(self, name: str, scope: Mapping[str, str], params: Params) -> str:
+    def _row_part(self, name: str, type_name: str, scope: Mapping[str, str], params: Params) -> str:
         node = scope["node"]
         if name == "published":
-            return (
-                f"{node}.status IN ['EFFECTIVE', 'UNDER_OBJECTION'] "
-                f"AND {node}.publishFrom <= date() AND date() <= {node}.publishUntil"
-            )
+            return record_published(node, params.param(self.today))
         if name == "listed":
-            return f"{node}.status IN ['ACTIVE', 'ANNOUNCED']"
+            return list_entry_listed(node, params.param(self.today))
         if name == "in_force":
             return f"{node}.status = 'ACTIVE'"
         if name == "shared":
-            return f"NOT {node}.status IN ['REPAIRED', 'REVOKED']"
+            return record_shared(node)
         if name == "provided_by_me":
             if self.consumer.org_code is None:
                 return "false"
@@ -149,7 +160,10 @@ class Enforcer:
         if name == "all":
             return "true"
         # member, own, consent: the row's subject must meet the condition.
-        return self.condition(name, "conditional", scope, params)
+        condition = self.condition(name, "conditional", scope, params)
+        if name in THIRD_PARTY_GRANTS and type_name == "Record" and condition != "false":
+            return f"({record_shared(node)}) AND ({condition})"
+        return condition
 
     def _note_filtered(self, path: str, rule: RowRule) -> None:
         self.filtered.setdefault(

@@ -23,13 +23,16 @@ import calendar
 from datetime import date
 from typing import Final
 
-from graph.model import RecordKind, SeverityTier
+from graph.model import ListEntryStatus, RecordKind, RecordStatus, SeverityTier
 
 __all__ = [
     "ADVERSE_KINDS",
     "add_months",
     "add_years",
+    "is_listed",
     "is_public",
+    "list_entry_in_force",
+    "list_entry_listed",
     "maximum_period_months",
     "minimum_period_months",
     "publication_window",
@@ -95,7 +98,6 @@ _DEFAULT_MONTHS: Final = {
 
 MARKET_REGULATION_SECTOR: Final = "市场监管"
 """Market regulation's sector (Department.sector): its 警告-only penalties stay unpublished."""
-
 
 
 def add_months(day: date, months: int) -> date:
@@ -215,3 +217,57 @@ def is_public(publish_from: date | None, publish_until: date | None, on: date) -
     if publish_from is None or publish_until is None:
         return False
     return publish_from <= on <= publish_until
+
+
+# -- named predicates: each rule stated once, as Cypher over a node variable ------------------
+# `today` is a Cypher expression for the Beijing date, normally a query parameter holding
+# `china_today()`: the server's `date()` is UTC, so from 00:00 to 08:00 Beijing time it would
+# still be yesterday.
+_PUBLISHED_STATUSES: Final = (RecordStatus.EFFECTIVE.value, RecordStatus.UNDER_OBJECTION.value)
+_UNSHARED_STATUSES: Final = (RecordStatus.REPAIRED.value, RecordStatus.REVOKED.value)
+
+
+def _literals(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f"'{value}'" for value in values) + "]"
+
+
+def record_published(node: str, today: str) -> str:
+    """Cypher: the record is shown to the public on `today` (effective or under objection,
+    inside its publication window; a repaired or revoked record never is)."""
+    return (
+        f"{node}.status IN {_literals(_PUBLISHED_STATUSES)} "
+        f"AND {node}.publishFrom <= {today} AND {today} <= {node}.publishUntil"
+    )
+
+
+def record_shared(node: str) -> str:
+    """Cypher: the record may still be shared beyond its publication (六(六): repair, like
+    revocation, stops sharing with departments and every third party; only the finding
+    department and the credit office keep the history)."""
+    return f"NOT {node}.status IN {_literals(_UNSHARED_STATUSES)}"
+
+
+def list_entry_in_force(node: str, today: str) -> str:
+    """Cypher: the list entry is in force on `today` — active and not past its
+    ``effectiveUntil`` (the last day it applies, inclusive), whether or not the expiry job
+    (graph/lifecycle/list_removal.py `expire_list_entries`) has marked it yet."""
+    return (
+        f"{node}.status = '{ListEntryStatus.ACTIVE.value}' "
+        f"AND ({node}.effectiveUntil IS NULL OR {today} <= {node}.effectiveUntil)"
+    )
+
+
+def list_entry_listed(node: str, today: str) -> str:
+    """Cypher: the entry is shown as listed on `today`: in force, or a red-list candidate in
+    its announcement (公示中), and not past ``effectiveUntil``."""
+    statuses = (ListEntryStatus.ACTIVE.value, ListEntryStatus.ANNOUNCED.value)
+    return (
+        f"{node}.status IN {_literals(statuses)} "
+        f"AND ({node}.effectiveUntil IS NULL OR {today} <= {node}.effectiveUntil)"
+    )
+
+
+def is_listed(status: str | None, effective_until: date | None, on: date) -> bool:
+    """`list_entry_listed` for an entry already read: in force or announced on day ``on``."""
+    open_statuses = (ListEntryStatus.ACTIVE.value, ListEntryStatus.ANNOUNCED.value)
+    return status in open_statuses and (effective_until is None or on <= effective_until)

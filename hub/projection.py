@@ -43,6 +43,7 @@ from graphql.execution.values import (
 from neo4j.time import Date, DateTime
 
 from authz.enforcement import SUBJECT_TYPES, WITHHELD, Enforcer
+from graph.lifecycle.base import china_today
 
 Info = _ResolveInfo[Any]
 
@@ -314,12 +315,16 @@ class Prop(FieldSpec):
 
 @dataclass
 class Expr(FieldSpec):
-    """Any Cypher expression over the scope, written with {node}/{rel} placeholders."""
+    """Any Cypher expression over the scope, written with {node}/{rel} placeholders; {today}
+    is the Beijing date the request is judged on (a parameter: Cypher's date() is UTC)."""
 
     template: str
     transform: Callable[[Any], Any] | None = None
 
     def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
+        if "{today}" in self.template:
+            today = p.enforcer.today if p.enforcer is not None else china_today()
+            return self.template.format(**scope, today=p.param(today))
         return self.template.format(**scope)
 
 

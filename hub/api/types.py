@@ -28,6 +28,7 @@ from graph.model import (
     SanctionStatus,
     SeverityTier,
 )
+from graph.publication import list_entry_in_force
 from hub.projection import (
     GRAPH,
     Expr,
@@ -121,9 +122,10 @@ _BAN_IN_FORCE = (
 
 
 def _on_active_list(list_type: ListType) -> str:
+    # In force by the date as well as the status (graph/publication.py), like every reader.
     return (
-        "EXISTS {{ MATCH (:ListEntry {{listType: '" + list_type.value + "', status: 'ACTIVE'}})"
-        "-[:HAS_SUBJECT]->({node}) }}"
+        "EXISTS {{ MATCH (listed_entry:ListEntry {{listType: '" + list_type.value + "'}})"
+        "-[:HAS_SUBJECT]->({node}) WHERE " + list_entry_in_force("listed_entry", "{today}") + " }}"
     )
 
 

@@ -33,6 +33,7 @@ from graph.model import (
     SanctionStatus,
     SeverityTier,
 )
+from graph.publication import is_listed
 from hub.reports.data import ReportData
 from hub.reports.edition import ReportEdition
 
@@ -360,7 +361,10 @@ def build_content(
             item = _record_item(record, edition)
         grouped.setdefault((group.section, group.title), []).append(item)
     for entry in data.list_entries:
-        if entry.get("status") == ListEntryStatus.REMOVED.value:
+        # Ended entries (removed, or past their period even before the expiry job ran) are
+        # not in the report: the same rule every reader applies (graph/publication.py).
+        until = entry.get("effectiveUntil")
+        if not is_listed(entry.get("status"), date.fromisoformat(until) if until else None, cutoff):
             continue
         black = entry.get("listType") == ListType.BLACK.value
         place = ("serious", "严重失信主体名单") if black else ("honest", "守信激励名单")
