@@ -538,11 +538,13 @@ def _split_identifier(row: Row) -> list[Problem]:
 
 
 def _tax_grade_identity(row: Row) -> list[Problem]:
-    """A grade has no 文书号: it is the grade of one taxpayer for one year."""
+    """A grade is the grade of one taxpayer for one year: that is its key, whatever 文书号 the
+    tax office gives (kept as ``basisDocument``), so a re-evaluation is a new version."""
     year_ = row.get("evaluationYear")
     who = row.get("subjectUscc") or ""
     grade = row.get("category")
-    row["documentNumber"] = row.get("documentNumber") or f"{year_}年度纳税信用评价-{who}"
+    row["basisDocument"] = row.pop("documentNumber", None)
+    row["documentNumber"] = f"{year_}年度纳税信用评价-{who}"
     row["title"] = f"{year_}年度纳税信用等级评价结果"
     row["content"] = row.get("content") or f"经评价，该纳税人{year_}年度纳税信用级别为{grade}级。"
     return []

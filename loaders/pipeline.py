@@ -161,9 +161,10 @@ def detect_kind(headers: Sequence[str]) -> FeedKind:
     """The feed kind of a header, scored against every kind's signature (its required columns).
 
     A kind is a candidate when the header has its whole signature; candidates are ranked by how
-    much of the header they recognise (the kind that would ignore the fewest columns wins).
-    One shared column (统一社会信用代码 is in nearly every kind) decides nothing. A tie, or a
-    header that fits no signature, is refused naming the nearest kinds and ``--kind``.
+    much of the header they recognise (the kind that would ignore the fewest columns wins), and
+    the winner must recognise at least half of it. One shared column (统一社会信用代码 is in
+    nearly every kind) decides nothing. A tie, or a header that fits no signature well, is
+    refused naming the candidate or nearest kinds and ``--kind``.
     """
     keys = [normalise_header(h) for h in headers if str(h).strip()]
     scored: list[tuple[int, int, FeedKind]] = []  # (recognised, columns, kind)
@@ -190,6 +191,20 @@ def detect_kind(headers: Sequence[str]) -> FeedKind:
         )
     scored.sort(key=lambda s: -s[0])
     best = scored[0]
+    if best[0] * 2 < len(keys):
+        # The header has the signature of a small kind (membership: one USCC column) but most
+        # of it means nothing to that kind: it is some other file, missing its own signature.
+        nearest.sort(key=lambda n: -n[0])
+        hints = "; ".join(
+            f"{kind.code}({kind.label}) 缺 {'、'.join(missing)}"
+            for covered, kind, missing in nearest[:3]
+            if covered > 0
+        )
+        raise AmbiguousFeedKind(
+            f"表头仅有{best[0]}/{len(keys)}列属于“{best[2].label}”，无法判断信息类别，"
+            f"请用 --kind 指定 (only {best[0]} of {len(keys)} columns fit {best[2].code}; "
+            f"pass --kind). 最接近 (nearest): {hints or '无'}"
+        )
     tied = [k for n, _, k in scored if n == best[0]]
     if len(tied) > 1:
         names = "、".join(f"{k.code}({k.label})" for k in tied)
