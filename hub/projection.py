@@ -228,6 +228,8 @@ class Projection:
                     else None
                 )
                 value = self.enforcer.guard(decision, compiled, scope, self)
+                # Released in the audit only when a value of it leaves (noted by `read`).
+                self.info.context.projected.add(decision.coordinate)
             entries.append(f"`{sub.key}`: {value}")
         return "{" + ", ".join(entries) + "}"
 
@@ -262,19 +264,17 @@ class FieldSpec:
     def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
         raise NotImplementedError
 
-    def resolver(self) -> Callable[..., Any]:
-        """The graphql-core resolver for this field: read the projected value by response key."""
+    def resolver(self, coordinate: str) -> Callable[..., Any]:
+        """The graphql-core resolver for this field (`coordinate`, e.g. ``Record.title``):
+        read the projected value by response key, noting whether it was withheld or left."""
         transform = self.transform
 
         def read(root: Mapping[str, Any], info: Info, **_: Any) -> Any:
             value = root.get(str(info.path.key))
             if value.__class__ is dict and WITHHELD in value:
-                info.context.note_withheld(
-                    info.path.as_list(),
-                    f"{info.parent_type.name}.{info.field_name}",
-                    value[WITHHELD],
-                )
+                info.context.note_withheld(info.path.as_list(), coordinate, value[WITHHELD])
                 return None
+            info.context.left.add(coordinate)
             value = _native(value)
             return value if transform is None or value is None else transform(value)
 
@@ -569,7 +569,7 @@ def install_resolvers(schema: GraphQLSchema, connection_types: Sequence[str]) ->
             gql_type.fields["cursor"].resolve = _edge_cursor
             gql_type.fields["node"].resolve = _edge_node
             continue
-        for field_def in gql_type.fields.values():
+        for field_name, field_def in gql_type.fields.items():
             spec = spec_of(field_def)
             if spec is not None:
-                field_def.resolve = spec.resolver()
+                field_def.resolve = spec.resolver(f"{gql_type.name}.{field_name}")

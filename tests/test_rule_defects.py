@@ -9,9 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from authz import audit
-from authz.identity import PUBLIC
+from authz.identity import PUBLIC, Consumer, OrgKind
 from graph.database import Connection, Database
 from hub.cli import main
+from tests.conftest import ClientFor
+from tests.fixtures import B1, B2, CONSENT_PURPOSE, E1
 from tests.processes import hub_env
 
 # --- 7. Access logs are kept at least five years (DOMAIN.md) ----------------------------------
@@ -48,3 +50,70 @@ def test_credithub_audit_prune_refuses_fewer_days_than_five_years(
     assert result.exit_code != 0
     assert "1827" in result.output and "5" in result.output
     assert "Deleted" not in result.output
+
+
+# --- 10. The audit entry lists as released exactly what left -----------------------------------
+
+RELEASE_PROBE = """query AuditReleaseProbe($uscc: String!) {
+  enterprise(uscc: $uscc) {
+    name
+    records(first: 50, includeHistory: true) {
+      edges { node { key title batchId history { key title } } }
+    }
+  }
+}"""
+
+
+async def _entry_of(db: Database, operation: str, org: str) -> audit.AuditEntry:
+    rows = await db.read(
+        "MATCH (e:AuditEntry {operation: $op, orgCode: $org}) "
+        "RETURN properties(e) AS props ORDER BY e.seq DESC LIMIT 1",
+        {"op": operation, "org": org},
+    )
+    assert rows, "the request wrote no audit entry"
+    return audit.AuditEntry.from_props(rows[0]["props"])
+
+
+async def test_audit_entry_does_not_list_withheld_fields_as_released(
+    db: Database, client_for: ClientFor
+) -> None:
+    # A bank without E2's consent: Record.history and batchId are conditional for it, and E2
+    # granted nothing, so every value is withheld.
+    bank = Consumer(subject="audit-probe", org_kind=OrgKind.BANK, org_code=B2, purpose="贷前审查")
+    async with client_for(bank) as http:
+        response = await http.post(
+            "/graphql", json={"query": RELEASE_PROBE, "variables": {"uscc": E1}}
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    nodes = [edge["node"] for edge in body["data"]["enterprise"]["records"]["edges"]]
+    assert nodes and all(n["history"] is None and n["batchId"] is None for n in nodes)
+    withheld_fields = {w["field"] for w in body["extensions"]["access"]["withheld"]}
+    assert {"Record.history", "Record.batchId"} <= withheld_fields
+
+    entry = await _entry_of(db, "AuditReleaseProbe", B2)
+    assert "Record.history" not in entry.released
+    assert "Record.batchId" not in entry.released
+    # What did leave is listed; the withheld fields are listed as withheld.
+    assert {"Enterprise.name", "Record.key", "Record.title"} <= set(entry.released)
+    withheld = {field.rsplit(".", 1)[-1] for field, _ in entry.withheld}
+    assert {"history", "batchId"} <= withheld
+
+
+async def test_audit_entry_lists_a_conditional_field_that_left(
+    db: Database, client_for: ClientFor
+) -> None:
+    # The bank E1 consented to: the conditional fields left, so they are released.
+    bank = Consumer(
+        subject="audit-probe", org_kind=OrgKind.BANK, org_code=B1, purpose=CONSENT_PURPOSE
+    )
+    async with client_for(bank) as http:
+        response = await http.post(
+            "/graphql", json={"query": RELEASE_PROBE, "variables": {"uscc": E1}}
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    nodes = [edge["node"] for edge in body["data"]["enterprise"]["records"]["edges"]]
+    assert any(n["history"] for n in nodes)
+    entry = await _entry_of(db, "AuditReleaseProbe", B1)
+    assert {"Record.history", "Record.batchId"} <= set(entry.released)

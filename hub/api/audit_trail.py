@@ -74,7 +74,7 @@ class AuditTrail(SchemaExtension):
             consumer=context.consumer,
             action=context.action,
             subjects=tuple(sorted(context.subjects)),
-            released=tuple(sorted(context.released)),
+            released=tuple(sorted(context.released_fields())),
             withheld=tuple(sorted(withheld)),
             operation=self.execution_context.operation_name,
             detail=context.detail,

@@ -59,6 +59,11 @@ class RequestContext:
     streaming: bool = False
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     released: set[str] = field(default_factory=set)
+    # Graph fields are judged by what leaves, not by what was compiled (a conditional field
+    # compiles for every row but may be withheld on each): the coordinates compiled, and those
+    # a value of which the response carried. See `released_fields`.
+    projected: set[str] = field(default_factory=set)
+    left: set[str] = field(default_factory=set)
     withheld_fields: set[tuple[str, str]] = field(default_factory=set)
     withheld: list[dict[str, Any]] = field(default_factory=list)
     filtered: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -87,6 +92,14 @@ class RequestContext:
             withheld=self.withheld_fields,
             filtered=self.filtered,
         )
+
+    def released_fields(self) -> set[str]:
+        """The field coordinates whose values this response released, for the audit entry.
+
+        A graph field counts only when at least one of its values left (a value withheld on
+        every row is not released); fields computed in Python count as their resolvers noted.
+        """
+        return (self.released - self.projected) | self.left
 
     def note_withheld(self, path: list[str | int], coordinate: str, reason: str) -> None:
         """A value withheld from the response (called as the response is assembled)."""

@@ -171,7 +171,7 @@ class _Served:
     withheld: set[str] = field(default_factory=set)
 
     def note(self, context: RequestContext) -> None:
-        self.released |= context.released
+        self.released |= context.released_fields()  # what left, not what was compiled
         self.withheld |= {w["field"] for w in context.withheld}
         self.withheld |= {coordinate for coordinate, _ in context.withheld_fields}
 
