@@ -9,20 +9,21 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
-from neo4j.exceptions import DriverError, Neo4jError
 
 from authz import audit
 from authz.identity import Consumer, OrgKind
 from authz.tokens import mint
 from graph.database import Database
 from graph.migrations import migrate
+from graph.model import OrganisationKind
 from graph.provision import ProvisionError
 from hub.cli_evaluation import register_evaluation_commands
 from hub.cli_feeds import register_feed_commands
 from hub.cli_lifecycle import register_lifecycle_commands
+from hub.cli_orgs import register_org_commands, resolve_or_exit
 from hub.cli_risk import register_risk_commands
 from hub.cli_supervision import register_supervision_commands
 from hub.cli_support import settings_or_exit, with_db
@@ -236,56 +237,14 @@ def _ttl(ctx: click.Context, param: click.Parameter, text: str) -> timedelta:
 # One read, each branch an index seek on its label's key (or name): a label-less MATCH with
 # OR-ed labels would scan every node of the graph. $code is the input upper-cased (codes are
 # upper case), $org the input as typed (names). UNION drops a node found by two branches.
-_ORG_LOOKUP = """
-MATCH (o:Department) WHERE o.code = $code OR o.name = $org OR o.shortName = $org
-RETURN o.code AS code, o.name AS name, o.sector AS sector, 'Department' AS label
-UNION
-MATCH (o:Bank) WHERE o.code = $code OR o.name = $org
-RETURN o.code AS code, o.name AS name, null AS sector, 'Bank' AS label
-UNION
-MATCH (o:Association) WHERE o.code = $code OR o.name = $org
-RETURN o.code AS code, o.name AS name, null AS sector, 'Association' AS label
-UNION
-MATCH (o:CreditAgency) WHERE o.code = $code OR o.name = $org
-RETURN o.code AS code, o.name AS name, null AS sector, 'CreditAgency' AS label
-UNION
-MATCH (o:Enterprise {uscc: $code})
-RETURN o.uscc AS code, o.name AS name, null AS sector, 'Enterprise' AS label
-UNION
-MATCH (o:Enterprise {name: $org})
-RETURN o.uscc AS code, o.name AS name, null AS sector, 'Enterprise' AS label
-"""
 _KIND_OF_LABEL = {
     "Department": OrgKind.DEPARTMENT,
     "Bank": OrgKind.BANK,
     "Association": OrgKind.ASSOCIATION,
     "CreditAgency": OrgKind.CREDIT_AGENCY,
+    "CreditOffice": OrgKind.ADMIN,
     "Enterprise": OrgKind.ENTERPRISE,
 }
-
-
-def _find_org(settings: Settings, wanted: str) -> dict[str, Any]:
-    """The one organisation `wanted` names (code, exact name or short name), or a clear error."""
-
-    async def lookup(db: Database) -> list[dict[str, Any]]:
-        return await db.read(_ORG_LOOKUP, {"org": wanted, "code": wanted.upper()})
-
-    try:
-        found = with_db(settings, lookup)
-    except (DriverError, Neo4jError, OSError, SettingsError) as error:
-        where = settings.neo4j_uri or "the local Neo4j (start it: credithub neo4j start)"
-        raise click.ClickException(f"Cannot look {wanted!r} up in {where}: {error}") from None
-    if not found:
-        raise click.ClickException(
-            f"No department, bank, association, credit agency or enterprise is named or coded "
-            f"{wanted!r} in the graph (names must match exactly)."
-        )
-    if len(found) > 1:
-        names = "; ".join(f"{row['name']} ({row['code']})" for row in found[:5])
-        raise click.ClickException(
-            f"{wanted!r} names {len(found)} organisations: {names}. Use the 统一社会信用代码."
-        )
-    return found[0]
 
 
 @main.command()
@@ -304,7 +263,8 @@ def _find_org(settings: Settings, wanted: str) -> dict[str, Any]:
 def token(
     org: str | None, purpose: str | None, lifetime: timedelta, subject: str | None, admin: bool
 ) -> None:
-    """Mint a local token for an organisation in the graph (by 统一社会信用代码 or name).
+    """Mint a local token for an organisation in the graph (by 统一社会信用代码, full name,
+    short name or alias, e.g. `credithub token 工行舞钢支行`; an enterprise by code or name).
 
     Only the token goes to stdout, so TOKEN=$(credithub token 市发改委) works; a description
     goes to stderr. The hub verifies it with the same secret (CREDITHUB_JWT_SECRET, or the
@@ -318,14 +278,16 @@ def token(
     else:
         if not org or not org.strip():
             raise click.UsageError("name an organisation (or pass --admin)")
-        row = _find_org(settings, org.strip())
-        sector = row.get("sector")
+        found = resolve_or_exit(settings, org.strip(), include_enterprises=True)
         consumer = Consumer(
-            subject=subject or f"local@{row['code']}",
-            org_kind=_KIND_OF_LABEL[str(row["label"])],
-            org_code=str(row["code"]),
-            org_name=str(row["name"]),
-            sectors=frozenset({str(sector)}) if sector else frozenset(),
+            subject=subject or f"local@{found.code}",
+            org_kind=_KIND_OF_LABEL[found.label],
+            org_code=found.code,
+            org_name=found.name,
+            # A department's sector decides its duty (personal data it may see).
+            sectors=frozenset({found.sector})
+            if found.sector and found.kind is OrganisationKind.DEPARTMENT
+            else frozenset(),
             purpose=purpose,
         )
     try:
@@ -413,6 +375,7 @@ def test(pytest_args: tuple[str, ...]) -> None:
 register_feed_commands(main)
 register_evaluation_commands(main)
 register_lifecycle_commands(main)
+register_org_commands(main)
 register_risk_commands(main)
 register_supervision_commands(main)
 

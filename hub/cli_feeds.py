@@ -16,8 +16,12 @@ from typing import Any
 import click
 
 from graph.database import Database
+from graph.identifiers import is_valid_uscc
 from graph.migrations import migrate
+from graph.model import OrganisationKind
+from hub.cli_orgs import resolve_or_exit
 from hub.cli_support import Neo4jUnavailable, settings_or_exit, with_db
+from hub.settings import Settings
 from loaders.batches import export_quarantine_csv, get_batch, list_batches, list_quarantine
 from loaders.collection import NotInCatalogue, UnknownSupplier
 from loaders.feed_kinds import FEED_KINDS, UnknownFeedKind
@@ -34,12 +38,25 @@ __all__ = ["QUARANTINED_EXIT", "register_feed_commands"]
 QUARANTINED_EXIT = 2
 """Exit status of `credithub load` when the load finished but rows went to quarantine."""
 
+_SUPPLIER_KINDS = (OrganisationKind.DEPARTMENT, OrganisationKind.ASSOCIATION)
 _KINDS_HELP = "; ".join(f"{k.code} {k.label}" for k in FEED_KINDS.values())
+
+
+def _supplier_code(settings: Settings, given: str) -> str:
+    """A code as given; a name or short name: the one department or association it names."""
+    if is_valid_uscc(given.strip().upper()):
+        return given
+    return resolve_or_exit(settings, given, kinds=_SUPPLIER_KINDS).code
 
 
 @click.command(name="load")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--department", "supplier", required=True, help="The sender's USCC (部门或协会代码).")
+@click.option(
+    "--department",
+    "supplier",
+    required=True,
+    help="The sender: USCC, full name or short name (部门或协会，如 市市场监管局).",
+)
 @click.option("--kind", default=None, help=f"Feed kind (detected from the header). {_KINDS_HELP}")
 @click.option("--encoding", default=None, help="CSV/JSONL encoding (detected: utf-8 or gb18030).")
 @click.option("--batch-size", type=int, default=5000, show_default=True)
@@ -55,6 +72,7 @@ def load_command(
     """Load a department feed (CSV in UTF-8/GBK, XLSX or JSON Lines) into the credit graph."""
     settings = settings_or_exit()
     options = LoadOptions(batch_size=batch_size, today=today.date() if today else None)
+    supplier = _supplier_code(settings, supplier)
 
     async def work(db: Database) -> LoadSummary:
         await migrate(db)
@@ -114,6 +132,8 @@ def load_command(
 def batches_command(supplier: str | None, limit: int) -> None:
     """List loaded batches, newest first, with their summaries."""
     settings = settings_or_exit()
+    if supplier is not None:
+        supplier = _supplier_code(settings, supplier)
     rows = with_db(settings, lambda db: list_batches(db, supplier=supplier, limit=limit))
     for b in rows:
         click.echo(
@@ -185,6 +205,8 @@ def publication_report_command(
 ) -> None:
     """双公示 timeliness: per department, licences and penalties published after 7 working days."""
     settings = settings_or_exit()
+    if department is not None:
+        department = _supplier_code(settings, department)
     report = with_db(
         settings,
         lambda db: publication_timeliness(db, start.date(), end.date(), department=department),

@@ -88,7 +88,8 @@ class UnknownSupplier(LookupError):
 
     def __init__(self, code: str) -> None:
         super().__init__(
-            f"{code} 不是已登记的部门或行业协会 (no department or association has this code)"
+            f"{code} 不是已登记（且未撤销）的部门或行业协会 "
+            "(no open department or association has this code)"
         )
 
 
@@ -180,11 +181,12 @@ def load_uscc_overrides(path: Path | None = None) -> frozenset[str]:
 
 
 async def find_supplier(db: Database, code: str) -> Supplier:
-    """The department or association with ``code``; raises `UnknownSupplier`."""
+    """The open department or association with ``code``; raises `UnknownSupplier` (a closed
+    organisation, see loaders/reference, supplies nothing)."""
     rows = await db.read(
-        "CALL () { MATCH (d:Department {code: $code}) "
+        "CALL () { MATCH (d:Department {code: $code}) WHERE d.closedOn IS NULL "
         "RETURN d.code AS code, 'DEPARTMENT' AS kind, d.name AS name, d.sector AS sector "
-        "UNION MATCH (a:Association {code: $code}) "
+        "UNION MATCH (a:Association {code: $code}) WHERE a.closedOn IS NULL "
         "RETURN a.code AS code, 'ASSOCIATION' AS kind, a.name AS name, a.sector AS sector } "
         "RETURN code, kind, name, sector",
         {"code": code},
