@@ -9,7 +9,9 @@ Two kinds of problem, as the plan names them:
   graph (reviewed overrides, data loaded before the checks) from the graph.
 - **Duplicate codes (重码).** One code standing for different entities: records whose subject
   name under a code matches neither the registered name nor any earlier registered name of that
-  code, and registration feeds that sent one code with two different names.
+  code, registration feeds that sent one code with two different names, and provisional subjects
+  (待登记核实, created from a decision or a shareholding before the registration feed named them)
+  whose name as fed disagrees with the name the registration feed then gave.
 
 The rate is the number of problem codes over the number of distinct codes seen.
 """
@@ -57,6 +59,8 @@ class UsccReport:
 
     codes_seen: int = 0
     problems: list[CodeProblem] = field(default_factory=list)
+    awaiting_registration: int = 0
+    """Provisional subjects (待登记核实) the registration feed has not completed yet."""
 
     @property
     def problem_codes(self) -> int:
@@ -110,12 +114,25 @@ async def uscc_report(db: Database) -> UsccReport:
         "MATCH (e:Enterprise) "
         "OPTIONAL MATCH (e)-[:PREVIOUS_REVISION*]->(rev:EnterpriseRevision) "
         "RETURN e.uscc AS code, e.name AS name, e.entityType AS type, "
-        "collect(rev.name) AS formerNames"
+        "collect(rev.name) AS formerNames, coalesce(e.provisional, false) AS provisional, "
+        "e.provisionalName AS fedName, e.provisionalBatch AS fedBatch"
     )
     names: dict[str, set[str]] = {}
     for row in entities:
         code = row["code"]
         seen.add(code)
+        if row["provisional"]:
+            report.awaiting_registration += 1
+        elif row["fedName"] and _name_key(row["fedName"]) != _name_key(row["name"]):
+            report.problems.append(
+                CodeProblem(
+                    code,
+                    "DUPLICATE",
+                    f"待登记核实主体报送名称“{row['fedName']}”与登记名称“{row['name']}”不一致 "
+                    "(the name a decision gave differs from the registered one)",
+                    (f"{row['fedBatch']}",),
+                )
+            )
         names[code] = {_name_key(row["name"]), *(_name_key(n) for n in row["formerNames"])}
         reasons = _erroneous(code, row["type"])
         if reasons:
@@ -194,6 +211,7 @@ def render(report: UsccReport) -> str:
         f"代码总数 (codes seen)        {report.codes_seen}",
         f"问题代码 (problem codes)     {report.problem_codes}",
         f"重错码率 (rate)              {report.rate:.6f}  目标 < {TARGET_RATE:.4f}  {verdict}",
+        f"待登记核实 (provisional)     {report.awaiting_registration}",
         "",
     ]
     for problem in sorted(report.problems, key=lambda p: (p.kind, p.code)):

@@ -248,6 +248,8 @@ async def test_a_registration_completes_provisional_subjects_and_a_different_nam
     report = await uscc_report(db)
     flagged = {p.code for p in report.problems if p.kind == "DUPLICATE"}
     assert code2 in flagged and code1 not in flagged
+    assert any(p.code == code2 and "待登记核实" in p.reason for p in report.problems)
+    assert report.awaiting_registration >= 1, code3
 
 
 # -- kind detection ---------------------------------------------------------------------------
