@@ -207,10 +207,14 @@ async def test_unregistered_subjects_are_provisional_and_persons_are_personal_da
     assert {r["name"] for r in rows} == {name for name, _ in SUBJECTS}
     [person] = await db.read(
         "MATCH (r:Record {documentNumber: '舞市监罚〔2026〕504号'})-[:HAS_SUBJECT]->(p:Person) "
-        "RETURN p.key AS key, p.nameMasked AS masked, r.subjectCode AS code"
+        "RETURN p.key AS key, p.nameMasked AS masked, r.subjectCode AS code, "
+        "r.subjectName AS onRecord, [k IN keys(r) WHERE toString(r[k]) CONTAINS p.idNumber] "
+        "AS idOnRecord"
     )
     assert person["key"].startswith("P") and person["code"] is None
     assert person["masked"].endswith("*")
+    assert person["onRecord"] == person["masked"], "the record keeps the masked name only"
+    assert person["idOnRecord"] == [], "the ID number is on the Person node, never the record"
 
 
 async def test_a_registration_completes_provisional_subjects_and_a_different_name_is_reported(

@@ -28,6 +28,7 @@ from typing import Any, Final
 import neo4j
 
 from graph.lifecycle.notices import notify_watchers_of_records
+from graph.lifecycle.versions import after_feed_versions
 from graph.model import NoticeKind, RecordKind, RecordStatus, SeverityTier
 from graph.publication import publication_window, warning_only_unpublished
 from graph.workdays import CalendarNotCovered, publish_by
@@ -230,6 +231,10 @@ class RecordWriter(Writer):
             enterprise = v["subjectUscc"]
         content: dict[str, Any] = {name: v.get(name) for name in _CONTENT}
         content["subjectCode"] = enterprise
+        if person is not None:
+            # Personal data stays on the Person node (full values, served by duty); the record
+            # keeps the masked name only, as the public sees it.
+            content["subjectName"] = person["props"]["nameMasked"]
         content["validFrom"] = v.get("validFrom") or v["decisionDate"]
         if content.get("title") is None:
             content["title"] = v.get("violationType") or v.get("category") or kind.label
@@ -378,4 +383,8 @@ class RecordWriter(Writer):
                 and (row["enterprise"] or row["person"])
             ]
             await notify_watchers_of_records(tx, NoticeKind.NEW_ADVERSE_RECORD, adverse)
+            # Corrections withdrawn from earlier recipients; 全部履行 ends a 失信被执行人.
+            await after_feed_versions(
+                tx, rows, sender=self.provenance.supplier.code, today=self.provenance.loaded_on
+            )
         return written
