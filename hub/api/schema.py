@@ -36,6 +36,8 @@ from hub.api.notices_api import COMPUTED_TYPES as NOTICE_TYPES
 from hub.api.notices_api import NoticesMutation, NoticesQuery, NoticesSubscription
 from hub.api.objections_api import COMPUTED_TYPES as OBJECTION_TYPES
 from hub.api.objections_api import ObjectionsMutation, ObjectionsQuery
+from hub.api.organisations_api import COMPUTED_TYPES as ORGANISATION_TYPES
+from hub.api.organisations_api import OrganisationsMutation, OrganisationsQuery
 from hub.api.ownership_api import COMPUTED_TYPES as OWNERSHIP_TYPES
 from hub.api.ownership_api import OwnershipQuery
 from hub.api.query import Query as GraphQuery
@@ -67,6 +69,7 @@ COMPUTED_TYPES: tuple[str, ...] = (
     *LIST_TYPES,
     *MEASURE_TYPES,
     *OBJECTION_TYPES,
+    *ORGANISATION_TYPES,
     *NOTICE_TYPES,
     *HISTORY_TYPES,
     *COMMITMENT_TYPES,
@@ -87,6 +90,7 @@ QUERIES: tuple[type, ...] = (
     FeedsQuery,
     MeasuresQuery,
     ObjectionsQuery,
+    OrganisationsQuery,
     NoticesQuery,
     HistoryQuery,
     CommitmentsQuery,
@@ -105,6 +109,7 @@ MUTATIONS: tuple[type, ...] = (
     ListsMutation,
     MeasuresMutation,
     ObjectionsMutation,
+    OrganisationsMutation,
     NoticesMutation,
     CommitmentsMutation,
     RectificationMutation,
