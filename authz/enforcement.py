@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from authz.catalogue import Catalogue, Condition, FieldDecision, Reason, RowRule
 from authz.identity import Consumer
 from graph.lifecycle.base import china_today
+from graph.lifecycle.memberships import is_member
 from graph.publication import (
     list_entry_listed,
     record_published,
@@ -112,10 +113,8 @@ class Enforcer:
         if kind == "own":
             return f"{subject}.uscc = {params.param(org)}"
         if kind in ("members", "member"):
-            return (
-                f"EXISTS {{ MATCH ({subject})-[:MEMBER_OF]->(:Association "
-                f"{{code: {params.param(org)}}}) }}"
-            )
+            # A current member only: an ended membership keeps its `until` as history.
+            return is_member(subject, params.param(org), params.param(self.today))
         if kind == "consent":
             if not self.consumer.purpose:
                 return "false"  # consent is bound to a purpose; none was stated

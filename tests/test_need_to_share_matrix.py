@@ -19,7 +19,7 @@ from authz.catalogue import default_catalogue
 from hub.api.schema import COMPUTED_TYPES as API_TYPES
 from hub.api.schema import build_schema
 from tests.consumers import ASKERS, Asker
-from tests.fixtures import E1, E4, P1
+from tests.fixtures import A1, E1, E4, P1
 
 # type → (document with {sel}, path to the instance, the instance's subject)
 ENTRIES: dict[str, tuple[str, list[str | int], str | None]] = {
@@ -49,7 +49,8 @@ ENTRIES: dict[str, tuple[str, list[str | int], str | None]] = {
         ["enterprise", "investments", 0],
         E4,
     ),
-    "Association": ("{ associations { {sel} } }", ["associations", 0], None),
+    # The association is the subject of its own member roll (the `own` condition).
+    "Association": (f'{{ association(code: "{A1}") {{ {{sel}} }} }}', ["association"], A1),
     "Department": ("{ departments { {sel} } }", ["departments", 0], None),
     "Measure": ("{ measures { {sel} } }", ["measures", 0], None),
     "Record": (
@@ -100,6 +101,7 @@ PROBE = {
     "RecordConnection": "totalCount",
     "ListEntryConnection": "totalCount",
     "SanctionConnection": "totalCount",
+    "EnterpriseConnection": "totalCount",
 }
 
 

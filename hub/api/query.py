@@ -25,6 +25,7 @@ from graph.identifiers import (
 )
 from graph.lifecycle.base import china_today
 from graph.lifecycle.rules import LifecycleRules
+from graph.model import Label
 from hub.api.types import (
     Association,
     Department,
@@ -33,12 +34,28 @@ from hub.api.types import (
     Measure,
     Person,
     RelatedEnterprise,
+    association_subject,
 )
-from hub.errors import InvalidArgument, InvalidIdNumber, InvalidUscc
+from hub.errors import Forbidden, InvalidArgument, InvalidIdNumber, InvalidUscc
 from hub.projection import Projection, connection_value, subjects_of
 
 MAX_RELATED_HOPS = 6
 MAX_RELATED = 200
+
+IDENTIFY_PERSON = "identifyPerson"
+"""The catalogue operation that may look a person up by resident ID (issue 16, defect 9)."""
+
+
+class PersonalDataRefused(Forbidden):
+    """Looking a person up by resident ID needs the personal-data class (个人信息)."""
+
+    code = "PERSONAL_DATA"
+
+    def __init__(self, citation: str) -> None:
+        super().__init__(
+            "按公民身份号码查询自然人须有个人信息共享类别，请按人员标识(key)查询 (looking a "
+            f"person up by resident ID needs the personal-data class: {citation}; ask by key)"
+        )
 
 
 @dataclass
@@ -102,13 +119,16 @@ class RequestContext:
         return (self.released - self.projected) | self.left
 
     def note_withheld(self, path: list[str | int], coordinate: str, reason: str) -> None:
-        """A value withheld from the response (called as the response is assembled)."""
+        """A value withheld from the response (called as the response is assembled), with the
+        catalogue entries behind the decision."""
+        type_name, _, field_name = coordinate.partition(".")
         self.withheld.append(
             {
                 "path": path,
                 "field": coordinate,
                 "reason": reason,
                 "message": Reason.of(reason).label,
+                "citation": self.catalogue.field(self.consumer, type_name, field_name).citation,
             }
         )
 
@@ -263,6 +283,11 @@ class Query:
         if (key is None) == (id_number is None):
             raise InvalidArgument("key", "give exactly one of `key` and `idNumber`")
         if id_number is not None:
+            # Refused before the number is checked or hashed: the answer would confirm that it
+            # belongs to someone and open the enterprises behind them.
+            catalogue = info.context.catalogue
+            if not catalogue.may(info.context.consumer, IDENTIFY_PERSON):
+                raise PersonalDataRefused(catalogue.operation_citation(IDENTIFY_PERSON))
             problems = validate_resident_id(id_number.strip())
             if problems:
                 raise InvalidIdNumber("idNumber", [problem.reason for problem in problems])
@@ -332,7 +357,33 @@ class Query:
     )
     async def associations(self, info: GraphInfo) -> list[Row]:
         p = info.context.projection(info)
-        item = p.project(p.root_selection(), {"node": "n"})
+        item = p.project(p.root_selection(), {"node": "n", "subject": "owner"})
         return await _items(
-            info, p, f"MATCH (n:Association) RETURN {item} AS item ORDER BY n.name", {}
+            info,
+            p,
+            f"MATCH (n:{Label.ASSOCIATION}) WITH {association_subject('n', 'owner')} "
+            f"RETURN {item} AS item ORDER BY n.name",
+            {},
         )
+
+    @strawberry.field(
+        description="An industry association or chamber of commerce by its 统一社会信用代码, "
+        "with its member roll where it is shared with you; null when the network has none",
+        graphql_type=Association | None,
+    )
+    async def association(self, info: GraphInfo, code: str) -> Row | None:
+        association_code = _normalise_uscc("code", code)
+        p = info.context.projection(info)
+        data = await _one(
+            info,
+            p,
+            f"MATCH (n:{Label.ASSOCIATION} {{code: $code}}) "
+            f"WITH {association_subject('n', 'owner')} RETURN "
+            + p.project(p.root_selection(), {"node": "n", "subject": "owner"})
+            + " AS data",
+            {"code": association_code},
+        )
+        if data is None and not is_valid_uscc(association_code):
+            problems = validate_uscc(association_code)
+            raise InvalidUscc("code", [problem.reason for problem in problems])
+        return data

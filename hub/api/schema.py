@@ -18,6 +18,8 @@ from hub.api.access import AccessReport
 from hub.api.access_api import AccessQuery, Mutation
 from hub.api.assessment_api import COMPUTED_TYPES as ASSESSMENT_TYPES
 from hub.api.assessment_api import AssessmentQuery
+from hub.api.associations_api import COMPUTED_TYPES as ASSOCIATION_TYPES
+from hub.api.associations_api import AssociationsMutation
 from hub.api.audit_trail import AuditTrail
 from hub.api.commitments_api import COMPUTED_TYPES as COMMITMENT_TYPES
 from hub.api.commitments_api import CommitmentsMutation, CommitmentsQuery
@@ -80,6 +82,7 @@ COMPUTED_TYPES: tuple[str, ...] = (
     *EVALUATION_TYPES,
     *SUPERVISION_TYPES,
     *ASSESSMENT_TYPES,
+    *ASSOCIATION_TYPES,
 )
 """Types answered by hub code under its own operation rules (operations.* in the catalogue),
 not by the graph projection: they need no field entries in the sharing catalogue."""
@@ -116,6 +119,7 @@ MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
     EvaluationMutation,
     SupervisionMutation,
+    AssociationsMutation,
 )
 
 SAFE_ERRORS = (ClientError, InvalidCursor, ConsentError, LifecycleError)

@@ -17,18 +17,24 @@ import strawberry
 
 import hub.api.enums  # noqa: F401  (registers the enumerations)
 from graph.identifiers import uscc_category
+from graph.lifecycle.base import china_today
+from graph.lifecycle.memberships import current_membership
 from graph.model import (
+    CreditGrade,
     EnterpriseStatus,
+    Label,
     ListEntryStatus,
     ListType,
     MeasureCategory,
     RecordKind,
     RecordStatus,
+    Rel,
     RoleKind,
     SanctionStatus,
     SeverityTier,
 )
-from graph.publication import list_entry_in_force
+from graph.publication import ADVERSE_KINDS, list_entry_in_force
+from hub.errors import Forbidden
 from hub.projection import (
     GRAPH,
     Expr,
@@ -102,6 +108,10 @@ def _role_filters(p: Projection, args: Mapping[str, Any], scope: Scope) -> list[
         return []
     rels = [RoleKind.of(r).rel.value for r in _names(args["roles"]) or []]
     return [f"type({scope['rel']}) IN {p.param(rels)}"]
+
+
+def _current_memberships(p: Projection, args: Mapping[str, Any], scope: Scope) -> list[str]:
+    return [current_membership(scope["rel"], p.param(china_today()))]
 
 
 def _person_enterprise_filters(p: Projection, args: Mapping[str, Any], scope: Scope) -> list[str]:
@@ -191,11 +201,116 @@ class Department:
     sector: str | None = graph(Prop("sector"), "Sector it regulates (行业领域)")
 
 
+# -- associations and their member roll ------------------------------------------------------
+READ_EVALUATION = "readEvaluation"
+"""The catalogue operation that shares evaluation grades (never public)."""
+
+
+def association_subject(node: str, name: str) -> str:
+    """`WITH` items binding the association `node` as the subject (信息主体) of its own fields.
+
+    An association's member roll is its own information: the catalogue shares it with the
+    association through the `own` condition, which compares the subject's 统一社会信用代码 with
+    the consumer's code. An association's code is that number, so the subject is a map holding
+    it; root resolvers project associations with ``{"node": node, "subject": name}``.
+    """
+    return f"{node}, {{uscc: {node}.code}} AS {name}"
+
+
+def _grade_condition(p: Projection, grades: list[CreditGrade], enterprise: str) -> str:
+    """Members graded `grades`, where the catalogue shares a grade with this consumer at all
+    (operations.readEvaluation `kinds`) and for this member (its `subjects` rule)."""
+    evaluation = p.var("v")
+    graded = (
+        f"EXISTS {{ MATCH ({evaluation}:{Label.EVALUATION} {{uscc: {enterprise}.uscc, "
+        f"current: true}}) WHERE {evaluation}.grade IN {p.param(_names(list(grades)))} }}"
+    )
+    enforcer = p.enforcer
+    if enforcer is None:
+        return graded
+    catalogue, consumer = enforcer.catalogue, enforcer.consumer
+    if not catalogue.may(consumer, READ_EVALUATION):
+        raise Forbidden(
+            f"评价等级不向{consumer.org_kind.label}提供，不能按等级筛选 (grades are not shared "
+            f"with you: {catalogue.operation_citation(READ_EVALUATION)})"
+        )
+    rules: dict[str, str] = catalogue.operations[READ_EVALUATION].get("subjects", {})
+    rule = rules.get(consumer.org_kind.value)
+    if rule == "duty":
+        return graded
+    if rule in ("own", "consent", "members"):
+        condition = enforcer.condition(rule, "conditional", {"subject": enterprise}, p)
+        return f"({condition}) AND {graded}"
+    raise Forbidden(
+        f"共享目录未规定{consumer.org_kind.label}的评价查询条件 (no subject rule for "
+        f"{consumer.org_kind.value} in operations.{READ_EVALUATION}.subjects)"
+    )
+
+
+def _member_filters(p: Projection, args: Mapping[str, Any], scope: Scope) -> list[str]:
+    enterprise, membership = scope["node"], scope["rel"]
+    conditions = [current_membership(membership, p.param(china_today()))]
+    if args.get("adverseSince") is not None:
+        record = p.var("r")
+        adverse = sorted(kind.value for kind in ADVERSE_KINDS)
+        where = (
+            f"{record}.current = true AND {record}.kind IN {p.param(adverse)} "
+            f"AND {record}.decisionDate >= {p.param(args['adverseSince'])}"
+        )
+        if p.enforcer is not None:
+            # Only records the consumer may see count: a filter must not reveal hidden ones.
+            shared = p.enforcer.row_predicate(
+                "Record",
+                {"node": record, "subject": enterprise},
+                p,
+                "Association.members(adverseSince)",
+            )
+            if shared is not None:
+                where += f" AND {shared}"
+        conditions.append(
+            f"EXISTS {{ MATCH ({record}:{Label.RECORD})-[:{Rel.HAS_SUBJECT}]->({enterprise}) "
+            f"WHERE {where} }}"
+        )
+    if args.get("listed") is not None:
+        # The same "on an active list" as Enterprise.blackListed / redListed (public).
+        on_list = _on_active_list(args["listed"])
+        conditions.append(on_list.format(node=enterprise, today=p.param(china_today())))
+    if args.get("grades") is not None:
+        conditions.append(_grade_condition(p, args["grades"], enterprise))
+    return conditions
+
+
+def _member_page(
+    first: int | None = 20,
+    after: str | None = None,
+    adverse_since: datetime.date | None = None,
+    listed: ListType | None = None,
+    grades: list[CreditGrade] | None = None,
+) -> EnterpriseConnection | None:
+    """Arguments of the member roll (the value comes from the projection)."""
+    _projected()
+
+
 @strawberry.type(description="An industry association or chamber of commerce (行业协会商会)")
 class Association:
     code: str = graph(Prop("code"), "统一社会信用代码")
     name: str = graph(Prop("name"), "Name")
     sector: str | None = graph(Prop("sector"), "Sector (行业)")
+    members: EnterpriseConnection | None = strawberry.field(
+        resolver=_member_page,
+        description="Its current member enterprises (会员), by name; shared with the association "
+        "itself, departments and the credit office (class membership). Filters: an adverse "
+        "record you may see decided on or after adverseSince; on an active red or black list; "
+        "a current evaluation grade, where grades are shared with you. Each member's fields and "
+        "records are shared as for any enterprise.",
+        metadata={
+            GRAPH: Paged(
+                f"({{target}}:{Label.ENTERPRISE})-[{{rel}}:{Rel.MEMBER_OF}]->({{node}})",
+                order="{node}.name, {node}.uscc",
+                where=_member_filters,
+            )
+        },
+    )
 
 
 @strawberry.type(description="A joint-punishment measure in the published catalogue (惩戒措施)")
@@ -370,8 +485,12 @@ class Enterprise:
         "对外投资: enterprises this one holds shares in",
     )
     associations: list[Association] = graph(
-        Related("({node})-[:MEMBER_OF]->({target}:Association)", order="{node}.name"),
-        "Associations it is a member of (会员单位)",
+        Related(
+            f"({{node}})-[{{rel}}:{Rel.MEMBER_OF}]->({{target}}:{Label.ASSOCIATION})",
+            order="{node}.name",
+            where=_current_memberships,
+        ),
+        "Associations it is a current member of (会员单位)",
     )
 
     records: RecordConnection | None = strawberry.field(
