@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
 from authz import audit
 from authz.identity import PUBLIC, Consumer, OrgKind
 from graph.database import Connection, Database
+from graph.identifiers import make_uscc
+from graph.lifecycle import measures
+from graph.lifecycle.base import china_today
+from graph.lifecycle.rules import LifecycleRules
+from graph.publication import add_years
 from hub.cli import main
 from tests.conftest import ClientFor
-from tests.fixtures import B1, B2, CONSENT_PURPOSE, E1
+from tests.fixtures import B1, B2, CONSENT_PURPOSE, E1, SAMR
+from tests.graphql import query
 from tests.processes import hub_env
 
 # --- 7. Access logs are kept at least five years (DOMAIN.md) ----------------------------------
@@ -117,3 +125,105 @@ async def test_audit_entry_lists_a_conditional_field_that_left(
     assert any(n["history"] for n in nodes)
     entry = await _entry_of(db, "AuditReleaseProbe", B1)
     assert {"Record.history", "Record.batchId"} <= set(entry.released)
+
+
+# --- 11. Government procurement: no serious violation in the previous 3 years ----------------
+
+PROCUREMENT_SUBJECT = make_uscc("91", "410481", "PR000001")
+PROCUREMENT_QUERY = """query($uscc: String, $business: String) {
+  applicableMeasures(uscc: $uscc, business: $business) {
+    sanction { id ban status startsOn endsOn name legalBasis measure { code business } }
+    sourceRecord { id kind documentNumber decisionDate severity issuingAuthority { code name } }
+  }
+}"""
+
+
+async def _serious_record(db: Database, suffix: str, decided: date, status: str) -> str:
+    uid = f"PENALTY|{SAMR}|舞市监罚字〔采购〕{suffix}#v1"
+    await db.write(
+        "MATCH (e:Enterprise {uscc: $e}), (d:Department {code: $samr}) "
+        "CREATE (r:Record {uid: $uid, key: $key, version: 1, current: true, kind: 'PENALTY', "
+        "  title: '严重违法', documentNumber: $number, decisionDate: $decided, "
+        "  issuingAuthority: d.name, issuingAuthorityCode: d.code, severity: 'SERIOUS', "
+        "  status: $status, publishFrom: $decided, publishUntil: $decided + duration('P1Y')}) "
+        "CREATE (r)-[:HAS_SUBJECT]->(e), (r)-[:PROVIDED_BY]->(d)",
+        {
+            "e": PROCUREMENT_SUBJECT,
+            "samr": SAMR,
+            "uid": uid,
+            "key": uid.removesuffix("#v1"),
+            "number": f"舞市监罚字〔采购〕{suffix}",
+            "decided": decided,
+            "status": status,
+        },
+    )
+    return uid
+
+
+@pytest.fixture
+async def procurement_subject(db: Database) -> AsyncIterator[str]:
+    """A fresh enterprise with no list entry and no sanction; removed afterwards."""
+    await db.write(
+        "CREATE (:Enterprise {uscc: $e, name: '舞钢市采购测试有限公司', status: 'ACTIVE'})",
+        {"e": PROCUREMENT_SUBJECT},
+    )
+    yield PROCUREMENT_SUBJECT
+    await db.write(
+        "MATCH (e:Enterprise {uscc: $e}) OPTIONAL MATCH (r:Record)-[:HAS_SUBJECT]->(e) "
+        "DETACH DELETE r, e",
+        {"e": PROCUREMENT_SUBJECT},
+    )
+
+
+async def test_a_serious_violation_bars_government_procurement_for_three_years(
+    db: Database, client: httpx.AsyncClient, procurement_subject: str
+) -> None:
+    today = china_today()
+    decided = add_years(today, -2)
+    uid = await _serious_record(db, "1", decided, "EFFECTIVE")
+    # Older than the look-back, repaired, revoked: none of these bars.
+    await _serious_record(db, "2", add_years(today, -3), "EFFECTIVE")
+    await _serious_record(db, "3", add_years(today, -1), "REPAIRED")
+    await _serious_record(db, "4", add_years(today, -1), "REVOKED")
+
+    data = await query(client, PROCUREMENT_QUERY, uscc=procurement_subject, business="政府采购")
+    [found] = data["applicableMeasures"]
+    sanction = found["sanction"]
+    assert sanction["ban"] is False and sanction["status"] == "ACTIVE"
+    assert sanction["startsOn"] == decided.isoformat()
+    assert sanction["endsOn"] == (add_years(decided, 3) - timedelta(days=1)).isoformat()
+    assert "政府采购" in sanction["name"] and "第二十二条" in sanction["legalBasis"]
+    assert sanction["measure"] == {"code": "M01", "business": "政府采购"}
+    # The source record is cited.
+    assert found["sourceRecord"] == {
+        "id": uid,
+        "kind": "PENALTY",
+        "documentNumber": "舞市监罚字〔采购〕1",
+        "decisionDate": decided.isoformat(),
+        "severity": "SERIOUS",
+        "issuingAuthority": {"code": SAMR, "name": "舞钢市市场监督管理局"},
+    }
+    # Asked about everything, it answers too; asked about another business, it does not.
+    everything = await query(client, PROCUREMENT_QUERY, uscc=procurement_subject)
+    assert [a["sourceRecord"]["id"] for a in everything["applicableMeasures"]] == [uid]
+    bidding = await query(client, PROCUREMENT_QUERY, uscc=procurement_subject, business="招投标")
+    assert bidding["applicableMeasures"] == []
+
+
+async def test_the_procurement_look_back_is_configurable(
+    db: Database, procurement_subject: str
+) -> None:
+    today = china_today()
+    await _serious_record(db, "5", add_years(today, -2), "EFFECTIVE")
+    three = await measures.applicable_measures(
+        db, procurement_subject, business="政府采购", today=today
+    )
+    assert len(three) == 1
+    one = await measures.applicable_measures(
+        db, procurement_subject, business="政府采购", today=today, procurement_years=1
+    )
+    assert one == []
+    assert LifecycleRules().procurement_lookback_years == 3  # Henan
+    assert LifecycleRules.from_env({"CREDITHUB_PROCUREMENT_LOOKBACK_YEARS": "5"}) == (
+        LifecycleRules(procurement_lookback_years=5)
+    )

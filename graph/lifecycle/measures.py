@@ -11,6 +11,10 @@ now", and the departments' feedback on each measure they applied.
   bans (禁入, see bans.py) are sanctions too and always answer, whatever the business, since they
   keep the subject out of the market or the industry altogether; for an enterprise the bans on
   the persons who represent it (法定代表人, 主要负责人, 实际控制人) answer as well, flagged.
+- Government procurement (政府采购法 第二十二条) also asks that the subject had no serious
+  violation in the previous years (3 in Henan, `LifecycleRules.procurement_lookback_years`):
+  every current, still shared 严重 adverse record decided within them answers for
+  `PROCUREMENT_BUSINESS` like a measure, the record cited. Repaired or revoked records do not.
 - Each application of a measure is reported back (``(:MeasureApplication)``) and counted per
   organisation and measure for the feedback statistics the policy asks for. A report must name
   a measure that applies to the subject today.
@@ -18,8 +22,8 @@ now", and the departments' feedback on each measure they applied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any, Final
 
 import neo4j
@@ -40,13 +44,25 @@ from graph.lifecycle.base import (
 from graph.lifecycle.notices import notify_watchers
 from graph.model import (
     BanScope,
+    Label,
     ListEntryStatus,
     ListType,
     MeasureCategory,
     NoticeKind,
+    RecordKind,
+    Rel,
     RoleKind,
     SanctionStatus,
+    SeverityTier,
 )
+from graph.publication import add_years, record_shared
+
+PROCUREMENT_BUSINESS: Final = "政府采购"
+"""The business the serious-violation rule restricts (measures' `business` uses the same word)."""
+PROCUREMENT_BASIS: Final = "《中华人民共和国政府采购法》第二十二条第一款第（五）项"
+"""参加政府采购活动前三年内，在经营活动中没有重大违法记录."""
+PROCUREMENT_LOOKBACK_YEARS: Final = 3
+"""The Henan default; configurable as `LifecycleRules.procurement_lookback_years`."""
 
 
 # -- refusals ----------------------------------------------------------------------------------
@@ -140,11 +156,26 @@ class Representative:
 
 
 @dataclass(frozen=True)
+class RecordCitation:
+    """The adverse record a rule-based restriction rests on (the procurement rule)."""
+
+    uid: str
+    kind: RecordKind
+    document_number: str | None
+    decision_date: date
+    severity: SeverityTier
+    issuing_authority: str | None
+    issuing_authority_name: str | None
+
+
+@dataclass(frozen=True)
 class Applicable:
-    """A sanction in force today; `via` names the representative when the ban is on them."""
+    """A sanction in force today; `via` names the representative when the ban is on them;
+    `record` the serious violation a procurement restriction rests on (no sanction node)."""
 
     sanction: SanctionInfo
     via: Representative | None
+    record: RecordCitation | None = None
 
 
 def _day(value: Any) -> date | None:
@@ -399,18 +430,125 @@ _APPLICABLE: Final = (
 )
 
 
+_SERIOUS_VIOLATIONS: Final = (
+    f"MATCH (r:{Label.RECORD})-[:{Rel.HAS_SUBJECT}]->(s) "
+    f"WHERE ((s:{Label.ENTERPRISE} AND s.uscc = $subject) "
+    f"OR (s:{Label.PERSON} AND s.key = $subject)) "
+    "AND r.current = true AND r.severity = $serious AND r.decisionDate >= $since "
+    f"AND r.decisionDate <= $today AND {record_shared('r')} "
+    f"OPTIONAL CALL () {{ MATCH (m:{Label.MEASURE} {{business: $business}}) "
+    "  RETURN m ORDER BY m.code LIMIT 1 } "
+    "RETURN r {.uid, .kind, .documentNumber, .decisionDate, .severity, .issuingAuthority, "
+    ".issuingAuthorityCode} AS record, properties(m) AS measure, "
+    "s.uscc IS NULL AS isPerson, coalesce(s.uscc, s.key) AS subject, s.name AS name, "
+    "s.nameMasked AS nameMasked ORDER BY r.decisionDate DESC, r.uid"
+)
+
+
+def _procurement_bar(row: dict[str, Any], years: int, today: date) -> Applicable | None:
+    """The restriction one serious record puts on procurement, if it still runs on `today`:
+    from the decision day up to the day before its `years`-th anniversary."""
+    record = row["record"]
+    decided: date = record["decisionDate"].to_native()
+    free_from = add_years(decided, years)
+    if today >= free_from:
+        return None
+    measure = row["measure"]
+    sanction = parse_sanction(
+        {
+            "sanction": {
+                "id": f"PROCUREMENT|{record['uid']}",
+                "status": SanctionStatus.ACTIVE.value,
+                "from": None,
+                "until": None,
+                "basis": PROCUREMENT_BASIS,
+            },
+            "ban": False,
+            "measure": measure,
+            "entry": None,
+            "listName": None,
+            "listStatus": None,
+            "decidedBy": None,
+            "decidedByName": None,
+            "imposedBy": None,
+            "imposedByName": None,
+            "subject": row["subject"],
+            "isPerson": row["isPerson"],
+            "subjectName": row["name"],
+            "subjectMasked": row["nameMasked"],
+        }
+    )
+    sanction = replace(sanction, starts_on=decided, ends_on=free_from - timedelta(days=1))
+    if measure is None:
+        # No catalogue measure names the business: the law still does.
+        sanction = replace(
+            sanction,
+            measure=MeasureInfo(
+                code="",
+                name="限制参加政府采购活动",
+                category=None,
+                basis=PROCUREMENT_BASIS,
+                business=PROCUREMENT_BUSINESS,
+            ),
+        )
+    citation = RecordCitation(
+        uid=record["uid"],
+        kind=RecordKind.of(record["kind"]),
+        document_number=record.get("documentNumber"),
+        decision_date=decided,
+        severity=SeverityTier.of(record["severity"]),
+        issuing_authority=record.get("issuingAuthorityCode"),
+        issuing_authority_name=record.get("issuingAuthority"),
+    )
+    return Applicable(sanction=sanction, via=None, record=citation)
+
+
+async def procurement_bars(
+    db: Database, subject: str, *, today: date, years: int = PROCUREMENT_LOOKBACK_YEARS
+) -> list[Applicable]:
+    """The serious violations (严重 adverse records, current and still shared: not repaired or
+    revoked) decided within `years` before `today`, each as a restriction on government
+    procurement citing its record; newest first."""
+    if years < 0:
+        raise ValueError("the procurement look-back cannot be negative")
+    result = await db.read(
+        _SERIOUS_VIOLATIONS,
+        {
+            "subject": subject,
+            "serious": SeverityTier.SERIOUS.value,
+            # One day of slack: add_years clamps 29 February, the exact test is in Python.
+            "since": add_years(today, -years) - timedelta(days=1),
+            "today": today,
+            "business": PROCUREMENT_BUSINESS,
+        },
+    )
+    bars = (_procurement_bar(r, years, today) for r in result)
+    return [bar for bar in bars if bar is not None]
+
+
 async def applicable_measures(
-    db: Database, subject: str, *, business: str | None, today: date
+    db: Database,
+    subject: str,
+    *,
+    business: str | None,
+    today: date,
+    procurement_years: int = PROCUREMENT_LOOKBACK_YEARS,
 ) -> list[Applicable]:
     """The sanctions in force today on `subject` (a USCC or a person key), optionally only those
     whose measure restricts `business`; entry bans always, and for an enterprise also the bans
-    on its legal representative, principals and actual controllers (flagged with `via`)."""
+    on its legal representative, principals and actual controllers (flagged with `via`).
+
+    Asked about every business or about `PROCUREMENT_BUSINESS`, the serious violations of the
+    last `procurement_years` answer too (`procurement_bars`), after the sanctions."""
     found = await db.read(_SUBJECT, {"subject": subject})
     if not found or not found[0]["exists"]:
         raise NotFound("主体", subject)
     text = (business or "").strip() or None
     result = await db.read(_APPLICABLE, {"subject": subject, "business": text, "today": today})
-    return [_applicable(r["row"]) for r in result]
+    applicable = [_applicable(r["row"]) for r in result]
+    if text is None or text == PROCUREMENT_BUSINESS:
+        applicable += await procurement_bars(db, subject, today=today, years=procurement_years)
+    return applicable
 
 
 async def _applicable_in(

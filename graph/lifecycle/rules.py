@@ -23,6 +23,8 @@ class LifecycleRules:
     withdrawal_days: int = 3
     red_list_announcement_days: int = 7
     black_list_notice_days: int = 5
+    procurement_lookback_years: int = 3
+    """Years before a procurement in which a serious violation bars it (政府采购法 第二十二条)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> LifecycleRules:
@@ -34,6 +36,6 @@ class LifecycleRules:
             if raw:
                 value = int(raw)
                 if not 0 <= value <= 60:
-                    raise ValueError(f"CREDITHUB_{spec.name.upper()} must be 0..60 working days")
+                    raise ValueError(f"CREDITHUB_{spec.name.upper()} must be 0..60")
                 values[spec.name] = value
         return cls(**values)

@@ -14,7 +14,15 @@ import datetime
 import strawberry
 
 from graph.lifecycle import bans, measures
-from graph.model import BanScope, ListEntryStatus, MeasureCategory, RoleKind, SanctionStatus
+from graph.model import (
+    BanScope,
+    ListEntryStatus,
+    MeasureCategory,
+    RecordKind,
+    RoleKind,
+    SanctionStatus,
+    SeverityTier,
+)
 from hub.api.lifecycle_support import acting_for, actor_of, require
 from hub.api.lists_api import OrgRef, SubjectRef, shows_names
 from hub.api.query import GraphInfo
@@ -26,6 +34,7 @@ COMPUTED_TYPES = (
     "SanctionView",
     "RepresentativeRef",
     "ApplicableMeasure",
+    "RecordCitation",
     "MeasureApplicationView",
     "MeasureCount",
     "MeasureStatistics",
@@ -126,6 +135,32 @@ class RepresentativeRef:
     roles: list[RoleKind]
 
 
+@strawberry.type(description="The adverse record a restriction rests on (its decision, cited)")
+class RecordCitation:
+    id: strawberry.ID = strawberry.field(description="The record version's id")
+    kind: RecordKind
+    document_number: str | None = strawberry.field(description="决定书文号")
+    decision_date: datetime.date = strawberry.field(description="决定日期")
+    severity: SeverityTier
+    issuing_authority: OrgRef | None = strawberry.field(description="决定机关")
+
+    @classmethod
+    def of(cls, record: measures.RecordCitation) -> RecordCitation:
+        """From the lifecycle's citation."""
+        return cls(
+            id=strawberry.ID(record.uid),
+            kind=record.kind,
+            document_number=record.document_number,
+            decision_date=record.decision_date,
+            severity=record.severity,
+            issuing_authority=OrgRef(
+                code=record.issuing_authority, name=record.issuing_authority_name
+            )
+            if record.issuing_authority
+            else None,
+        )
+
+
 @strawberry.type(description="A measure or ban in force today on the subject asked about")
 class ApplicableMeasure:
     sanction: SanctionView
@@ -134,6 +169,11 @@ class ApplicableMeasure:
     )
     via_representative: RepresentativeRef | None = strawberry.field(
         description="That person, with their roles in the enterprise"
+    )
+    source_record: RecordCitation | None = strawberry.field(
+        default=None,
+        description="政府采购: the serious violation (严重 record within the look-back years, "
+        "3 in Henan) the restriction rests on; null for sanctions and bans",
     )
 
     @classmethod
@@ -151,6 +191,7 @@ class ApplicableMeasure:
                 name_masked=via.name_masked,
                 roles=list(via.roles),
             ),
+            source_record=None if found.record is None else RecordCitation.of(found.record),
         )
 
 
@@ -364,7 +405,8 @@ class MeasuresQuery:
         description="Which measures apply to this enterprise or person today (联合惩戒): "
         "sanctions in force under list entries in force, entry bans, and for an enterprise the "
         "bans on the persons representing it; optionally only measures restricting `business` "
-        "(e.g. 招投标; bans always answer)"
+        "(e.g. 招投标; bans always answer). For 政府采购 (or every business), each serious "
+        "violation of the look-back years (3 in Henan) answers too, its record cited"
     )
     async def applicable_measures(
         self,
@@ -379,7 +421,11 @@ class MeasuresQuery:
         if business is not None and len(business) > 100:
             raise InvalidArgument("business", "must be at most 100 characters")
         found = await measures.applicable_measures(
-            context.db, subject, business=business, today=context.today()
+            context.db,
+            subject,
+            business=business,
+            today=context.today(),
+            procurement_years=context.rules.procurement_lookback_years,
         )
         context.subjects.add(subject)
         names = shows_names(info)
