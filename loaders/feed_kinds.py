@@ -324,15 +324,22 @@ SOURCE_COLUMNS: Final = (
 )
 
 
-def _authority(label: str, *aliases: str, code_label: str | None = None) -> tuple[Column, Column]:
-    """The deciding authority (决定机关) and its code: who made the decision, not who sent it."""
+def _authority(
+    label: str, *aliases: str, code_label: str | None = None, code_required: bool = True
+) -> tuple[Column, Column]:
+    """The deciding authority (决定机关) and its code: who made the decision, not who sent it.
+
+    Where the national format has no code column (the court's 失信被执行人 fields name the
+    执行法院 only), the code is optional and found from the registered organisations by name
+    (loaders/validation.py).
+    """
     return (
         Column("issuingAuthority", label, _NAME, required=True, aliases=aliases),
         Column(
             "issuingAuthorityCode",
             code_label or f"{label}统一社会信用代码",
             uscc,
-            required=True,
+            required=code_required,
             aliases=tuple(f"{a}统一社会信用代码" for a in aliases)
             + ((f"{label}统一社会信用代码",) if code_label else ()),
         ),
@@ -670,7 +677,7 @@ _ENFORCEMENT = FeedKind(
         Column("decisionDate", "发布时间", day(not_future=True), True, ("发布日期",)),
         Column("validTo", "移除日期", day(), aliases=("屏蔽日期",)),
         Column("severity", "失信程度", choice(_SEVERITY, what="失信程度")),
-        *_authority("执行法院"),
+        *_authority("执行法院", code_required=False),
         *SOURCE_COLUMNS,
     ),
     RecordKind.ENFORCEMENT,

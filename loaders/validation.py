@@ -101,6 +101,10 @@ class Organisations:
         """The organisation registered under ``code``."""
         return self.by_code.get(code) if code else None
 
+    def named(self, name: str) -> list[Organisation]:
+        """The organisations answering to ``name`` (full name, short name or alias)."""
+        return [o for o in self.by_code.values() if o.answers_to(name)]
+
 
 _DECIDER_LABELS: Final = (Label.DEPARTMENT, Label.ASSOCIATION, Label.BANK, Label.CREDIT_AGENCY)
 
@@ -229,6 +233,8 @@ class RowChecker:
                     ):
                         problems.append(problem)
         if not problems:
+            problems.extend(self._decider_code(values))
+        if not problems:
             problems.extend(self._own_decision(values))
         if not problems:
             problems.extend(self._decider(values))
@@ -249,6 +255,33 @@ class RowChecker:
                     "(a supplier sends only its own decisions)",
                 )
             ]
+        return []
+
+    def _decider_code(self, values: dict[str, Any]) -> list[Problem]:
+        """A decider given by name only (the court's national fields) gets its registered code."""
+        if (
+            self.kind.target not in _DECISION_TARGETS
+            or values.get("issuingAuthorityCode")
+            or not values.get("issuingAuthority")
+        ):
+            return []
+        label = self.kind.label_of("issuingAuthority")
+        matches = self.organisations.named(values["issuingAuthority"]) if self.organisations else []
+        if len(matches) > 1:
+            # Two registered organisations answer to the name: the sender, if it is one of them
+            # (a court sends its own list), else nobody can tell.
+            matches = [o for o in matches if o.code == self.supplier.code] or matches
+        if len(matches) != 1:
+            which = "不唯一" if matches else "不是已登记的机关或组织"
+            return [
+                Problem(
+                    "issuingAuthority",
+                    "DECIDER_NOT_REGISTERED",
+                    f"{label}“{values['issuingAuthority']}”{which}，请填写{label}统一社会信用代码 "
+                    "(the authority named is not one registered organisation; give its code)",
+                )
+            ]
+        values["issuingAuthorityCode"] = matches[0].code
         return []
 
     def _decider(self, values: dict[str, Any]) -> list[Problem]:

@@ -18,13 +18,15 @@ from typing import Any
 import pytest
 
 from graph.database import Database
+from graph.identifiers import WUGANG_REGION, make_resident_id, make_uscc
 from graph.lifecycle.base import Actor
 from graph.lifecycle.objections import file_objection
 from graph.lifecycle.repair import apply_for_repair
 from graph.lifecycle.rules import LifecycleRules
-from graph.model import ObjectionGround
+from graph.model import ObjectionGround, RecordKind, SeverityTier
+from graph.publication import ADVERSE_KINDS, publication_window
 from loaders.batches import list_quarantine
-from loaders.feed_kinds import FEED_KINDS
+from loaders.feed_kinds import FEED_KINDS, normalise_header
 from loaders.pipeline import AmbiguousFeedKind, LoadOptions, LoadSummary, detect_kind, load_file
 from loaders.pipeline import load_rows as pipeline_load_rows
 from loaders.sample_feeds import (
@@ -258,6 +260,69 @@ async def test_a_registration_completes_provisional_subjects_and_a_different_nam
 
 # -- kind detection ---------------------------------------------------------------------------
 
+NATIONAL_LICENCE_HEADERS = (
+    "行政相对人名称", "行政相对人类别", "统一社会信用代码", "法定代表人", "行政许可决定文书名称",
+    "行政许可决定文书号", "许可类别", "许可证书名称", "许可编号", "许可内容", "许可决定日期",
+    "有效期自", "有效期至", "许可机关", "许可机关统一社会信用代码", "当前状态", "数据来源单位",
+    "数据来源单位统一社会信用代码", "备注",
+)  # fmt: skip
+"""DOMAIN.md's 双公示 行政许可 header, in its order."""
+
+NATIONAL_COURT_HEADERS = (
+    "被执行人姓名/名称", "证件号码/统一社会信用代码", "法定代表人或者负责人姓名", "执行法院",
+    "省份", "执行依据文号", "立案时间", "案号", "做出执行依据单位", "生效法律文书确定的义务",
+    "被执行人的履行情况", "失信被执行人行为具体情形", "发布时间", "已履行部分", "未履行部分",
+)  # fmt: skip
+"""DOMAIN.md's court 失信被执行人 public fields."""
+
+
+@pytest.mark.parametrize(
+    ("headers", "kind"),
+    [
+        (NATIONAL_PENALTY_HEADERS, "penalty"),
+        (NATIONAL_LICENCE_HEADERS, "license"),
+        (NATIONAL_COURT_HEADERS, "enforcement"),
+    ],
+)
+def test_every_national_column_is_understood(headers: tuple[str, ...], kind: str) -> None:
+    feed = detect_kind(headers)
+    assert feed.code == kind
+    assert [h for h in headers if normalise_header(h) not in feed.by_header] == []
+
+
+async def test_a_court_file_with_the_national_fields_only_finds_the_court_by_name(
+    db: Database, feeds: Path
+) -> None:
+    person, person_id = "孙丽", make_resident_id(WUGANG_REGION, datetime.date(1980, 5, 6), 41)
+    row = {
+        "被执行人姓名/名称": person, "证件号码/统一社会信用代码": person_id, "执行法院": "市法院",
+        "省份": "河南", "执行依据文号": "(2025)豫0481民初88号", "立案时间": "2026/01/05",
+        "案号": "(2026)豫0481执12号", "做出执行依据单位": COURT[0],
+        "生效法律文书确定的义务": "偿还借款十万元", "被执行人的履行情况": "全部未履行",
+        "失信被执行人行为具体情形": "有履行能力而拒不履行生效法律文书确定义务",
+        "发布时间": "2026/03/01", "已履行部分": "0", "未履行部分": "十万元",
+    }  # fmt: skip
+    nobody = {**row, "执行法院": "某某法院", "案号": "(2026)豫0481执13号"}
+    summary = await submit(db, "enforcement", [row, nobody], COURT[1])
+    assert summary.new == 1
+    [(field, code, _)] = (await problems(db, summary))[2]
+    assert (field, code) == ("issuingAuthority", "DECIDER_NOT_REGISTERED")
+    [record] = await db.read(
+        "MATCH (r:Record {documentNumber: '(2026)豫0481执12号'})-[:HAS_SUBJECT]->(p:Person) "
+        "MATCH (r)-[:DECIDED_BY]->(d) "
+        "RETURN r.issuingAuthorityCode AS code, d.code AS decider, r.province AS province"
+    )
+    assert record == {"code": COURT[1], "decider": COURT[1], "province": "河南"}
+
+
+@pytest.mark.parametrize("kind", sorted({k.record_kind for k in FEED_KINDS.values()
+                                        if k.record_kind is not None}, key=str))  # fmt: skip
+def test_every_fed_record_kind_has_a_publication_rule(kind: RecordKind) -> None:
+    decided = datetime.date(2026, 3, 10)
+    severity = SeverityTier.GENERAL if kind in ADVERSE_KINDS else None
+    start, until = publication_window(kind, severity, decided, None)
+    assert start == decided and until is not None and until > decided
+
 
 def test_kind_detection_scores_the_whole_header() -> None:
     assert detect_kind(NATIONAL_PENALTY_HEADERS).code == "penalty"
@@ -297,8 +362,6 @@ async def test_the_decider_must_be_registered_and_named_by_its_name_short_name_o
 
 
 async def test_an_unregistered_decider_code_is_quarantined(db: Database, feeds: Path) -> None:
-    from graph.identifiers import WUGANG_REGION, make_uscc
-
     unknown = make_uscc("11", WUGANG_REGION, "00999999")
     summary = await submit(
         db, "penalty", [_penalty("舞市监罚〔2026〕805号", 处罚机关统一社会信用代码=unknown)],
