@@ -6,14 +6,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from authz.identity import Consumer, OrgKind
-from tests.fixtures import B2, CONSENT_PURPOSE, E1, R2, R5_V1
+from tests.fixtures import B2, CONSENT_PURPOSE, E1, R4, R5_V1
 from tests.graphql import errors, query
 
 BANK = Consumer(subject="loan-officer", org_kind=OrgKind.BANK, org_code=B2, purpose=CONSENT_PURPOSE)
 E1_ITSELF = Consumer(subject="e1-staff", org_kind=OrgKind.ENTERPRISE, org_code=E1)
 
 CHECK = f"""{{ enterprise(uscc: "{E1}") {{
-  repaired: records(statuses: [REPAIRED]) {{ totalCount edges {{ node {{ id }} }} }}
+  unpublished: records(statuses: [EFFECTIVE], decidedTo: "2021-12-31") {{
+    totalCount edges {{ node {{ id }} }} }}
+  repaired: records(statuses: [REPAIRED]) {{ totalCount }}
   licences: records(kinds: [LICENSE]) {{ edges {{ node {{ id history {{ id }} }} }} }} }} }}"""
 
 GRANT = """mutation($grantee: String!, $classes: [String!]!, $purpose: String!, $until: Date!) {
@@ -28,7 +30,7 @@ def _history(data: dict[str, Any]) -> list[Any]:
 async def test_without_consent_the_bank_is_told_consent_is_needed(client_for: Any) -> None:
     async with client_for(BANK) as bank:
         body = (await bank.post("/graphql", json={"query": CHECK})).json()
-    assert body["data"]["enterprise"]["repaired"]["totalCount"] == 0
+    assert body["data"]["enterprise"]["unpublished"]["totalCount"] == 0
     withheld = body["extensions"]["access"]["withheld"]
     assert {w["field"] for w in withheld} == {"Record.history"}
     assert {w["reason"] for w in withheld} == {"NEEDS_CONSENT"}
@@ -52,14 +54,17 @@ async def test_grant_opens_and_revocation_closes_on_the_next_request(client_for:
         assert granted["classes"] == ["conditional"] and granted["revokedAt"] is None
 
         opened = await query(bank, CHECK)
-        assert opened["enterprise"]["repaired"]["edges"] == [{"node": {"id": R2["uid"]}}]
+        # Consent opens what is not published (R4's period has ended) — never what repair
+        # withdrew: repair stops sharing with every third party (六(六)).
+        assert opened["enterprise"]["unpublished"]["edges"] == [{"node": {"id": R4["uid"]}}]
+        assert opened["enterprise"]["repaired"]["totalCount"] == 0
         assert [{"id": R5_V1["uid"]}] in _history(opened)
 
         other_purpose = Consumer(
             subject="x", org_kind=OrgKind.BANK, org_code=B2, purpose="贷后管理"
         )
         async with client_for(other_purpose) as wrong:
-            assert (await query(wrong, CHECK))["enterprise"]["repaired"]["totalCount"] == 0
+            assert (await query(wrong, CHECK))["enterprise"]["unpublished"]["totalCount"] == 0
 
         revoked = await query(
             enterprise,
@@ -68,7 +73,7 @@ async def test_grant_opens_and_revocation_closes_on_the_next_request(client_for:
         )
         assert revoked["revokeConsent"]["revokedAt"] is not None
         closed = await query(bank, CHECK)
-        assert closed["enterprise"]["repaired"]["totalCount"] == 0
+        assert closed["enterprise"]["unpublished"]["totalCount"] == 0
         assert all(h is None for h in _history(closed))
 
         mine = await query(enterprise, "{ consents { id revokedAt } }")

@@ -25,7 +25,7 @@ from authz.audit import verify
 from authz.identity import Consumer, OrgKind
 from authz.tokens import TokenConfig, mint
 from graph.database import Connection, Database
-from tests.fixtures import B2, CONSENT_PURPOSE, E1, E2, PERSON_SECRET, R2, R3, load_fixture_graph
+from tests.fixtures import B2, CONSENT_PURPOSE, E1, E2, PERSON_SECRET, R3, R4, load_fixture_graph
 from tests.lifecycle import DEVELOPMENT
 from tests.processes import free_port, hub_env
 
@@ -34,9 +34,9 @@ SECRET = "two-hubs-test-secret-of-at-least-32-bytes!"
 E1_ITSELF = Consumer(subject="e1-staff", org_kind=OrgKind.ENTERPRISE, org_code=E1)
 BANK = Consumer(subject="loan-officer", org_kind=OrgKind.BANK, org_code=B2, purpose=CONSENT_PURPOSE)
 
-# E1's repaired penalty R2: withheld from a bank unless E1 consented to it (B2 has no consent).
+# E1's penalty R4, out of its period: withheld from a bank unless E1 consented (B2 has none).
 HIDDEN = f"""{{ enterprise(uscc: "{E1}") {{
-  records(statuses: [REPAIRED]) {{ edges {{ node {{ id }} }} }} }} }}"""
+  records(statuses: [EFFECTIVE], decidedTo: "2021-12-31") {{ edges {{ node {{ id }} }} }} }} }}"""
 GRANT = """mutation($grantee: String!, $until: Date!) {
   grantConsent(grantee: $grantee, classes: ["conditional"], purpose: "贷前审查",
                expiresOn: $until) { id } }"""
@@ -113,7 +113,7 @@ async def test_consent_granted_through_one_hub_is_honoured_by_the_other_at_once(
     two_hubs: list[str], restored: None
 ) -> None:
     first, second = two_hubs
-    repaired = [{"node": {"id": R2["uid"]}}]
+    repaired = [{"node": {"id": R4["uid"]}}]  # out of its period: consent opens it
     before = await _ask(second, BANK, HIDDEN)
     assert before["data"]["enterprise"]["records"]["edges"] == []
     until = (date.today() + timedelta(days=30)).isoformat()

@@ -10,13 +10,26 @@ as unchanged instead of undoing the decision.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 import neo4j
 
-from graph.lifecycle.base import Actor, NotFound, single
-from graph.model import RecordKind, RecordStatus, SeverityTier
+from graph.database import Database
+from graph.lifecycle.base import (
+    Actor,
+    NotFound,
+    NotResponsible,
+    WrongState,
+    add_event,
+    required_text,
+    rows,
+    single,
+)
+from graph.lifecycle.list_removal import end_list_entry
+from graph.lifecycle.notices import earlier_recipients, notify
+from graph.model import ListEntryStatus, NoticeKind, RecordKind, RecordStatus, SeverityTier
 from graph.publication import publication_window
 
 _NEW_VERSION = (
@@ -161,3 +174,254 @@ async def create_decision_record(
         "publishFrom": publish_from,
         "publishUntil": publish_until,
     }
+
+
+# -- withdrawal: corrections, revocations and performance (双公示 3-day rule, 六(六)) -----------
+PERFORMED_IN_FULL: Final = "全部履行"
+"""被执行人的履行情况 that ends a 失信被执行人 (DOMAIN.md: entries end when the obligation is
+performed)."""
+
+_OPEN_STATUSES: Final = (RecordStatus.EFFECTIVE.value, RecordStatus.UNDER_OBJECTION.value)
+_OPEN_ENTRIES: Final = (ListEntryStatus.ACTIVE.value, ListEntryStatus.ANNOUNCED.value)
+
+
+async def tell_earlier_recipients(
+    tx: neo4j.AsyncManagedTransaction,
+    *,
+    subject: str,
+    since: date | None,
+    sender: str | None,
+    title: str,
+    ref: str,
+    body: str,
+) -> int:
+    """Put a withdrawal notice in the outbox of every organisation that was served the
+    subject's records since `since`, and of its watchers, except `sender` (who made the
+    change). Sent in the change's own transaction, so always within the 3 working days."""
+    recipients = await earlier_recipients(tx, subject, since)
+    return await notify(
+        tx,
+        [r for r in recipients if r != sender],
+        NoticeKind.WITHDRAWAL,
+        title,
+        subject=subject,
+        ref=ref,
+        body=body,
+    )
+
+
+# The entries resting on a record (any version), or decided by the same authority under the
+# record's document number (a court's 失信被执行人名单 entry names the case).
+_ENTRIES_ON_RECORD: Final = (
+    "MATCH (r:Record {key: $key, current: true}) "
+    "CALL (r) { "
+    "  MATCH (l:ListEntry)-[:BASED_ON]->(:Record {key: r.key}) RETURN l "
+    "  UNION "
+    "  MATCH (l:ListEntry {decisionNumber: r.documentNumber})-[:DECIDED_BY]->(:Department "
+    "    {code: r.issuingAuthorityCode}) RETURN l } "
+    "WITH DISTINCT l WHERE l.status IN $open "
+    "RETURN l.id AS id ORDER BY id"
+)
+
+
+async def _end_entries_on(
+    tx: neo4j.AsyncManagedTransaction,
+    key: str,
+    *,
+    actor: Actor,
+    today: date,
+    reason: str,
+    cause: str,
+) -> list[str]:
+    found = await rows(tx, _ENTRIES_ON_RECORD, {"key": key, "open": list(_OPEN_ENTRIES)})
+    for entry in found:
+        await end_list_entry(tx, entry["id"], actor=actor, today=today, reason=reason, cause=cause)
+    return [entry["id"] for entry in found]
+
+
+_PERFORMED: Final = (
+    "MATCH (r:Record {key: $key, current: true}) WHERE r.status IN $open "
+    "OPTIONAL MATCH (r)-[:SUPERSEDES]->(old:Record) "
+    "WITH r, coalesce(old.performedOn, r.performedOn, date($today)) AS performed "
+    "SET r.performedOn = performed, "
+    "r.publishUntil = CASE WHEN r.publishUntil IS NULL OR r.publishUntil >= performed "
+    "  THEN performed - duration('P1D') ELSE r.publishUntil END "
+    "RETURN elementId(r) AS element, r.uid AS uid, performed"
+)
+
+
+async def end_on_performance(
+    tx: neo4j.AsyncManagedTransaction, key: str, *, actor: Actor, today: date
+) -> list[str]:
+    """A 失信被执行人 whose obligation is performed in full (全部履行) ends that day: the record's
+    publication stops (it is kept, as history), the entries resting on it end and release
+    their measures; an event says so. Return the entries ended."""
+    found = await single(
+        tx, _PERFORMED, {"key": key, "open": list(_OPEN_STATUSES), "today": today.isoformat()}
+    )
+    if found is None:
+        return []
+    performed = found["performed"].to_native()
+    await add_event(
+        tx,
+        actor,
+        "RECORD_PERFORMED",
+        [found["element"]],
+        today=today,
+        reason=f"被执行人已{PERFORMED_IN_FULL}，自{performed.isoformat()}起停止公示",
+        detail={"performedOn": performed.isoformat()},
+    )
+    return await _end_entries_on(
+        tx,
+        key,
+        actor=actor,
+        today=today,
+        reason=f"被执行人已{PERFORMED_IN_FULL}生效法律文书确定的义务",
+        cause="PERFORMANCE",
+    )
+
+
+async def after_feed_versions(
+    tx: neo4j.AsyncManagedTransaction,
+    written: list[dict[str, Any]],
+    *,
+    sender: str,
+    today: date,
+) -> None:
+    """What a feed's records set in motion, in the load's transaction: a new version (a
+    correction, or a revocation sent as one) withdraws the old one from every organisation
+    that was served it; a 失信被执行人 reported 全部履行 ends on performance.
+
+    `written` holds the rows the records writer created: ``props`` (``key``, ``kind``,
+    ``uid``, ``performance`` …), ``previous`` (the superseded uid or None), ``enterprise`` /
+    ``person`` (the subject) and ``dates`` (ISO ``publishFrom``).
+    """
+    actor = Actor(org_kind="DEPARTMENT", org_code=sender, subject="feed")
+    for row in written:
+        props = row["props"]
+        key = str(props["key"])
+        performed = (
+            props.get("kind") == RecordKind.ENFORCEMENT.value
+            and props.get("performance") == PERFORMED_IN_FULL
+        )
+        if performed:
+            await end_on_performance(tx, key, actor=actor, today=today)
+        if row.get("previous") is None:
+            continue
+        subject = row.get("enterprise") or (row.get("person") or {}).get("key")
+        if not subject:
+            continue
+        since = row.get("dates", {}).get("publishFrom")
+        what = "已全部履行，停止公示" if performed else "已更正"
+        await tell_earlier_recipients(
+            tx,
+            subject=subject,
+            since=date.fromisoformat(since) if since else None,
+            sender=sender,
+            title=f"信用记录{what}，原版本撤回：{key}",
+            ref=str(props["uid"]),
+            body=f"原版本 {row['previous']} 已被新版本取代；请删除或停止使用此前获取的该版本。",
+        )
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A record revoked by its deciding department, and what followed."""
+
+    key: str
+    uid: str
+    subject: str | None
+    status: RecordStatus
+    revoked_on: date
+    withdrawal_notices: int
+    ended_list_entries: tuple[str, ...]
+
+
+_TO_REVOKE: Final = (
+    "MATCH (r:Record {key: $key, current: true}) "
+    "OPTIONAL MATCH (r)-[:HAS_SUBJECT]->(s) "
+    "OPTIONAL MATCH (r)-[:PROVIDED_BY]->(d) "
+    "RETURN r.status AS status, r.publishFrom AS publishFrom, "
+    "coalesce(s.uscc, s.key) AS subject, d.code AS provider, "
+    "[r.issuingAuthorityCode] + "
+    "[(r)-[:SUPERSEDES*0..]->(:Record)-[:DECIDED_BY]->(o) | o.code] AS deciders"
+)
+
+
+async def revoke_record(
+    db: Database, actor: Actor, department: str, key: str, reason: str, *, today: date
+) -> Revocation:
+    """Revoke a record (撤销, e.g. after 行政复议 or 诉讼) on behalf of the department that
+    decided or provided it (谁认定、谁负责): a new version marked 已撤销 keeps the old one as
+    history; it stops being published and shared, the list entries resting on it end, and
+    every organisation that was served it is told at once (双公示: within 3 working days)."""
+    text = required_text("reason", reason, max_length=500)
+
+    async def work(tx: neo4j.AsyncManagedTransaction) -> Revocation:
+        found = await single(tx, _TO_REVOKE, {"key": key})
+        if found is None:
+            raise NotFound("信用记录", key)
+        responsible = {c for c in [found["provider"], *found["deciders"]] if c}
+        if department not in responsible:
+            raise NotResponsible(
+                f"谁认定、谁负责：信用记录 {key} 只能由作出决定或提供该信息的部门撤销 "
+                "(only the department that decided or provided the record may revoke it)"
+            )
+        if found["status"] not in _OPEN_STATUSES:
+            raise WrongState(
+                f"信用记录 {key} 状态为{RecordStatus.of(found['status']).label}，不能撤销 "
+                "(only an effective record can be revoked)"
+            )
+        made = await new_record_version(
+            tx,
+            key,
+            {
+                "status": RecordStatus.REVOKED.value,
+                "revokedOn": today,
+                "statusBeforeObjection": None,
+            },
+            actor=actor,
+            reason=f"撤销：{text}",
+            today=today,
+        )
+        await add_event(
+            tx,
+            actor,
+            "RECORD_REVOKED",
+            [made["element"], made["previous"]],
+            today=today,
+            from_state=found["status"],
+            to_state=RecordStatus.REVOKED.value,
+            reason=text,
+        )
+        ended = await _end_entries_on(
+            tx,
+            key,
+            actor=actor,
+            today=today,
+            reason=f"所依据的信用记录已撤销：{text}",
+            cause="REVOCATION",
+        )
+        sent = 0
+        if found["subject"]:
+            since = found["publishFrom"].to_native() if found["publishFrom"] else None
+            sent = await tell_earlier_recipients(
+                tx,
+                subject=found["subject"],
+                since=since,
+                sender=actor.org_code,
+                title=f"信用记录已撤销，撤回已提供的信息：{key}",
+                ref=made["uid"],
+                body=text,
+            )
+        return Revocation(
+            key=key,
+            uid=made["uid"],
+            subject=found["subject"],
+            status=RecordStatus.REVOKED,
+            revoked_on=today,
+            withdrawal_notices=sent,
+            ended_list_entries=tuple(ended),
+        )
+
+    return await db.write_transaction(work)

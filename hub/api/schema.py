@@ -43,6 +43,8 @@ from hub.api.organisations_api import OrganisationsMutation, OrganisationsQuery
 from hub.api.ownership_api import COMPUTED_TYPES as OWNERSHIP_TYPES
 from hub.api.ownership_api import OwnershipQuery
 from hub.api.query import Query as GraphQuery
+from hub.api.records_api import COMPUTED_TYPES as RECORD_TYPES
+from hub.api.records_api import RecordsMutation
 from hub.api.rectification_api import COMPUTED_TYPES as RECTIFICATION_TYPES
 from hub.api.rectification_api import RectificationMutation, RectificationQuery
 from hub.api.reports_api import COMPUTED_TYPES as REPORT_TYPES
@@ -76,6 +78,7 @@ COMPUTED_TYPES: tuple[str, ...] = (
     *HISTORY_TYPES,
     *COMMITMENT_TYPES,
     *RECTIFICATION_TYPES,
+    *RECORD_TYPES,
     *REPORT_TYPES,
     *OWNERSHIP_TYPES,
     *RISK_TYPES,
@@ -116,6 +119,7 @@ MUTATIONS: tuple[type, ...] = (
     NoticesMutation,
     CommitmentsMutation,
     RectificationMutation,
+    RecordsMutation,
     ReportsMutation,
     EvaluationMutation,
     SupervisionMutation,
