@@ -311,7 +311,10 @@ async def resolve_organisation(
 
 
 def _iso(value: Any) -> Any:
-    return value.iso_format() if hasattr(value, "iso_format") else value
+    """Dates (Neo4j's or Python's) as ISO text, so a stored and a read date compare equal."""
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _desired(entry: OrganisationEntry, existing: dict[str, Any] | None) -> dict[str, Any]:
@@ -422,6 +425,14 @@ async def _upsert(
             f"(registered as another kind: {current})"
         )
     existing = found["props"]
+    if existing["code"] != entry.code:
+        # A file older than a code correction: the graph knows better; nothing to change.
+        summary.unchanged += 1
+        summary.changes.append(
+            f"跳过 (skipped) {entry.code}: 已更正为 {existing['code']} "
+            "(code corrected since; update the file)"
+        )
+        return
     desired = _desired(entry, existing)
     diff = _changed(existing, desired)
     if not diff:
@@ -457,11 +468,11 @@ async def import_organisations(
 ) -> ImportSummary:
     """Register or update every organisation of a file in one transaction (all or nothing).
 
-    A row is matched by its code, or by a former code of a corrected organisation (whose
-    current code is kept). A changed row keeps the previous state as a revision and records an
-    event; a new name keeps the old one as an alias; an identical row changes nothing. A file
-    never reopens a closed organisation (closure is a decision of its own).
-    """
+    A row is matched by its code; a row naming a former code of a corrected organisation is
+    stale and skipped (the summary says so). A changed row keeps the previous state as a
+    revision and records an event; a new name keeps the old one as an alias; an identical row
+    changes nothing. A file never reopens a closed organisation (closure is a decision of its
+    own)."""
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> ImportSummary:
         summary = ImportSummary()
