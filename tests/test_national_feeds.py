@@ -258,6 +258,33 @@ async def test_a_registration_completes_provisional_subjects_and_a_different_nam
     assert report.awaiting_registration >= 1, code3
 
 
+async def test_an_out_of_city_corporate_shareholder_becomes_an_external_subject(
+    db: Database, feeds: Path
+) -> None:
+    await load(db, feeds / "registration-gbk.csv")
+    registered = await db.read(
+        "MATCH (e:Enterprise) WHERE e.provisional IS NULL AND e.uscc STARTS WITH '91' "
+        "RETURN e.uscc AS code LIMIT 1"
+    )
+    holder = make_uscc("91", "410102", "MA7EXT01")  # 郑州市中原区: not 舞钢
+    summary = await submit(
+        db,
+        "shareholding",
+        [{"统一社会信用代码": registered[0]["code"], "股东名称": "郑州某某投资有限公司",
+          "股东类型": "企业法人", "股东统一社会信用代码": holder, "持股比例": "51%"}],
+        SAMR[1],
+    )  # fmt: skip
+    assert (summary.new, summary.quarantined) == (1, 0)
+    [row] = await db.read(
+        "MATCH (h:Enterprise {uscc: $h})-[s:SHAREHOLDER_OF]->() "
+        "RETURN h.name AS name, h.provisional AS provisional, h.external AS external, "
+        "h.provisionalBatch AS batch, s.share AS share",
+        {"h": holder},
+    )
+    assert row == {"name": "郑州某某投资有限公司", "provisional": True, "external": True,
+                   "batch": summary.batch_id, "share": 0.51}  # fmt: skip
+
+
 # -- kind detection ---------------------------------------------------------------------------
 
 NATIONAL_LICENCE_HEADERS = (
