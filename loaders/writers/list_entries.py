@@ -186,6 +186,9 @@ class ListEntryWriter(Writer):
         rows = []
         for prepared in batch:
             enterprise = prepared.data["enterprise"]
+            # Unlike a record, a list decision is not taken against a provisional subject
+            # (待登记核实): joint punishment follows it to the legal representative and the
+            # measures, so the subject's identity must be registered first.
             if enterprise is not None and enterprise not in registered:
                 written.rejected.append(
                     (
