@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,8 @@ from graph.lifecycle import measures
 from graph.lifecycle.base import china_today
 from graph.lifecycle.rules import LifecycleRules
 from graph.publication import add_years
+from graph.supervision.draw import plan_draw
+from graph.supervision.policy import sampling_policy
 from hub.cli import main
 from tests.conftest import ClientFor
 from tests.fixtures import B1, B2, CONSENT_PURPOSE, E1, SAMR
@@ -227,3 +230,43 @@ async def test_the_procurement_look_back_is_configurable(
     assert LifecycleRules.from_env({"CREDITHUB_PROCUREMENT_LOOKBACK_YEARS": "5"}) == (
         LifecycleRules(procurement_lookback_years=5)
     )
+
+
+# --- 12. 双随机: the rounding respects the band over a year ------------------------------------
+
+
+def _lone_a_drawn(seed: int) -> bool:
+    policy = sampling_policy()
+    population = {"A": ["A-ONLY"], "D": [f"D-{k}" for k in range(3)]}
+    plan = plan_draw(
+        population, population, ["I1", "I2"], policy.ratios(None) | {"A": 0.05}, 2, seed, policy
+    )
+    return any(o.uscc == "A-ONLY" for o in plan.objects)
+
+
+def test_a_lone_a_grade_enterprise_is_drawn_as_often_as_its_band_says() -> None:
+    # A year of daily draws: drawn in about 5 % of them, not in every one.
+    year = sum(_lone_a_drawn(seed) for seed in range(365))
+    assert 0.02 * 365 <= year <= 0.08 * 365, year
+    # Over many draws the frequency is the ratio.
+    many = sum(_lone_a_drawn(seed) for seed in range(10_000))
+    assert abs(many / 10_000 - 0.05) < 0.01, many  # 4.5 standard deviations
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 10, 19, 40])
+@pytest.mark.parametrize("grade", ["A", "B", "C", "D"])
+def test_each_stratum_draws_its_ratio_on_average_and_never_strays_by_a_whole_object(
+    size: int, grade: str
+) -> None:
+    policy = sampling_policy()
+    ratio = policy.rule(grade).default
+    population = {grade: [f"{grade}-{k:02d}" for k in range(size)]}
+    sizes = []
+    for seed in range(2000):
+        plan = plan_draw(population, population, ["I1", "I2"], policy.ratios(None), 2, seed, policy)
+        [stratum] = [s for s in plan.strata if s.stratum == grade]
+        assert stratum.planned == stratum.drawn == len(plan.objects)
+        sizes.append(stratum.planned)
+    exact = size * ratio
+    assert set(sizes) <= {math.floor(exact), math.ceil(exact)}
+    assert abs(sum(sizes) / len(sizes) - exact) < 0.05 + 0.03 * exact, (sizes, exact)

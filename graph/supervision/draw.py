@@ -6,12 +6,22 @@ eligible, the department's active roster, the ratios and the seed, `plan_draw` d
 drawn object and its inspectors. Inputs are sorted before anything is drawn and the strata are
 sampled in a fixed order (A, B, C, D, 未评价), so the same inputs and seed give the same draw on
 any machine, and `input_hash` says whether the inputs of a replay are those of the draw.
+
+The rounding rule (`stratum_size`): a stratum of n enterprises under ratio r draws ⌊n·r⌋
+objects, and one more with probability equal to the fraction n·r − ⌊n·r⌋, decided by the
+seeded generator. So the expected number drawn is exactly n·r, every enterprise's chance of
+being drawn in a task is r, and over a year's draws each grade is inspected at its band's
+frequency: a lone A-grade enterprise under 5 % is drawn in about one task in twenty, not in
+every one, as rounding up (at least one per non-empty stratum) had it. No grade is exempt:
+the policy refuses a ratio of 0, so every enterprise keeps its chance. A stratum never strays
+from n·r by a whole object.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -74,6 +84,20 @@ def input_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def stratum_size(population: int, ratio: float, rng: random.Random) -> int:
+    """Objects to draw from a stratum of `population` under `ratio`: ⌊population·ratio⌋, plus
+    one with probability equal to the fraction left over (drawn from `rng`, so a seed replays
+    it). The expectation is population·ratio exactly."""
+    if population == 0:
+        return 0
+    # Rounding guards against 0.1 * 30 = 3.0000000000000004 leaving a fraction to draw for.
+    exact = round(population * ratio, 9)
+    whole = math.floor(exact)
+    fraction = exact - whole
+    # The generator is consulted only when there is a fraction to decide.
+    return whole + (1 if fraction > 0 and rng.random() < fraction else 0)
+
+
 def plan_draw(
     population: Mapping[str, Sequence[str]],
     eligible: Mapping[str, Sequence[str]],
@@ -83,18 +107,19 @@ def plan_draw(
     seed: int,
     policy: SamplingPolicy,
 ) -> DrawPlan:
-    """Draw each stratum's share — the ratio of its population rounded up, at least one when it
-    is non-empty — from its eligible enterprises, then `per_object` distinct inspectors for each
-    drawn object. Positions are a seeded shuffle of all drawn objects, so the published order
-    says nothing about grades. `roster` must hold at least `per_object` ids when anything is
-    drawn."""
+    """Draw each stratum's share — the ratio of its population, its fraction rounded at random
+    (`stratum_size`, see the module's docstring) — from its eligible enterprises, then
+    `per_object` distinct inspectors for each drawn object. Positions are a seeded shuffle of
+    all drawn objects, so the published order says nothing about grades. `roster` must hold at
+    least `per_object` ids when anything is drawn. (`policy` no longer changes the sizes: the
+    task's ratios, already checked against the bands, do.)"""
     rng = random.Random(seed)
     strata: list[StratumDraw] = []
     picked: list[tuple[str, str]] = []
     for stratum in STRATA:
         members = sorted(population.get(stratum, ()))
         pool = sorted(eligible.get(stratum, ()))
-        planned = policy.rule(stratum).sample_size(len(members), ratios[stratum])
+        planned = stratum_size(len(members), ratios[stratum], rng)
         chosen = rng.sample(pool, min(planned, len(pool)))
         picked += [(uscc, stratum) for uscc in chosen]
         strata.append(

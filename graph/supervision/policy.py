@@ -64,13 +64,6 @@ class GradeRule:
             )
         return ratio
 
-    def sample_size(self, population: int, ratio: float) -> int:
-        """Objects to draw from a stratum: the ratio rounded up, at least one when non-empty."""
-        if population == 0:
-            return 0
-        # Rounding guards against 0.1 * 30 = 3.0000000000000004 becoming 4.
-        return max(1, math.ceil(round(population * ratio, 9)))
-
 
 @dataclass(frozen=True)
 class SamplingPolicy:

@@ -70,7 +70,10 @@ class InspectionStratum:
     population: int = strawberry.field(description="Active enterprises in scope with this grade")
     eligible: int = strawberry.field(description="Those the frequency limits left drawable")
     ratio: float
-    planned: int = strawberry.field(description="Ratio × population rounded up, ≥ 1")
+    planned: int = strawberry.field(
+        description="⌊ratio × population⌋, plus one with probability equal to the fraction "
+        "(seeded): on average exactly ratio × population"
+    )
     drawn: int
 
 
