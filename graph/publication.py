@@ -33,6 +33,7 @@ __all__ = [
     "is_public",
     "list_entry_in_force",
     "list_entry_listed",
+    "list_entry_status",
     "maximum_period_months",
     "minimum_period_months",
     "publication_window",
@@ -264,6 +265,17 @@ def list_entry_listed(node: str, today: str) -> str:
     return (
         f"{node}.status IN {_literals(statuses)} "
         f"AND ({node}.effectiveUntil IS NULL OR {today} <= {node}.effectiveUntil)"
+    )
+
+
+def list_entry_status(node: str, today: str) -> str:
+    """Cypher: the entry's state as of `today` — 已到期 (EXPIRED) once past ``effectiveUntil``,
+    even before the expiry job has recorded it."""
+    open_statuses = (ListEntryStatus.ACTIVE.value, ListEntryStatus.ANNOUNCED.value)
+    return (
+        f"CASE WHEN {node}.status IN {_literals(open_statuses)} "
+        f"AND {node}.effectiveUntil < {today} THEN '{ListEntryStatus.EXPIRED.value}' "
+        f"ELSE {node}.status END"
     )
 
 

@@ -182,6 +182,10 @@ async def test_blacklisted_follows_the_date_not_the_stored_status(
 ) -> None:
     # Only the entry ending today keeps E4 black-listed; once it too is past, E4 is not.
     assert (await ask(client_for, PUBLIC, LISTED, uscc=E4))["enterprise"]["blackListed"] is True
+    office = await ask(client_for, OFFICE, LISTED, uscc=E4)
+    statuses = {e["node"]["id"]: e["node"]["status"] for e in office["enterprise"]["listEntries"]["edges"]}
+    assert statuses[EXPIRED_BLACK] == "EXPIRED", "shown as 已到期 before the expiry job runs"
+    assert statuses[EXPIRING_TODAY] == "ACTIVE"
     await db.write(
         "MATCH (l:ListEntry {id: $id}) SET l.effectiveUntil = date($yesterday)",
         {"id": EXPIRING_TODAY, "yesterday": YESTERDAY.isoformat()},
@@ -212,6 +216,14 @@ async def test_the_report_labels_no_one_for_an_ended_entry(
     assert "守信激励对象" not in content["labels"]
     assert labels({"redListed": False}) == []
     assert "舞发改信〔2023〕9号" not in json.dumps(content, ensure_ascii=False)
+
+
+async def test_a_measure_under_an_ended_entry_no_longer_applies(db: Database) -> None:
+    from graph.lifecycle.measures import applicable_measures
+
+    # Before the expiry job has run: the entry's date alone releases its measure.
+    found = await applicable_measures(db, E4, business=None, today=TODAY)
+    assert "SN-EXPIRED" not in {a.sanction.id for a in found}
 
 
 async def test_the_expiry_job_ends_entries_on_their_day_with_events_and_notices(

@@ -33,7 +33,7 @@ from graph.model import (
     SanctionStatus,
     SeverityTier,
 )
-from graph.publication import ADVERSE_KINDS, list_entry_in_force
+from graph.publication import ADVERSE_KINDS, list_entry_in_force, list_entry_status
 from hub.errors import Forbidden
 from hub.projection import (
     GRAPH,
@@ -614,7 +614,9 @@ class ListEntry:
     effective_from: datetime.date | None = graph(Prop("effectiveFrom"), "生效日期")
     effective_until: datetime.date | None = graph(Prop("effectiveUntil"), "有效期至")
     removal_conditions: str | None = graph(Prop("removalConditions"), "移出条件")
-    status: ListEntryStatus = graph(Prop("status"), "State")
+    status: ListEntryStatus = graph(
+        Expr(list_entry_status("{node}", "{today}")), "State (已到期 once past effectiveUntil)"
+    )
     removed_on: datetime.date | None = graph(Prop("removedOn"), "移出日期")
     under_objection: bool = graph(
         Expr("coalesce({node}.underObjection, false)"),
