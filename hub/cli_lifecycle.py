@@ -1,4 +1,5 @@
-"""`credithub deadline-report`: objections and repair applications against their deadlines."""
+"""`credithub deadline-report`: objections and repair applications against their deadlines;
+`credithub expire-lists`: the daily job ending list entries past their period."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import click
 
 from graph.lifecycle.base import china_today
 from graph.lifecycle.deadlines import deadline_report, render
+from graph.lifecycle.list_removal import expire_list_entries
 from hub.cli_support import settings_or_exit, with_db
 
 __all__ = ["register_lifecycle_commands"]
@@ -27,6 +29,18 @@ def deadline_report_command(year: int | None, department: str | None) -> None:
     click.echo(render(rows, today))
 
 
+@click.command(name="expire-lists")
+def expire_lists_command() -> None:
+    """End every list entry past its effectiveUntil (已到期), releasing its measures; run daily."""
+    settings = settings_or_exit()
+    today = china_today()
+    ended = with_db(settings, lambda db: expire_list_entries(db, today=today))
+    click.echo(f"{today}: {len(ended)} 条名单已到期 (entries ended)")
+    for entry in ended:
+        click.echo(f"  {entry}")
+
+
 def register_lifecycle_commands(group: click.Group) -> None:
     """Add the lifecycle commands to the `credithub` group."""
     group.add_command(deadline_report_command)
+    group.add_command(expire_lists_command)
