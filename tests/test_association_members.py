@@ -144,12 +144,21 @@ async def test_an_association_lists_its_members_with_the_records_shared_with_it(
     }
 
 
-async def test_the_roll_is_one_cypher_query(client_for: ClientFor) -> None:
+async def test_the_roll_is_one_cypher_query_and_audited_per_member(
+    client_for: ClientFor, db: Database
+) -> None:
     with QueryLog() as log:
         body = await _as(client_for, ASSOCIATION_A1, MEMBERS, code=A1, since="2020-01-01")
     assert body["data"]["association"]["members"]["totalCount"] == 1
     # The roll, every member's fields and records: one compiled read; and the audit entry.
     assert log.reads == 1 and log.count == 2
+    request = body["extensions"]["access"]["requestId"]
+    [entry] = await db.read(
+        "MATCH (a:AuditEntry {requestId: $r}) RETURN a.orgCode AS org, a.subjects AS subjects",
+        {"r": request},
+    )
+    # The member looked at is in the entry, so its accessLog shows the association.
+    assert entry["org"] == A1 and entry["subjects"] == [E1]
 
 
 async def test_filters_adverse_records_since_a_day_and_lists(client_for: ClientFor) -> None:
