@@ -8,6 +8,7 @@ import click
 from graph.lifecycle.base import china_today
 from graph.lifecycle.deadlines import deadline_report, render
 from graph.lifecycle.list_removal import expire_list_entries
+from hub.cli_orgs import resolve_or_exit
 from hub.cli_support import settings_or_exit, with_db
 
 __all__ = ["register_lifecycle_commands"]
@@ -15,17 +16,15 @@ __all__ = ["register_lifecycle_commands"]
 
 @click.command(name="deadline-report")
 @click.option("--year", type=int, default=None, help="Applications received in this year.")
-@click.option("--department", default=None, help="One department's USCC (default: all).")
+@click.option(
+    "--department", default=None, help="One department: USCC, name or short name (default: all)."
+)
 def deadline_report_command(year: int | None, department: str | None) -> None:
     """Per department: objections and repairs received, on time, late, pending and overdue."""
     settings = settings_or_exit()
     today = china_today()
-    rows = with_db(
-        settings,
-        lambda db: deadline_report(
-            db, today, year=year, department=department.strip().upper() if department else None
-        ),
-    )
+    code = resolve_or_exit(settings, department).code if department else None
+    rows = with_db(settings, lambda db: deadline_report(db, today, year=year, department=code))
     click.echo(render(rows, today))
 
 
