@@ -383,5 +383,6 @@ def test_a_deadline_in_a_year_without_a_holiday_notice_is_provisional_and_never_
     assert decision_deadline(date(2026, 11, 27), 3) == (date(2026, 12, 2), False)
     # Reaching 2027, whose notice is not yet out: its provisional (statutory-days) table.
     assert decision_deadline(date(2026, 12, 30), 3) == (date(2027, 1, 5), True)
-    # Beyond the calendar altogether: weekdays less 元旦.
-    assert decision_deadline(date(2027, 12, 30), 3) == (date(2028, 1, 4), True)
+    # Beyond the calendar altogether: every day but the fixed statutory holidays (元旦), since
+    # a notice may make a weekend day a working day — never later than the true deadline.
+    assert decision_deadline(date(2027, 12, 30), 3) == (date(2028, 1, 3), True)

@@ -15,12 +15,13 @@ from authz import audit
 from authz.identity import PUBLIC, Consumer, OrgKind
 from graph.database import Connection, Database
 from graph.identifiers import make_uscc
-from graph.lifecycle import measures
+from graph.lifecycle import base, measures
 from graph.lifecycle.base import china_today
 from graph.lifecycle.rules import LifecycleRules
 from graph.publication import add_years
 from graph.supervision.draw import plan_draw
 from graph.supervision.policy import sampling_policy
+from graph.workdays import WorkdayCalendar, mainland_calendar
 from hub.cli import main
 from tests.conftest import ClientFor
 from tests.fixtures import B1, B2, CONSENT_PURPOSE, E1, SAMR
@@ -270,3 +271,59 @@ def test_each_stratum_draws_its_ratio_on_average_and_never_strays_by_a_whole_obj
     exact = size * ratio
     assert set(sizes) <= {math.floor(exact), math.ceil(exact)}
     assert abs(sum(sizes) / len(sizes) - exact) < 0.05 + 0.03 * exact, (sizes, exact)
+
+
+# --- 13. A deadline counted beyond the calendar is never later than the true one -------------
+
+NOTICE_YEARS = range(2019, 2027)  # years whose State Council notice is in cn_calendar.toml
+
+
+def _every_day(years: range) -> list[date]:
+    first, last = date(years.start, 1, 1), date(years.stop - 1, 12, 31)
+    return [first + timedelta(days=k) for k in range((last - first).days + 1)]
+
+
+@pytest.mark.parametrize("working_days", [1, 3, 7, 20])
+def test_the_fallback_deadline_is_never_later_than_the_true_one(
+    monkeypatch: pytest.MonkeyPatch, working_days: int
+) -> None:
+    truth = mainland_calendar()
+    # As if no year had its notice: every deadline is counted by the fallback.
+    monkeypatch.setattr(
+        base,
+        "mainland_calendar",
+        lambda: WorkdayCalendar(
+            holidays=frozenset(), extra_working_days=frozenset(), years=frozenset({1990})
+        ),
+    )
+    later = []
+    for start in _every_day(NOTICE_YEARS):
+        real = truth.add_working_days(start, working_days)
+        if real.year not in NOTICE_YEARS:
+            continue
+        due, provisional = base.decision_deadline(start, working_days)
+        assert provisional
+        if due > real:
+            later.append((start, due, real))
+    assert later == [], f"{len(later)} start days, e.g. {later[:3]}"
+
+
+def test_a_fallback_deadline_uses_the_calendar_as_far_as_it_goes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    truth = mainland_calendar()
+    # Only 2025 has its notice: counts from December 2025 run on into an unknown 2026.
+    only_2025 = WorkdayCalendar(
+        holidays=truth.holidays,
+        extra_working_days=truth.extra_working_days,
+        years=frozenset({2025}),
+    )
+    monkeypatch.setattr(base, "mainland_calendar", lambda: only_2025)
+    for start in _every_day(range(2025, 2026)):
+        for n in (1, 3, 7):
+            real = truth.add_working_days(start, n)
+            due, provisional = base.decision_deadline(start, n)
+            assert due <= real, (start, n)
+            assert provisional == (real.year > 2025) or due.year > 2025, (start, n)
+            if real.year == 2025:
+                assert (due, provisional) == (real, False), (start, n)
