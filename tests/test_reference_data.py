@@ -422,6 +422,13 @@ async def test_a_newly_imported_department_gets_a_token_and_supplies_a_feed(
     assert closed.exit_code == 0, closed.output
     refused = await _run_cli(cli_env, "token", "市城管局")
     assert refused.exit_code == 1 and "closed on" in refused.stderr
+    again = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hub.cli", "load", str(feed), "--department", mine,
+        "--kind", "penalty", "--today", TODAY.isoformat(),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await again.communicate()
+    assert again.returncode == 1 and "no open department or association" in err.decode()
 
 
 async def test_measures_import_is_idempotent_and_a_bad_catalogue_names_the_row(
