@@ -6,9 +6,10 @@ organisations by 统一社会信用代码 (the credit office as ``ADMIN``). The 
 GraphQL subscription by reading this outbox, so any number of hub processes serve one network.
 
 Who is told what:
-- a withdrawal (repair, correction, stop of publication) goes to every organisation that was
-  served the subject's records since the record was first published (from the audit chain),
-  and to everyone watching the subject;
+- a withdrawal (repair, correction — by objection or by a new version sent through a feed —,
+  revocation, stop of publication) goes to every organisation that was served the subject's
+  records since the record was first published (from the audit chain), and to everyone
+  watching the subject (graph/lifecycle/versions.py `tell_earlier_recipients`);
 - a new adverse record, list entry or sanction goes to the subject's watchers;
 - objection and repair steps go to the subject and the deciding department.
 """
