@@ -189,6 +189,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "job locks: one node per whole-graph job that must not run twice at once",
         (_unique("JobLock", "name"),),
     ),
+    Migration(
+        "0012",
+        "reference data: the credit office is keyed by its code like every organisation",
+        (_unique("CreditOffice", "code"),),
+    ),
 )
 
 
