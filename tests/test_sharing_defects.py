@@ -20,14 +20,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import neo4j
 import pytest
+from click.testing import CliRunner
 
 from authz.identity import PUBLIC, OrgKind
-from graph.database import Database
+from graph.database import Connection, Database
 from graph.lifecycle.base import china_today
 from graph.model import ListEntryStatus, RecordStatus
+from hub.cli import main
 from loaders.pipeline import LoadOptions, load_rows
 from tests.conftest import ClientFor
 from tests.fixtures import (
@@ -58,6 +62,7 @@ from tests.lifecycle import (
     org,
     refused,
 )
+from tests.processes import hub_env
 
 TODAY = china_today()
 YESTERDAY = TODAY - timedelta(days=1)
@@ -183,7 +188,8 @@ async def test_blacklisted_follows_the_date_not_the_stored_status(
     # Only the entry ending today keeps E4 black-listed; once it too is past, E4 is not.
     assert (await ask(client_for, PUBLIC, LISTED, uscc=E4))["enterprise"]["blackListed"] is True
     office = await ask(client_for, OFFICE, LISTED, uscc=E4)
-    statuses = {e["node"]["id"]: e["node"]["status"] for e in office["enterprise"]["listEntries"]["edges"]}
+    edges = office["enterprise"]["listEntries"]["edges"]
+    statuses = {e["node"]["id"]: e["node"]["status"] for e in edges}
     assert statuses[EXPIRED_BLACK] == "EXPIRED", "shown as 已到期 before the expiry job runs"
     assert statuses[EXPIRING_TODAY] == "ACTIVE"
     await db.write(
@@ -491,3 +497,28 @@ async def test_a_judgment_debtor_who_performed_in_full_is_no_longer_published(
     assert row["until"].to_native() < TODAY
     assert row["entry"] in (ListEntryStatus.REMOVED.value, ListEntryStatus.EXPIRED.value)
     assert "RECORD_PERFORMED" in row["events"]
+
+
+def test_credithub_expire_lists_is_the_daily_job(
+    db: Database, neo4j_connection: Connection, tmp_path: Path
+) -> None:
+    with neo4j.GraphDatabase.driver(
+        neo4j_connection.uri, auth=(neo4j_connection.user, neo4j_connection.password)
+    ) as driver:
+        driver.execute_query(
+            "MATCH (e:Enterprise {uscc: $e4}), (d:Department {code: $ndrc}) "
+            "CREATE (l:ListEntry {id: 'LE-CLI', listType: 'BLACK', listName: '严重失信主体名单', "
+            "status: 'ACTIVE', effectiveUntil: date($until), "
+            "decisionNumber: '舞发改信〔2022〕1号'}) "
+            "CREATE (l)-[:HAS_SUBJECT]->(e), (l)-[:DECIDED_BY]->(d)",
+            {"e4": E4, "ndrc": NDRC, "until": (TODAY - timedelta(days=3)).isoformat()},
+            database_=neo4j_connection.database,
+        )
+        result = CliRunner().invoke(main, ["expire-lists"], env=hub_env(neo4j_connection, tmp_path))
+        assert result.exit_code == 0, result.output
+        assert "LE-CLI" in result.output
+        records, _, _ = driver.execute_query(
+            "MATCH (l:ListEntry {id: 'LE-CLI'}) RETURN l.status AS status",
+            database_=neo4j_connection.database,
+        )
+    assert records[0]["status"] == ListEntryStatus.EXPIRED.value
