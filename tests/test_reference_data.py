@@ -516,3 +516,45 @@ async def test_the_credit_office_lists_registers_and_updates_and_a_bank_may_not(
         assert "registerOrganisation" in refused[0]["message"]
         listing = await errors(http, "{ organisations { code } }")
         assert listing[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_the_orgs_commands_add_rename_correct_merge_and_close_by_name(
+    db: Database, demo_orgs: None, cli_env: dict[str, str]
+) -> None:
+    first = make_uscc("51", WUGANG_REGION, "MJ4C7101")
+    second = make_uscc("51", WUGANG_REGION, "MJ4C7102")
+    fixed = make_uscc("51", WUGANG_REGION, "MJ4C7103")
+    for code, name, short in ((first, "舞钢市汽车维修行业协会", "汽修协会"),
+                              (second, "舞钢市机动车检测协会", "机动车协会")):  # fmt: skip
+        added = await _run_cli(
+            cli_env, "orgs", "add", "--kind", "association", "--code", code, "--name", name,
+            "--short", short, "--sector", "交通运输",
+        )  # fmt: skip
+        assert added.exit_code == 0, added.output
+        assert code in added.stdout and short in added.stdout
+    twice = await _run_cli(
+        cli_env, "orgs", "add", "--kind", "association", "--code", first, "--name", "重复登记"
+    )
+    assert twice.exit_code == 1 and "already registered" in twice.stderr
+    bad = await _run_cli(
+        cli_env, "orgs", "add", "--kind", "department", "--code", EDU, "--name", "舞钢市教育局"
+    )
+    assert bad.exit_code == 1 and "行业领域" in bad.stderr
+
+    renamed = await _run_cli(cli_env, "orgs", "rename", "汽修协会", "舞钢市机动车维修协会")
+    assert renamed.exit_code == 0 and "舞钢市汽车维修行业协会" in renamed.stdout  # now an alias
+    corrected = await _run_cli(cli_env, "orgs", "correct-code", "机动车协会", fixed)
+    assert corrected.exit_code == 0 and fixed in corrected.stdout
+    merged = await _run_cli(cli_env, "orgs", "merge", second, "--into", "舞钢市机动车维修协会")
+    assert merged.exit_code == 0, merged.output
+    assert "舞钢市机动车检测协会" in merged.stdout  # the merged name is an alias of the successor
+    listed = await _run_cli(cli_env, "orgs", "list", "--kind", "association", "--all")
+    assert "已撤销 closed" in listed.stdout and fixed in listed.stdout
+    open_only = await _run_cli(cli_env, "orgs", "list", "--kind", "association")
+    assert fixed not in open_only.stdout
+    [event] = await db.read(
+        "MATCH (ev:Event {type: 'ORGANISATION_MERGED'})-[:CONCERNS]->(:Association {code: $c}) "
+        "RETURN ev.actorKind AS kind, ev.actorSubject AS who",
+        {"c": fixed},
+    )
+    assert event["kind"] == "ADMIN" and event["who"].startswith("cli:")
