@@ -206,6 +206,36 @@ async def earlier_recipients(
     return sorted(recipients)
 
 
+_WITHDRAW_ALL = (
+    "UNWIND $items AS i "
+    "CALL (i) { MATCH (s:Enterprise {uscc: i.subject}) RETURN s "
+    "  UNION MATCH (s:Person {key: i.subject}) RETURN s } "
+    "CALL (i, s) { "
+    "  MATCH (a:AuditEntry)-[:ABOUT]->(s) WHERE a.orgCode IS NOT NULL AND a.at >= i.since "
+    "  AND any(c IN a.released WHERE c STARTS WITH 'Record.') RETURN a.orgCode AS recipient "
+    "  UNION MATCH (w:Watch {subject: i.subject, active: true}) RETURN w.watcher AS recipient } "
+    "WITH DISTINCT i, recipient WHERE recipient <> coalesce(i.sender, '') "
+    "CREATE (n:Notice {id: 'NT-' + randomUUID(), recipient: recipient, kind: $kind, "
+    "title: i.title, body: i.body, subjectCode: i.subject, ref: i.ref, createdAt: datetime()}) "
+    "RETURN count(n) AS sent"
+)
+
+
+async def withdraw_from_earlier_recipients(
+    tx: neo4j.AsyncManagedTransaction, items: list[dict[str, Any]]
+) -> int:
+    """`earlier_recipients` and their withdrawal notices for many records in one statement
+    (a feed chunk's corrections); items are ``{subject, since (date or None), sender, title,
+    ref, body}``; the sender of each change is not told of it. Return the notices sent."""
+    if not items:
+        return 0
+    params = [
+        {**item, "since": (item.get("since") or date(1970, 1, 1)).isoformat()} for item in items
+    ]
+    row = await single(tx, _WITHDRAW_ALL, {"items": params, "kind": NoticeKind.WITHDRAWAL.value})
+    return int(row["sent"]) if row else 0
+
+
 # -- reading and acknowledging ---------------------------------------------------------------
 async def notices_for(
     db: Database,

@@ -28,7 +28,11 @@ from graph.lifecycle.base import (
     single,
 )
 from graph.lifecycle.list_removal import end_list_entry
-from graph.lifecycle.notices import earlier_recipients, notify
+from graph.lifecycle.notices import (
+    earlier_recipients,
+    notify,
+    withdraw_from_earlier_recipients,
+)
 from graph.model import ListEntryStatus, NoticeKind, RecordKind, RecordStatus, SeverityTier
 from graph.publication import publication_window
 
@@ -294,9 +298,11 @@ async def after_feed_versions(
 
     `written` holds the rows the records writer created: ``props`` (``key``, ``kind``,
     ``uid``, ``performance`` …), ``previous`` (the superseded uid or None), ``enterprise`` /
-    ``person`` (the subject) and ``dates`` (ISO ``publishFrom``).
+    ``person`` (the subject) and ``dates`` (ISO ``publishFrom``). The withdrawals of a whole
+    chunk are one statement.
     """
     actor = Actor(org_kind="DEPARTMENT", org_code=sender, subject="feed")
+    withdrawals: list[dict[str, Any]] = []
     for row in written:
         props = row["props"]
         key = str(props["key"])
@@ -306,22 +312,23 @@ async def after_feed_versions(
         )
         if performed:
             await end_on_performance(tx, key, actor=actor, today=today)
-        if row.get("previous") is None:
-            continue
         subject = row.get("enterprise") or (row.get("person") or {}).get("key")
-        if not subject:
+        if row.get("previous") is None or not subject:
             continue
         since = row.get("dates", {}).get("publishFrom")
         what = "已全部履行，停止公示" if performed else "已更正"
-        await tell_earlier_recipients(
-            tx,
-            subject=subject,
-            since=date.fromisoformat(since) if since else None,
-            sender=sender,
-            title=f"信用记录{what}，原版本撤回：{key}",
-            ref=str(props["uid"]),
-            body=f"原版本 {row['previous']} 已被新版本取代；请删除或停止使用此前获取的该版本。",
+        withdrawals.append(
+            {
+                "subject": subject,
+                "since": date.fromisoformat(since) if since else None,
+                "sender": sender,
+                "title": f"信用记录{what}，原版本撤回：{key}",
+                "ref": str(props["uid"]),
+                "body": f"原版本 {row['previous']} 已被新版本取代；"
+                "请删除或停止使用此前获取的该版本。",
+            }
         )
+    await withdraw_from_earlier_recipients(tx, withdrawals)
 
 
 @dataclass(frozen=True)
