@@ -24,6 +24,7 @@ from graph.publication import (
     list_entry_listed,
     record_published,
     record_shared,
+    sanction_in_force,
 )
 
 WITHHELD = "__withheld"
@@ -146,7 +147,7 @@ class Enforcer:
         if name == "listed":
             return list_entry_listed(node, params.param(self.today))
         if name == "in_force":
-            return f"{node}.status = 'ACTIVE'"
+            return sanction_in_force(node, params.param(self.today))
         if name == "shared":
             return record_shared(node)
         if name == "provided_by_me":

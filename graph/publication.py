@@ -23,7 +23,7 @@ import calendar
 from datetime import date
 from typing import Final
 
-from graph.model import ListEntryStatus, RecordKind, RecordStatus, SeverityTier
+from graph.model import ListEntryStatus, RecordKind, RecordStatus, SanctionStatus, SeverityTier
 
 __all__ = [
     "ADVERSE_KINDS",
@@ -255,6 +255,18 @@ def list_entry_in_force(node: str, today: str) -> str:
     return (
         f"{node}.status = '{ListEntryStatus.ACTIVE.value}' "
         f"AND ({node}.effectiveUntil IS NULL OR {today} <= {node}.effectiveUntil)"
+    )
+
+
+def sanction_in_force(node: str, today: str) -> str:
+    """Cypher: the measure (or ban) is applied on `today` — active, inside its own period, and
+    its list entry, when it has one, in force by its date too (`list_entry_in_force`)."""
+    return (
+        f"{node}.status = '{SanctionStatus.ACTIVE.value}' "
+        f"AND ({node}.from IS NULL OR {node}.from <= {today}) "
+        f"AND ({node}.until IS NULL OR {today} <= {node}.until) "
+        f"AND NOT EXISTS {{ MATCH ({node})-[:UNDER]->(under_entry:ListEntry) "
+        f"WHERE NOT ({list_entry_in_force('under_entry', today)}) }}"
     )
 
 

@@ -177,6 +177,14 @@ async def test_an_entry_past_its_period_is_in_force_for_no_reader(
     public = await ask(client_for, PUBLIC, LISTED, uscc=E4)
     assert EXPIRED_BLACK not in _entries(public), "the public sees no ended entry"
     assert EXPIRING_TODAY in _entries(public), "effectiveUntil is the last day in force"
+    sanctions = await ask(
+        client_for,
+        PUBLIC,
+        "query($uscc: String!) { enterprise(uscc: $uscc) { sanctions { edges { node { id } } } } }",
+        uscc=E4,
+    )
+    shown = {e["node"]["id"] for e in sanctions["enterprise"]["sanctions"]["edges"]}
+    assert "SN-EXPIRED" not in shown, "a measure under an ended entry is not in force"
     red = await ask(client_for, PUBLIC, LISTED, uscc=E2)
     assert red["enterprise"]["redListed"] is False
     assert EXPIRED_RED not in _entries(red)

@@ -55,7 +55,7 @@ from graph.model import (
     SanctionStatus,
     SeverityTier,
 )
-from graph.publication import add_years, list_entry_in_force, record_shared
+from graph.publication import add_years, record_shared, sanction_in_force
 
 PROCUREMENT_BUSINESS: Final = "政府采购"
 """The business the serious-violation rule restricts (measures' `business` uses the same word)."""
@@ -420,11 +420,10 @@ _APPLICABLE: Final = (
     "  RETURN x, via, viaRoles "
     "} "
     "WITH x, via, viaRoles "
-    "WHERE (x.from IS NULL OR x.from <= $today) AND (x.until IS NULL OR $today <= x.until) "
-    # A measure under an entry applies only while the entry is in force, by its date too.
-    "AND NOT EXISTS { MATCH (x)-[:UNDER]->(e:ListEntry) WHERE NOT ("
-    + list_entry_in_force("e", "$today")
-    + ") } "
+    # In force on the day, under an entry in force by its date too (graph/publication.py).
+    "WHERE "
+    + sanction_in_force("x", "$today")
+    + " "
     + _DETAIL
     + "WITH x, via, viaRoles, xs, m, l, ld, im "
     "WHERE $business IS NULL OR x:Ban OR m.business = $business "
