@@ -6,7 +6,27 @@ trace, Cypher or data ever reaches a client through an error message.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Final
+
+PARSE_FAILED: Final = "GRAPHQL_PARSE_FAILED"
+"""The document is not GraphQL (a syntax error)."""
+VALIDATION_FAILED: Final = "GRAPHQL_VALIDATION_FAILED"
+"""The document does not fit the schema (an unknown field, a missing argument …)."""
+BAD_USER_INPUT: Final = "BAD_USER_INPUT"
+"""A variable's value does not fit its type, or a required variable is missing."""
+INVALID_CURSOR: Final = "INVALID_CURSOR"
+"""An `after` cursor this API did not hand out."""
+INTERNAL_ERROR: Final = "INTERNAL_ERROR"
+"""Something went wrong in the hub; the message says no more (see hub/api/schema.py)."""
+
+ERROR_LABELS: Final = {
+    PARSE_FAILED: "查询语法错误",
+    VALIDATION_FAILED: "查询不符合接口定义",
+    BAD_USER_INPUT: "变量值无效",
+    INVALID_CURSOR: "分页游标无效",
+    INTERNAL_ERROR: "内部错误",
+}
+"""The Chinese words put before graphql-core's English message for each code it has none for."""
 
 
 class ClientError(Exception):

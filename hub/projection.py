@@ -62,8 +62,9 @@ class InvalidCursor(ValueError):
 
     def __init__(self) -> None:
         super().__init__(
-            "The `after` cursor is not valid: pass an endCursor or cursor from "
-            "an earlier page of the same list."
+            "分页游标 `after` 无效，请传入同一列表上一页的 endCursor 或 cursor (the `after` "
+            "cursor is not valid: pass an endCursor or cursor from an earlier page of the same "
+            "list)"
         )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from graphql import GraphQLError
 
 from authz import audit
 from authz.identity import PUBLIC, Consumer, OrgKind
@@ -22,11 +23,15 @@ from graph.publication import add_years
 from graph.supervision.draw import plan_draw
 from graph.supervision.policy import sampling_policy
 from graph.workdays import WorkdayCalendar, mainland_calendar
+from hub.api.schema import Errors
 from hub.cli import main
 from tests.conftest import ClientFor
-from tests.fixtures import B1, B2, CONSENT_PURPOSE, E1, SAMR
-from tests.graphql import query
+from tests.fixtures import B1, B2, CONSENT_PURPOSE, E1, E2, SAMR
+from tests.graphql import errors, query
 from tests.processes import hub_env
+from tests.test_lists import DECIDE as LISTS_DECIDE
+from tests.test_lists import DEVELOPMENT as LISTS_DEVELOPMENT
+from tests.test_lists import decision
 
 # --- 7. Access logs are kept at least five years (DOMAIN.md) ----------------------------------
 
@@ -327,3 +332,82 @@ def test_a_fallback_deadline_uses_the_calendar_as_far_as_it_goes(
             assert provisional == (real.year > 2025) or due.year > 2025, (start, n)
             if real.year == 2025:
                 assert (due, provisional) == (real, False), (start, n)
+
+
+# --- 14. Every error carries extensions.code, with a Chinese message ---------------------------
+
+ERROR_CASES = {
+    "unknown field": (
+        {"query": "{ departments { code nosuchfield } }"},
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    "syntax error": ({"query": "{ departments { code "}, "GRAPHQL_PARSE_FAILED"),
+    "wrong variable type": (
+        {
+            "query": f'query($n: Int) {{ enterprise(uscc: "{E1}") {{ records(first: $n) '
+            "{ totalCount } } }",
+            "variables": {"n": "many"},
+        },
+        "BAD_USER_INPUT",
+    ),
+    "missing variable": (
+        {"query": "query($u: String!) { enterprise(uscc: $u) { name } }", "variables": {}},
+        "BAD_USER_INPUT",
+    ),
+    "bad cursor": (
+        {
+            "query": f'{{ enterprise(uscc: "{E1}") {{ records(first: 2, after: "bm9wZQ") '
+            "{ totalCount } } }"
+        },
+        "INVALID_CURSOR",
+    ),
+}
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.mark.parametrize("case", sorted(ERROR_CASES))
+async def test_every_error_has_a_code_and_a_chinese_message(
+    client: httpx.AsyncClient, case: str
+) -> None:
+    body, code = ERROR_CASES[case]
+    response = await client.post("/graphql", json=body)
+    errors = response.json()["errors"]
+    assert errors, response.text
+    for error in errors:
+        assert (error.get("extensions") or {}).get("code") == code, error
+        assert _has_chinese(error["message"]), error
+    assert "Traceback" not in response.text
+
+
+async def test_a_one_element_batch_is_refused_like_any_batch(client: httpx.AsyncClient) -> None:
+    operation = {"query": "{ departments { code } }"}
+    one = await client.post("/graphql", json=[operation])
+    two = await client.post("/graphql", json=[operation, operation])
+    assert one.status_code == two.status_code == 400
+    assert one.json()["error"]["code"] == two.json()["error"]["code"] == "TOO_MANY_OPERATIONS"
+    assert _has_chinese(one.json()["error"]["message"])
+    # The same operation as a JSON object is answered.
+    single = await client.post("/graphql", json=operation)
+    assert single.status_code == 200 and single.json()["data"]["departments"]
+
+
+def test_too_early_names_the_first_possible_day() -> None:
+    error = GraphQLError(
+        "early", original_error=base.TooEarly("尚未届满", earliest=date(2027, 3, 1))
+    )
+    [processed] = Errors()._process_errors([error])
+    assert processed.extensions == {"code": "TOO_EARLY", "earliest": "2027-03-01"}
+
+
+async def test_too_early_over_http_carries_the_first_possible_day(client_for: ClientFor) -> None:
+    # A black-list decision made before the subject's time to state its case ran out.
+    notice = china_today() - timedelta(days=1)
+    async with client_for(LISTS_DEVELOPMENT) as development:
+        [error] = await errors(
+            development, LISTS_DECIDE, decision=decision(E2, noticeDate=notice.isoformat())
+        )
+    earliest = mainland_calendar().add_working_days(notice, LifecycleRules().black_list_notice_days)
+    assert error["extensions"] == {"code": "TOO_EARLY", "earliest": earliest.isoformat()}

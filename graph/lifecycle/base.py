@@ -69,9 +69,14 @@ class WrongState(LifecycleError):
 
 
 class TooEarly(LifecycleError):
-    """A step requested before the period the rules require."""
+    """A step requested before the period the rules require; `earliest` is the first day it
+    may be asked for (the API gives it as ``extensions.earliest``)."""
 
     code = "TOO_EARLY"
+
+    def __init__(self, message: str, *, earliest: date | None = None) -> None:
+        super().__init__(message)
+        self.earliest = earliest
 
 
 class DeadlinePassed(LifecycleError):

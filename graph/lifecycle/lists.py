@@ -22,7 +22,7 @@ Every change is an `Event`; the subject's watchers are told.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Final
 
 import neo4j
@@ -104,7 +104,8 @@ class DecidedBeforeNoticePeriod(TooEarly):
             f"`decisionDate`: 事先告知后须给予当事人{days}个工作日陈述申辩，"
             f"最早可于{earliest}作出认定 "
             f"(the subject has {days} working days after the prior notice to state its case; "
-            f"the decision may be made on {earliest} at the earliest)"
+            f"the decision may be made on {earliest} at the earliest)",
+            earliest=earliest,
         )
 
 
@@ -723,7 +724,8 @@ async def activate_list_entry(
         if ends is not None and today <= ends:
             raise TooEarly(
                 f"公示期至{ends}届满，届满后方可生效 (the announcement period ends on {ends}; "
-                "the entry takes effect only after it)"
+                "the entry takes effect only after it)",
+                earliest=ends + timedelta(days=1),
             )
         if entry.effective_until is not None and entry.effective_until <= today:
             raise WrongState("名单有效期已届满 (the entry's effective period has already ended)")

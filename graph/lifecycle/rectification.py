@@ -24,7 +24,7 @@ department gives, or else the finding's own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import neo4j
@@ -374,7 +374,8 @@ async def interview(
         if today <= current.deadline:
             raise TooEarly(
                 f"整改期限 {current.deadline.isoformat()} 尚未届满，不能约谈 "
-                "(the deadline has not passed: an interview follows a missed deadline only)"
+                "(the deadline has not passed: an interview follows a missed deadline only)",
+                earliest=current.deadline + timedelta(days=1),
             )
         number = _document("documentNumber", document_number, f"{rectification_id}-约谈")
         key = f"{RecordKind.INTERVIEW.value}|{department}|{number}"

@@ -116,9 +116,9 @@ class MinimumPeriodNotPassed(TooEarly):
     def __init__(self, severity: str, earliest: date) -> None:
         super().__init__(
             f"{severity}失信信息最短公示期未满，{earliest.isoformat()}起方可申请信用修复 "
-            f"(the minimum publication period has not passed; apply from {earliest.isoformat()})"
+            f"(the minimum publication period has not passed; apply from {earliest.isoformat()})",
+            earliest=earliest,
         )
-        self.earliest = earliest
 
 
 class NotRepairableEarly(TooEarly):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from graphql import GraphQLError
+from collections.abc import Iterator
+
+from graphql import GraphQLError, GraphQLSyntaxError
 from neo4j.exceptions import DatabaseUnavailable as Neo4jDatabaseUnavailable
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from strawberry import Schema
@@ -13,7 +15,7 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from authz.consent import ConsentError
-from graph.lifecycle.base import LifecycleError
+from graph.lifecycle.base import LifecycleError, TooEarly
 from hub.api.access import AccessReport
 from hub.api.access_api import AccessQuery, Mutation
 from hub.api.assessment_api import COMPUTED_TYPES as ASSESSMENT_TYPES
@@ -54,7 +56,16 @@ from hub.api.risk_api import RiskQuery
 from hub.api.supervision_api import COMPUTED_TYPES as SUPERVISION_TYPES
 from hub.api.supervision_api import SupervisionMutation, SupervisionQuery
 from hub.api.types import CONNECTION_TYPES
-from hub.errors import ClientError, DatabaseUnavailable
+from hub.errors import (
+    BAD_USER_INPUT,
+    ERROR_LABELS,
+    INTERNAL_ERROR,
+    INVALID_CURSOR,
+    PARSE_FAILED,
+    VALIDATION_FAILED,
+    ClientError,
+    DatabaseUnavailable,
+)
 from hub.guards import GuardConfig, guard_extensions
 from hub.projection import InvalidCursor, install_resolvers
 
@@ -141,11 +152,63 @@ def _should_mask(error: GraphQLError) -> bool:
     return not isinstance(original, SAFE_ERRORS)
 
 
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _give_code(error: GraphQLError, code: str) -> None:
+    """Set `code` on an error that has none, its message led by the code's Chinese words."""
+    if (error.extensions or {}).get("code"):
+        return
+    error.extensions = {**(error.extensions or {}), "code": code}
+    label = ERROR_LABELS.get(code)
+    if label and not _has_chinese(error.message):
+        error.message = f"{label} ({error.message})"
+
+
 class Errors(MaskErrors):
-    """Mask unexpected errors, make an unreachable Neo4j a clear retryable error, add codes."""
+    """Mask unexpected errors, make an unreachable Neo4j a clear retryable error, add codes.
+
+    Every error leaves with ``extensions.code``: the hub's own errors carry theirs; graphql-core's
+    get one by where they arose (parse, validation, variables), with Chinese words before its
+    English message; a refusal for coming too early names the first possible day
+    (``extensions.earliest``).
+    """
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=_should_mask, error_message=MASKED_MESSAGE)
+        self._invalid: set[int] = set()
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        # Errors of this stage are the document's misfit with the schema (guards have codes).
+        self._invalid = {id(error) for error in self.execution_context.pre_execution_errors or ()}
+
+    def on_operation(self) -> Iterator[None]:
+        try:
+            yield from super().on_operation()
+        except GraphQLSyntaxError as error:
+            # A guard parsing the document first (the token limit) raises it through here.
+            _give_code(error, PARSE_FAILED)
+            raise
+        for reported in getattr(self.execution_context.result, "errors", None) or ():
+            self._code(reported)
+
+    def _code(self, error: GraphQLError) -> None:
+        original = _original(error)
+        if isinstance(error, GraphQLSyntaxError):
+            _give_code(error, PARSE_FAILED)
+        elif isinstance(original, InvalidCursor):
+            _give_code(error, INVALID_CURSOR)
+        elif id(error) in self._invalid:
+            _give_code(error, VALIDATION_FAILED)
+        elif error.message == MASKED_MESSAGE:
+            _give_code(error, INTERNAL_ERROR)
+        elif error.path is None:
+            # Before any resolver ran and not the document: the request's variables.
+            _give_code(error, BAD_USER_INPUT)
+        else:
+            _give_code(error, INTERNAL_ERROR)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         # A server that is gone (ServiceUnavailable, SessionExpired) or shutting down, or a
@@ -168,6 +231,8 @@ class Errors(MaskErrors):
             original = _original(error)
             if isinstance(original, ClientError | ConsentError | LifecycleError):
                 error.extensions = {**(error.extensions or {}), "code": original.code}
+            if isinstance(original, TooEarly) and original.earliest is not None:
+                error.extensions = {**(error.extensions or {}), "earliest": str(original.earliest)}
         return processed
 
 

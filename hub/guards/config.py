@@ -31,6 +31,8 @@ class GuardConfig:
     """
     max_batch: int = 1
     """Operations in one request; a JSON array body holding more is refused with HTTP 400.
+    At 1 (the default) there is no batching: every JSON array body, even of one operation, is
+    refused, and the operation is sent as a JSON object.
 
     Above 1, the operations of a batch would share one `RequestContext` (and so one audit
     entry's bookkeeping); give each its own context before raising it.

@@ -119,6 +119,15 @@ class RequestLimits:
                 "MALFORMED_REQUEST",
                 f"请求体嵌套过深 (the JSON body nests deeper than {MAX_JSON_NESTING} levels)",
             )
+        if isinstance(data, list) and self.max_batch <= 1:
+            # With one operation per request there is no batching at all: a list, even of one,
+            # would run through the batch path (one context for the list), so it is refused.
+            return (
+                "TOO_MANY_OPERATIONS",
+                f"不接受批量请求，请以 JSON 对象发送单个操作 (batched requests are not accepted: "
+                f"{len(data)} operation(s) sent as a JSON array; send one operation as a JSON "
+                "object)",
+            )
         if isinstance(data, list) and len(data) > self.max_batch:
             return (
                 "TOO_MANY_OPERATIONS",
