@@ -149,6 +149,8 @@ class RowChecker:
     ) -> None:
         self.kind = kind
         self.organisations = organisations
+        # Every row of a feed names the same few authorities: judge each name once per load.
+        self._answers: dict[tuple[str, str], bool] = {}
         self.supplier = supplier
         self.permit = permit
         self.context = context
@@ -306,7 +308,9 @@ class RowChecker:
                 )
             ]
         given = values.get("issuingAuthority")
-        if given and not decider.answers_to(given):
+        if given and (agrees := self._answers.get((decider.code, given))) is None:
+            agrees = self._answers[(decider.code, given)] = decider.answers_to(given)
+        if given and not agrees:
             return [
                 Problem(
                     "issuingAuthority",
