@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+import chinese_calendar  # type: ignore[import-untyped]
 import pytest
 
 from graph.workdays import (
@@ -308,3 +309,22 @@ def test_a_well_formed_file_loads(tmp_path: Path) -> None:
     with pytest.raises(CalendarNotCovered, match="2025"):
         calendar.add_working_days(D(2025, 12, 31), 1)
     assert calendar.add_working_days(D(2026, 1, 1), 1) == D(2026, 1, 4)
+
+
+def test_every_day_agrees_with_the_chinese_calendar_package() -> None:
+    # An independent transcription of the same State Council notices (the `chinese-calendar`
+    # package, a pinned dev dependency): every day of every year both cover (ours without the
+    # provisional years) must be a working day in both or in neither.
+    calendar = load_calendar()
+    theirs = {day.year for day in (*chinese_calendar.holidays, *chinese_calendar.workdays)}
+    both = sorted((calendar.years - calendar.provisional_years) & theirs)
+    assert both and both[0] <= 2019 and both[-1] >= 2026, both
+    disagree = []
+    for year in both:
+        day = datetime.date(year, 1, 1)
+        while day.year == year:
+            ours = calendar.is_working_day(day)
+            if ours != chinese_calendar.is_workday(day):
+                disagree.append((day.isoformat(), ours))
+            day += datetime.timedelta(days=1)
+    assert disagree == []
