@@ -8,6 +8,13 @@ inside their transaction, so entries from several hub processes serialize into o
 Entries link ``-[:ABOUT]->`` to the enterprises and persons they concern, which makes "who
 looked at my data" an index lookup plus one expansion rather than a scan of the log.
 
+An entry that released record fields to an organisation also notes, in the graph's own
+vocabulary and in the same transaction, that the organisation received the subject's records:
+``(:Recipient {org, firstAt, lastAt})-[:RECEIVED_RECORDS_OF]->(subject)``. That is what the
+credit lifecycle reads to tell earlier recipients of a withdrawal (graph/lifecycle/notices.py),
+so the graph layer never reads this store's entries. It outlives pruned entries: an
+organisation served a record stays one to tell when it is withdrawn.
+
 Stored shape of one entry (all properties; absent ones are null)::
 
     seq        int     1, 2, 3 … without gaps (unique constraint, migration 0004)
@@ -44,6 +51,7 @@ import neo4j
 
 from authz.identity import Consumer
 from graph.database import Database, Row
+from graph.model import Label, Rel
 
 CHAIN_ID = "main"
 MUTATION_BEGUN = "mutation_begun"
@@ -242,11 +250,55 @@ _WRITE_ENTRIES = (
     "    UNION MATCH (x:Person {key: s}) RETURN x "
     "  } "
     "  CREATE (e)-[:ABOUT]->(x) "
+    "  WITH x, row WHERE row.recipient IS NOT NULL "
+    f"  MERGE (v:{Label.RECIPIENT} {{org: row.recipient}})-[:{Rel.RECEIVED_RECORDS_OF}]->(x) "
+    "  ON CREATE SET v.firstAt = row.props.at "
+    "  SET v.lastAt = row.props.at "
     "} "
     "WITH count(e) AS written "
     "MATCH (c:AuditChain {id: $chain}) SET c.seq = $seq, c.hash = $hash "
     "RETURN written"
 )
+
+
+def _recipient(props: dict[str, Any]) -> str | None:
+    """The organisation an entry served records to (a `Recipient` of its subjects), if any.
+
+    The public has no address to tell, so anonymous entries note none."""
+    if props["orgCode"] is None:
+        return None
+    released = any(field.startswith("Record.") for field in props["released"])
+    return str(props["orgCode"]) if released else None
+
+
+_NOTE_RECIPIENTS = (
+    "MATCH (e:AuditEntry)-[:ABOUT]->(x) "
+    "WHERE e.orgCode IS NOT NULL AND any(c IN e.released WHERE c STARTS WITH 'Record.') "
+    "WITH e.orgCode AS org, x, min(e.at) AS first, max(e.at) AS last "
+    f"MERGE (v:{Label.RECIPIENT} {{org: org}})-[:{Rel.RECEIVED_RECORDS_OF}]->(x) "
+    "SET v.firstAt = CASE WHEN v.firstAt IS NULL OR first < v.firstAt THEN first "
+    "ELSE v.firstAt END, "
+    "v.lastAt = CASE WHEN v.lastAt IS NULL OR last > v.lastAt THEN last ELSE v.lastAt END "
+    "RETURN count(v) AS noted"
+)
+
+
+async def note_recipients(db: Database) -> int:
+    """Note the recipients of the entries written before recipients were noted with each
+    entry (once per database; idempotent). Return how many (organisation, subject) pairs."""
+    head = await db.read(
+        "MATCH (c:AuditChain {id: $chain}) RETURN c.recipientsNoted AS done",
+        {"chain": CHAIN_ID},
+    )
+    if not head or head[0]["done"]:
+        return 0  # no chain yet (so no entries), or noted already
+    rows = await db.write(_NOTE_RECIPIENTS)
+    # The head is not hashed: marking it does not touch the chain.
+    await db.write(
+        "MATCH (c:AuditChain {id: $chain}) SET c.recipientsNoted = true",
+        {"chain": CHAIN_ID},
+    )
+    return int(rows[0]["noted"]) if rows else 0
 
 
 async def append(db: Database, event: AuditEvent, *, now: datetime | None = None) -> AuditEntry:
@@ -287,7 +339,7 @@ async def append_many(
             props["hash"] = previous = entry_hash(props)
             entries.append(props)
         rows = [
-            {"props": props, "links": subjects}
+            {"props": props, "links": subjects, "recipient": _recipient(props)}
             for props, subjects in zip(entries, links, strict=True)
         ]
         result = await tx.run(_WRITE_ENTRIES, rows=rows, chain=CHAIN_ID, seq=seq, hash=previous)

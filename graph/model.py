@@ -83,6 +83,9 @@ Relationships::
     (Inspector)-[:INSPECTS]->(InspectionObject)                   assigned at the draw
     (InspectionObject)-[:RESULTED_IN]->(Record)                   its INSPECTION record
     (Evaluation)-[:EVALUATES]->(Enterprise), -[:IN_RUN]->(EvaluationRun)
+    (Recipient {org, firstAt, lastAt})-[:RECEIVED_RECORDS_OF]->(Enterprise|Person)
+                             an organisation was served the subject's records (noted with the
+                             audit entry; who must hear of a withdrawal, graph/lifecycle/notices)
 """
 
 from __future__ import annotations
@@ -124,6 +127,7 @@ class Label(StrEnum):
     INSPECTION_OBJECT = "InspectionObject"
     EVALUATION_RUN = "EvaluationRun"
     EVALUATION = "Evaluation"
+    RECIPIENT = "Recipient"  # an organisation served a subject's records, see RECEIVED_RECORDS_OF
 
 
 class Rel(StrEnum):
@@ -159,6 +163,7 @@ class Rel(StrEnum):
     EVALUATES = "EVALUATES"
     IN_RUN = "IN_RUN"
     MERGED_INTO = "MERGED_INTO"
+    RECEIVED_RECORDS_OF = "RECEIVED_RECORDS_OF"  # (Recipient)-[:RECEIVED_RECORDS_OF]->(subject)
 
 
 class LabelledEnum(StrEnum):

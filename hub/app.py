@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 from cross_web import HTTPException
 from neo4j.exceptions import DriverError, Neo4jError
@@ -17,18 +18,19 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import MULTIPART_SUBSCRIPTION_PROTOCOL
 
-from authz.audit import AuditWriter
+from authz.audit import AuditWriter, note_recipients
+from authz.catalogue import default_catalogue
 from authz.identity import PUBLIC
 from authz.tokens import TokenVerifier
 from graph.database import Database
 from graph.lifecycle.rules import LifecycleRules
 from graph.migrations import migrate
-from hub.api.query import RequestContext
 from hub.api.schema import build_schema
 from hub.auth import BearerAuth
 from hub.exports import quarantine_csv
 from hub.guards.http import RequestLimits
 from hub.guards.rate_limit import RateLimits
+from hub.kernel import Kernel, RequestContext, request_context
 from hub.reports.routes import report_routes
 from hub.settings import Settings
 from hub.site.routes import site_routes
@@ -46,21 +48,28 @@ _HTTP_ERROR_CODES = {
 class GraphQLApp(GraphQL[RequestContext, None]):
     """Strawberry's ASGI GraphQL endpoint with the hub's per-request context."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, kernel: Kernel) -> None:
         # Multipart requests carry feed files (submitFeed). Tokens travel in a header, never a
         # cookie, so a cross-site form cannot submit in a user's name (the CSRF concern).
         # Subscriptions (noticeAdded) stream over HTTP with the multipart subscription protocol,
         # so they pass the same authentication and limits as every other request.
         super().__init__(
-            build_schema(settings.guards()),
+            kernel.schema,
             graphql_ide="graphiql",
             multipart_uploads_enabled=True,
             subscription_protocols=(MULTIPART_SUBSCRIPTION_PROTOCOL,),
         )
-        self.db = db
-        self.person_secret = settings.person_secret()
-        self.audit = AuditWriter(db)
-        self.rules = LifecycleRules.from_env()
+        self.kernel = kernel
+
+    @property
+    def audit(self) -> AuditWriter | None:
+        """The audit writer this endpoint's requests submit to (the kernel's)."""
+        return self.kernel.audit
+
+    @audit.setter
+    def audit(self, writer: AuditWriter | None) -> None:
+        # Only tests swap it (an unreachable audit store); the endpoint then has its own kernel.
+        self.kernel = replace(self.kernel, audit=writer)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's endpoint, with its plain-text HTTP errors answered as JSON instead.
@@ -84,24 +93,31 @@ class GraphQLApp(GraphQL[RequestContext, None]):
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         # BearerAuth has verified the token (or its absence: the public) before we get here.
-        consumer = getattr(request.state, "consumer", PUBLIC)
-        context = RequestContext(
-            db=self.db,
-            person_secret=self.person_secret,
-            consumer=consumer,
-            audit=self.audit,
-            rules=self.rules,
-            streaming="multipart/mixed" in request.headers.get("accept", ""),
-        )
+        context = request_context(self.kernel, getattr(request.state, "consumer", PUBLIC), request)
         response.headers["X-Request-ID"] = context.request_id
         return context
+
+
+def start_kernel(settings: Settings) -> Kernel:
+    """The one kernel of a hub process: its database, schema, catalogue, audit writer, rules."""
+    db = Database(settings.connection())
+    return Kernel(
+        db=db,
+        schema=build_schema(settings.guards()),
+        settings=settings,
+        person_secret=settings.person_secret(),
+        catalogue=default_catalogue(),
+        rules=LifecycleRules.from_env(),
+        audit=AuditWriter(db),
+    )
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
     """Build the hub for `settings` (from the environment when not given)."""
     settings = settings or Settings.from_env()
-    db = Database(settings.connection())
-    graphql_app = GraphQLApp(db, settings)
+    kernel = start_kernel(settings)
+    db = kernel.db
+    graphql_app = GraphQLApp(kernel)
 
     async def healthz(request: Request) -> JSONResponse:
         try:
@@ -119,6 +135,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                 applied = await migrate(db)
                 if applied:
                     log.info("applied migrations %s", ", ".join(applied))
+                await note_recipients(db)  # once per database, for entries older than the notes
             except (DriverError, Neo4jError, OSError) as error:
                 # Serve anyway: /healthz says 503 until Neo4j answers, requests get a clear
                 # error, and `credithub migrate` applies the schema once it is reachable.
@@ -131,8 +148,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/feeds/{batch}/quarantine.csv", quarantine_csv, methods=["GET"]),
-            *report_routes(graphql_app),
-            *site_routes(graphql_app),
+            *report_routes(kernel),
+            *site_routes(kernel),
         ],
         middleware=[
             # Authentication first: a bad token is refused before its body is read, and the
@@ -144,6 +161,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         ],
         lifespan=lifespan,
     )
+    app.state.kernel = kernel
     app.state.db = db
     return app
 

@@ -135,8 +135,15 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 @main.command(name="migrate")
 def migrate_command() -> None:
     """Apply the graph's schema migrations (idempotent)."""
+    from authz.audit import note_recipients
+
+    async def upgrade(db: Database) -> list[str]:
+        applied = await migrate(db)
+        await note_recipients(db)  # once per database: who was served what before it was noted
+        return applied
+
     settings = settings_or_exit()
-    applied = with_db(settings, migrate)
+    applied = with_db(settings, upgrade)
     click.echo("Applied: " + ", ".join(applied) if applied else "Schema is up to date.")
 
 

@@ -264,6 +264,12 @@ async def evaluate_all(
     )
 
 
+async def reevaluate_repaired(tx: neo4j.AsyncManagedTransaction, uscc: str, today: date) -> None:
+    """Re-evaluate a subject whose record was just repaired (graph/lifecycle/repair.py
+    `decide_repair` is given this), in the repair's transaction."""
+    await refresh_subject(tx, uscc, today=today, reason=REPAIR_REASON)
+
+
 async def refresh_subject(
     tx: neo4j.AsyncManagedTransaction,
     uscc: str,

@@ -8,8 +8,9 @@ GraphQL subscription by reading this outbox, so any number of hub processes serv
 Who is told what:
 - a withdrawal (repair, correction — by objection or by a new version sent through a feed —,
   revocation, stop of publication) goes to every organisation that was served the subject's
-  records since the record was first published (from the audit chain), and to everyone
-  watching the subject (graph/lifecycle/versions.py `tell_earlier_recipients`);
+  records since the record was first published — a ``(:Recipient)`` of the subject, noted when
+  the audit entry of that request was written (authz/audit.py) — and to everyone watching the
+  subject (graph/lifecycle/versions.py `tell_earlier_recipients`);
 - a new adverse record, list entry or sanction goes to the subject's watchers;
 - objection and repair steps go to the subject and the deciding department.
 """
@@ -35,7 +36,7 @@ from graph.lifecycle.base import (
     rows,
     single,
 )
-from graph.model import NoticeKind
+from graph.model import Label, NoticeKind, Rel
 
 ADMIN_RECIPIENT = "ADMIN"
 MAX_WATCHES_PER_BANK = 100_000
@@ -183,10 +184,19 @@ async def notify_watchers_of_records(
     return int(row["sent"]) if row else 0
 
 
+def _subject_node(code: str) -> str:
+    """A subquery body returning `s`, the subject whose code (an enterprise's USCC or a
+    person's key) is the Cypher expression `code`, found by the unique indexes."""
+    return (
+        f"MATCH (s:{Label.ENTERPRISE} {{uscc: {code}}}) RETURN s "
+        f"UNION MATCH (s:{Label.PERSON} {{key: {code}}}) RETURN s"
+    )
+
+
 async def earlier_recipients(
     tx: neo4j.AsyncManagedTransaction, subject: str, since: date | None
 ) -> list[str]:
-    """Organisations that were served records of `subject` since `since` (the audit chain),
+    """Organisations that were served records of `subject` since `since` (its recipients),
     plus its watchers: who must hear that a record was withdrawn (六(六), 双公示 3-day rule).
 
     The public has no address, so anonymous requests are not counted; the disclosure site
@@ -194,11 +204,9 @@ async def earlier_recipients(
     """
     served = await rows(
         tx,
-        "MATCH (a:AuditEntry)-[:ABOUT]->(s) WHERE (s:Enterprise AND s.uscc = $subject) "
-        "OR (s:Person AND s.key = $subject) "
-        "WITH a WHERE a.orgCode IS NOT NULL AND a.at >= $since "
-        "AND any(c IN a.released WHERE c STARTS WITH 'Record.') "
-        "RETURN DISTINCT a.orgCode AS org",
+        f"CALL () {{ {_subject_node('$subject')} }} "
+        f"MATCH (v:{Label.RECIPIENT})-[:{Rel.RECEIVED_RECORDS_OF}]->(s) "
+        "WHERE v.lastAt >= $since RETURN DISTINCT v.org AS org",
         {"subject": subject, "since": (since or date(1970, 1, 1)).isoformat()},
     )
     recipients = {row["org"] for row in served}
@@ -208,11 +216,10 @@ async def earlier_recipients(
 
 _WITHDRAW_ALL = (
     "UNWIND $items AS i "
-    "CALL (i) { MATCH (s:Enterprise {uscc: i.subject}) RETURN s "
-    "  UNION MATCH (s:Person {key: i.subject}) RETURN s } "
+    f"CALL (i) {{ {_subject_node('i.subject')} }} "
     "CALL (i, s) { "
-    "  MATCH (a:AuditEntry)-[:ABOUT]->(s) WHERE a.orgCode IS NOT NULL AND a.at >= i.since "
-    "  AND any(c IN a.released WHERE c STARTS WITH 'Record.') RETURN a.orgCode AS recipient "
+    f"  MATCH (v:{Label.RECIPIENT})-[:{Rel.RECEIVED_RECORDS_OF}]->(s) WHERE v.lastAt >= i.since "
+    "  RETURN v.org AS recipient "
     "  UNION MATCH (w:Watch {subject: i.subject, active: true}) RETURN w.watcher AS recipient } "
     "WITH DISTINCT i, recipient WHERE recipient <> coalesce(i.sender, '') "
     "CREATE (n:Notice {id: 'NT-' + randomUUID(), recipient: recipient, kind: $kind, "

@@ -19,6 +19,7 @@ A refusal keeps the record as it was and says why. Both are events.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
@@ -26,7 +27,6 @@ from typing import Any, Final
 import neo4j
 
 from graph.database import Database
-from graph.evaluation.run import REPAIR_REASON, refresh_subject
 from graph.lifecycle.base import (
     Actor,
     InvalidInput,
@@ -331,6 +331,11 @@ def _serious_requirements(training: str | None, report: str | None) -> None:
 
 
 # -- deciding --------------------------------------------------------------------------------
+Reevaluate = Callable[[neo4j.AsyncManagedTransaction, str, date], Awaitable[object]]
+"""Re-grades a repaired subject inside the repair's transaction (graph/evaluation/run.py
+`reevaluate_repaired`): passed in, so the lifecycle does not depend on the evaluation."""
+
+
 async def decide_repair(
     db: Database,
     actor: Actor,
@@ -339,8 +344,10 @@ async def decide_repair(
     approve: bool,
     reason: str,
     today: date,
+    reevaluate: Reevaluate,
 ) -> RepairApplication:
-    """Approve or refuse; approval withdraws the record everywhere and ends its list entries."""
+    """Approve or refuse; approval withdraws the record everywhere, ends its list entries and
+    re-grades the subject (`reevaluate`, in the same transaction)."""
     text = required_text("reason", reason)
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> RepairApplication:
@@ -358,7 +365,7 @@ async def decide_repair(
         if approve:
             ended, notices = await _repair(tx, actor, application, text, today)
             # Same commit: the repaired finding stops counting in the subject's grade at once.
-            await refresh_subject(tx, application.subject, today=today, reason=REPAIR_REASON)
+            await reevaluate(tx, application.subject, today)
         status = RepairStatus.APPROVED if approve else RepairStatus.REFUSED
         late = today > application.due_by
         decided = await single(

@@ -14,6 +14,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from graph.evaluation.run import reevaluate_repaired
 from graph.lifecycle import deadlines, objections, repair
 from graph.lifecycle.base import InvalidInput
 from graph.model import ObjectionGround, ObjectionOutcome, ObjectionStatus, RepairStatus
@@ -333,7 +334,13 @@ class ObjectionsMutation:
         context = info.context
         actor = require(info, "decideRepair")
         decided = await repair.decide_repair(
-            context.db, actor, str(id), approve=approve, reason=reason, today=context.today()
+            context.db,
+            actor,
+            str(id),
+            approve=approve,
+            reason=reason,
+            today=context.today(),
+            reevaluate=reevaluate_repaired,
         )
         context.audit_action(
             "decide_repair", subjects=_subjects(decided.subject), detail=decided.id

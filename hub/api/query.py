@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import datetime
 import re
-import uuid
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import strawberry
-from strawberry.schema.base import BaseSchema
-from strawberry.types import Info
 
-from authz.audit import AuditWriter
-from authz.catalogue import Catalogue, Reason, default_catalogue
-from authz.enforcement import Enforcer
-from authz.identity import PUBLIC, Consumer
-from graph.database import Database, Row
+from graph.database import Row
 from graph.identifiers import (
     is_valid_uscc,
     person_key,
     validate_resident_id,
     validate_uscc,
 )
-from graph.lifecycle.base import china_today
-from graph.lifecycle.rules import LifecycleRules
 from graph.model import Label
 from hub.api.types import (
     Association,
@@ -37,6 +26,8 @@ from hub.api.types import (
     association_subject,
 )
 from hub.errors import Forbidden, InvalidArgument, InvalidIdNumber, InvalidUscc
+from hub.kernel import GraphInfo as GraphInfo
+from hub.kernel import RequestContext as RequestContext
 from hub.projection import Projection, connection_value, subjects_of
 
 MAX_RELATED_HOPS = 6
@@ -56,118 +47,6 @@ class PersonalDataRefused(Forbidden):
             "按公民身份号码查询自然人须有个人信息共享类别，请按人员标识(key)查询 (looking a "
             f"person up by resident ID needs the personal-data class: {citation}; ask by key)"
         )
-
-
-@dataclass
-class RequestContext:
-    """What every resolver of one request may use, and what it learns for the audit.
-
-    `enforce` is off only in the benchmark that measures what enforcement costs.
-    """
-
-    db: Database
-    person_secret: bytes
-    consumer: Consumer = PUBLIC
-    audit: AuditWriter | None = None
-    catalogue: Catalogue = field(default_factory=default_catalogue)
-    enforce: bool = True
-    rules: LifecycleRules = field(default_factory=LifecycleRules)
-    # The client accepts a multipart stream: subscriptions are served only then.
-    streaming: bool = False
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    released: set[str] = field(default_factory=set)
-    # Graph fields are judged by what leaves, not by what was compiled (a conditional field
-    # compiles for every row but may be withheld on each): the coordinates compiled, and those
-    # a value of which the response carried. See `released_fields`.
-    projected: set[str] = field(default_factory=set)
-    left: set[str] = field(default_factory=set)
-    withheld_fields: set[tuple[str, str]] = field(default_factory=set)
-    withheld: list[dict[str, Any]] = field(default_factory=list)
-    filtered: dict[str, dict[str, str]] = field(default_factory=dict)
-    subjects: set[str] = field(default_factory=set)
-    action: str = "query"
-    detail: str | None = None
-
-    def audit_action(self, action: str, *, subjects: set[str], detail: str | None) -> None:
-        """Name what a mutation did, for this request's audit entry."""
-        self.action = action
-        self.subjects |= subjects
-        self.detail = detail
-
-    def today(self) -> datetime.date:
-        """The city's date for this request: deadlines and periods count from it."""
-        return china_today()
-
-    def enforcer(self) -> Enforcer | None:
-        """An enforcer for one root field, recording into this request's access log."""
-        if not self.enforce:
-            return None
-        return Enforcer(
-            self.catalogue,
-            self.consumer,
-            released=self.released,
-            withheld=self.withheld_fields,
-            filtered=self.filtered,
-        )
-
-    def released_fields(self) -> set[str]:
-        """The field coordinates whose values this response released, for the audit entry.
-
-        A graph field counts only when at least one of its values left (a value withheld on
-        every row is not released); fields computed in Python count as their resolvers noted.
-        """
-        return (self.released - self.projected) | self.left
-
-    def note_withheld(self, path: list[str | int], coordinate: str, reason: str) -> None:
-        """A value withheld from the response (called as the response is assembled), with the
-        catalogue entries behind the decision."""
-        type_name, _, field_name = coordinate.partition(".")
-        self.withheld.append(
-            {
-                "path": path,
-                "field": coordinate,
-                "reason": reason,
-                "message": Reason.of(reason).label,
-                "citation": self.catalogue.field(self.consumer, type_name, field_name).citation,
-            }
-        )
-
-    def projection(self, info: GraphInfo) -> Projection:
-        """A compiler for one root field of this request."""
-        return Projection(info._raw_info, self.enforcer())
-
-
-GraphInfo = Info[RequestContext, None]
-
-
-class HubParts(Protocol):
-    """What in-process callers of the schema (the disclosure site, credit reports) need of the
-    hub's GraphQL application (hub/app.py's `GraphQLApp`) to build request contexts as it does."""
-
-    @property
-    def schema(self) -> BaseSchema:
-        """The hub's schema, with every extension (guards, masking, access report, audit)."""
-        ...
-
-    @property
-    def db(self) -> Database:
-        """The database."""
-        ...
-
-    @property
-    def person_secret(self) -> bytes:
-        """The person-key secret every request context carries."""
-        ...
-
-    @property
-    def audit(self) -> AuditWriter:
-        """The audit writer of this process."""
-        ...
-
-    @property
-    def rules(self) -> LifecycleRules:
-        """The lifecycle rules every request context carries."""
-        ...
 
 
 def _normalise_uscc(argument: str, value: str) -> str:

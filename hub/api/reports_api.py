@@ -17,7 +17,6 @@ import strawberry
 
 from hub.api.query import GraphInfo
 from hub.errors import InvalidArgument
-from hub.reports.data import ReportHub
 from hub.reports.edition import ReportEdition
 from hub.reports.issuing import issue_report
 from hub.reports.numbering import NUMBER_FORMAT, normalise_number
@@ -90,18 +89,6 @@ class CreditReportVerification:
         )
 
 
-def _hub(info: GraphInfo) -> ReportHub:
-    context = info.context
-    return ReportHub(
-        schema=info.schema,
-        db=context.db,
-        person_secret=context.person_secret,
-        audit=context.audit,
-        rules=context.rules,
-        catalogue=context.catalogue,
-    )
-
-
 @strawberry.type
 class ReportsQuery:
     @strawberry.field(
@@ -132,7 +119,7 @@ class ReportsMutation:
     async def issue_credit_report(self, info: GraphInfo, uscc: str) -> IssuedCreditReport:
         context = info.context
         report = await issue_report(
-            _hub(info), context.consumer, uscc, request_id=context.request_id
+            context.kernel, context.consumer, uscc, request_id=context.request_id
         )
         context.audit_action("issue_credit_report", subjects={report.uscc}, detail=report.number)
         return IssuedCreditReport.of(report)

@@ -1,12 +1,12 @@
 """The report's data, read through the GraphQL schema as the consumer who asks for the report.
 
-Nothing here reads the graph directly: the documents below are executed by the hub's own
-schema with a `RequestContext` for the requesting consumer, exactly as if that consumer had
-posted them to ``/graphql``. So the sharing catalogue's field classes and row rules, consent,
-membership and own-data conditions all apply, and every execution is an entry in the audit
-chain (action ``credit_report_data``, detail: the report number) listing what was released
-and what was withheld. What the report then leaves out (repaired, expired …) is the report's
-rule, applied in `hub.reports.content`.
+Nothing here reads the graph directly: the documents below are executed by the hub's kernel
+(`Kernel.execute`: the hub's own schema, a request context for the requesting consumer),
+exactly as if that consumer had posted them to ``/graphql``. So the sharing catalogue's field
+classes and row rules, consent, membership and own-data conditions all apply, and every
+execution is an entry in the audit chain (action ``credit_report_data``, detail: the report
+number) listing what was released and what was withheld. What the report then leaves out
+(repaired, expired …) is the report's rule, applied in `hub.reports.content`.
 """
 
 from __future__ import annotations
@@ -15,16 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.schema.base import BaseSchema
 
-from authz.audit import AuditWriter
-from authz.catalogue import Catalogue
 from authz.identity import Consumer
-from graph.database import Database
-from graph.lifecycle.rules import LifecycleRules
-from hub.api.evaluation_api import EvaluationNotShared
-from hub.api.query import RequestContext
-from hub.errors import ClientError, Forbidden
+from hub.errors import ClientError, DatabaseUnavailable, InvalidArgument
+from hub.kernel import Kernel, RequestContext
 from hub.reports.edition import ReportEdition, decide_edition
 
 MAX_PAGES = 50
@@ -132,29 +126,6 @@ class ReportTooLarge(ClientError):
 
 
 @dataclass(frozen=True)
-class ReportHub:
-    """What issuing needs of the running hub: its schema and the parts of a request context."""
-
-    schema: BaseSchema
-    db: Database
-    person_secret: bytes
-    audit: AuditWriter | None
-    rules: LifecycleRules
-    catalogue: Catalogue
-
-    def context(self, consumer: Consumer) -> RequestContext:
-        """A fresh request context for `consumer`, as hub/app.py's `get_context` builds one."""
-        return RequestContext(
-            db=self.db,
-            person_secret=self.person_secret,
-            consumer=consumer,
-            audit=self.audit,
-            rules=self.rules,
-            catalogue=self.catalogue,
-        )
-
-
-@dataclass(frozen=True)
 class ReportData:
     """What the consumer was served about one enterprise, and the edition that makes."""
 
@@ -176,6 +147,14 @@ class _Served:
         self.withheld |= {coordinate for coordinate, _ in context.withheld_fields}
 
 
+def _refused(error: BaseException | None) -> bool:
+    """Whether the schema refused the consumer (the catalogue's rule for its kind or for this
+    subject), as against a bad argument or an unreachable database."""
+    return isinstance(error, ClientError) and not isinstance(
+        error, InvalidArgument | DatabaseUnavailable
+    )
+
+
 def _raise_first(errors: list[GraphQLError]) -> None:
     original = errors[0].original_error
     if isinstance(original, ClientError):
@@ -184,7 +163,7 @@ def _raise_first(errors: list[GraphQLError]) -> None:
 
 
 async def _execute(
-    hub: ReportHub,
+    hub: Kernel,
     consumer: Consumer,
     document: str,
     variables: dict[str, Any],
@@ -192,12 +171,12 @@ async def _execute(
     number: str,
     served: _Served,
 ) -> dict[str, Any]:
-    context = hub.context(consumer)
-    context.audit_action("credit_report_data", subjects=set(), detail=number)
-    result = await hub.schema.execute(document, variable_values=variables, context_value=context)
+    result = await hub.execute(
+        consumer, document, variables, action="credit_report_data", detail=number
+    )
     if result.errors:
         _raise_first(result.errors)
-    served.note(context)
+    served.note(result.context)
     assert result.data is not None
     return result.data
 
@@ -207,7 +186,7 @@ def _nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def _rest(
-    hub: ReportHub,
+    hub: Kernel,
     consumer: Consumer,
     uscc: str,
     first_page: dict[str, Any] | None,
@@ -255,7 +234,7 @@ def _unique(nodes: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
 
 
 async def read_report_data(
-    hub: ReportHub, consumer: Consumer, uscc: str, *, number: str
+    hub: Kernel, consumer: Consumer, uscc: str, *, number: str
 ) -> ReportData:
     """Everything `consumer` is served about enterprise `uscc` for report `number`.
 
@@ -308,15 +287,12 @@ async def read_report_data(
 
 
 async def _evaluation(
-    hub: ReportHub, consumer: Consumer, uscc: str, *, number: str
+    hub: Kernel, consumer: Consumer, uscc: str, *, number: str
 ) -> dict[str, Any] | None:
     """The current evaluation as the consumer may read it (None: none, or not for them)."""
-    context = hub.context(consumer)
-    result = await hub.schema.execute(
-        EVALUATION_DOCUMENT, variable_values={"uscc": uscc}, context_value=context
-    )
+    result = await hub.execute(consumer, EVALUATION_DOCUMENT, {"uscc": uscc})
     if result.errors:
-        if isinstance(result.errors[0].original_error, Forbidden | EvaluationNotShared):
+        if _refused(result.errors[0].original_error):
             return None
         _raise_first(result.errors)
     assert result.data is not None

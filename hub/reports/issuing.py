@@ -17,8 +17,9 @@ from authz.audit import AuditEvent, append
 from authz.identity import Consumer
 from graph.lifecycle.base import CHINA_TIME
 from hub.errors import Forbidden, InvalidArgument
+from hub.kernel import Kernel
 from hub.reports.content import build_content
-from hub.reports.data import ReportHub, read_report_data
+from hub.reports.data import read_report_data
 from hub.reports.edition import ReportEdition
 from hub.reports.numbering import canonical_json, content_hash, new_number
 from hub.reports.store import NumberTaken, StoredReport, save
@@ -27,7 +28,7 @@ OPERATION = "issueCreditReport"
 NUMBER_ATTEMPTS = 3
 
 
-def require_issue(hub: ReportHub, consumer: Consumer) -> None:
+def require_issue(hub: Kernel, consumer: Consumer) -> None:
     """Refuse a consumer whose kind the catalogue does not let issue reports."""
     if not hub.catalogue.may(consumer, OPERATION):
         raise Forbidden(
@@ -45,7 +46,7 @@ def normalise_uscc(uscc: str) -> str:
 
 
 async def issue_report(
-    hub: ReportHub, consumer: Consumer, uscc: str, *, request_id: str
+    hub: Kernel, consumer: Consumer, uscc: str, *, request_id: str
 ) -> StoredReport:
     """Issue the credit report of enterprise `uscc` to `consumer` and store it.
 
@@ -91,7 +92,7 @@ async def issue_report(
     raise RuntimeError("no free report number after several draws")
 
 
-def may_open(hub: ReportHub, consumer: Consumer, report: StoredReport) -> bool:
+def may_open(hub: Kernel, consumer: Consumer, report: StoredReport) -> bool:
     """Whether `consumer` may open (read the content of) `report`."""
     if report.edition is ReportEdition.PUBLIC:
         return True
@@ -100,7 +101,7 @@ def may_open(hub: ReportHub, consumer: Consumer, report: StoredReport) -> bool:
     return hub.catalogue.may(consumer, OPERATION, on_behalf=True)
 
 
-def refusal_message(hub: ReportHub) -> str:
+def refusal_message(hub: Kernel) -> str:
     """Why a full edition is not shown, citing the catalogue."""
     return (
         "该报告为完整版，仅向报告出具对象和信用管理部门提供 (a full-edition report is shown "
@@ -110,7 +111,7 @@ def refusal_message(hub: ReportHub) -> str:
 
 
 async def record(
-    hub: ReportHub,
+    hub: Kernel,
     consumer: Consumer,
     action: str,
     *,

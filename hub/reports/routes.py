@@ -23,11 +23,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from authz.catalogue import default_catalogue
 from authz.identity import PUBLIC, Consumer
-from hub.api.query import HubParts
 from hub.errors import ClientError, DatabaseUnavailable
-from hub.reports.data import ReportHub
+from hub.kernel import Kernel
 from hub.reports.html import render_error, render_issue_form, render_report, render_verification
 from hub.reports.issuing import issue_report, may_open, record, refusal_message
 from hub.reports.numbering import NUMBER_FORMAT, normalise_number
@@ -84,16 +82,8 @@ def _database_guarded(endpoint: Endpoint) -> Endpoint:
     return guarded
 
 
-def report_routes(parts: HubParts) -> list[BaseRoute]:
-    """The report routes for the hub whose GraphQL application is `parts`."""
-    hub = ReportHub(
-        schema=parts.schema,
-        db=parts.db,
-        person_secret=parts.person_secret,
-        audit=parts.audit,
-        rules=parts.rules,
-        catalogue=default_catalogue(),
-    )
+def report_routes(hub: Kernel) -> list[BaseRoute]:
+    """The report routes on the hub's kernel."""
 
     async def issue(request: Request, uscc: str) -> Response:
         consumer = _consumer(request)

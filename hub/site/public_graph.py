@@ -1,7 +1,8 @@
 """The site's one path to the data: GraphQL documents run by the hub's schema as the public.
 
-Each call builds a fresh `RequestContext` for `PUBLIC` — whatever token the browser may have
-sent — and executes the document with the schema that serves ``/graphql``, with all its
+Each call runs the document through the hub's kernel (`Kernel.execute`: a fresh request context
+for `PUBLIC` — whatever token the browser may have sent — and the schema that serves
+``/graphql``), with all its
 extensions: the guards, error masking, the sharing catalogue compiled into the Cypher, and the
 audit trail (each page view is one entry, its detail naming the page). Errors come back as
 `PageError`s with the HTTP status a page should answer with and a message fit to show.
@@ -15,15 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.schema.base import BaseSchema
 
-from authz.audit import AuditWriter
-from authz.catalogue import Catalogue, default_catalogue
 from authz.identity import PUBLIC
-from graph.database import Database
-from graph.lifecycle.rules import LifecycleRules
-from hub.api.query import HubParts, RequestContext
 from hub.errors import ClientError, DatabaseUnavailable
+from hub.kernel import Kernel
 from hub.projection import InvalidCursor
 
 log = logging.getLogger("credithub.site")
@@ -54,24 +50,7 @@ def _page_error(errors: list[GraphQLError]) -> PageError:
 class PublicGraph:
     """Runs the site's documents on the hub's schema, as the public."""
 
-    schema: BaseSchema
-    db: Database
-    person_secret: bytes
-    audit: AuditWriter | None
-    rules: LifecycleRules
-    catalogue: Catalogue
-
-    @classmethod
-    def of(cls, hub: HubParts) -> PublicGraph:
-        """The runner for the hub whose GraphQL application is `hub`."""
-        return cls(
-            schema=hub.schema,
-            db=hub.db,
-            person_secret=hub.person_secret,
-            audit=hub.audit,
-            rules=hub.rules,
-            catalogue=default_catalogue(),
-        )
+    kernel: Kernel
 
     async def run(
         self, document: str, variables: Mapping[str, Any], *, page: str
@@ -80,18 +59,7 @@ class PublicGraph:
 
         `page` (the path shown) becomes the detail of the request's audit entry.
         """
-        context = RequestContext(
-            db=self.db,
-            person_secret=self.person_secret,
-            consumer=PUBLIC,
-            audit=self.audit,
-            rules=self.rules,
-            catalogue=self.catalogue,
-        )
-        context.audit_action("query", subjects=set(), detail=f"信用舞钢 {page}")
-        result = await self.schema.execute(
-            document, variable_values=dict(variables), context_value=context
-        )
+        result = await self.kernel.execute(PUBLIC, document, variables, detail=f"信用舞钢 {page}")
         if result.errors:
             raise _page_error(result.errors)
         assert result.data is not None

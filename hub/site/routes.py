@@ -29,8 +29,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from graph.model import MeasureCategory
-from hub.api.query import HubParts
 from hub.errors import DatabaseUnavailable
+from hub.kernel import Kernel
 from hub.site.documents import (
     DEPARTMENTS,
     DISCLOSURE,
@@ -114,10 +114,10 @@ def _grouped_measures(measures: list[dict[str, Any]]) -> list[tuple[str, list[di
     return sorted(groups.items(), key=lambda group: order.get(group[0], len(order)))
 
 
-def site_routes(hub: HubParts) -> list[BaseRoute]:
-    """The disclosure site's routes for the hub whose GraphQL application is `hub`."""
-    graph = PublicGraph.of(hub)
-    facts = GuideFacts.of(hub.rules)
+def site_routes(kernel: Kernel) -> list[BaseRoute]:
+    """The disclosure site's routes on the hub's kernel."""
+    graph = PublicGraph(kernel)
+    facts = GuideFacts.of(kernel.rules)
 
     async def home(request: Request) -> Response:
         return _html(render("home.html", active="home", query=""))
