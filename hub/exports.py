@@ -11,9 +11,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from authz.catalogue import default_catalogue
 from authz.identity import PUBLIC, Consumer
-from graph.database import Database
+from hub.kernel import Kernel
 from loaders.batches import export_quarantine_csv, get_batch, list_quarantine
 
 __all__ = ["quarantine_csv"]
@@ -26,9 +25,10 @@ def _refusal(status: int, code: str, message: str) -> JSONResponse:
 async def quarantine_csv(request: Request) -> Response:
     """``GET /feeds/{batch}/quarantine.csv``: the refused rows, UTF-8 with BOM for Excel."""
     consumer: Consumer = getattr(request.state, "consumer", PUBLIC)
-    db: Database = request.app.state.db
+    kernel: Kernel = request.app.state.kernel
+    db = kernel.db
     batch = request.path_params["batch"]
-    catalogue = default_catalogue()
+    catalogue = kernel.catalogue
     if not catalogue.may(consumer, "readQuarantine"):
         return _refusal(403, "FORBIDDEN", "只有报送单位可下载隔离数据 (suppliers only)")
     info = await get_batch(db, batch)
