@@ -83,6 +83,10 @@ Relationships::
     (Inspector)-[:INSPECTS]->(InspectionObject)                   assigned at the draw
     (InspectionObject)-[:RESULTED_IN]->(Record)                   its INSPECTION record
     (Evaluation)-[:EVALUATES]->(Enterprise), -[:IN_RUN]->(EvaluationRun)
+    (ListEntry)-[:BASED_ON]->(Record)                              the records it rests on
+    (MeasureApplication)-[:REPORTED_BY]->(Department)
+    (Watch)-[:WATCHES]->(Enterprise)
+    (Consent)-[:GRANTED_BY]->(Enterprise|Person), (AuditEntry)-[:ABOUT]->(subject)
     (Recipient {org, firstAt, lastAt})-[:RECEIVED_RECORDS_OF]->(Enterprise|Person)
                              an organisation was served the subject's records (noted with the
                              audit entry; who must hear of a withdrawal, graph/lifecycle/notices)
@@ -128,6 +132,19 @@ class Label(StrEnum):
     EVALUATION_RUN = "EvaluationRun"
     EVALUATION = "Evaluation"
     RECIPIENT = "Recipient"  # an organisation served a subject's records, see RECEIVED_RECORDS_OF
+    # Second labels and the nodes of the stores kept in the same database (audit, consent,
+    # feed batches, reports, migrations, job locks): named here so no Cypher spells a label
+    # the model does not know (tests/test_model_literals.py).
+    BAN = "Ban"  # (:Sanction:Ban) an entry ban, 六(四)
+    LIST_ENTRY_REVISION = "ListEntryRevision"
+    CONSENT = "Consent"
+    AUDIT_ENTRY = "AuditEntry"
+    AUDIT_CHAIN = "AuditChain"
+    BATCH = "Batch"
+    QUARANTINED_ROW = "QuarantinedRow"
+    CREDIT_REPORT = "CreditReport"
+    MIGRATION = "Migration"
+    JOB_LOCK = "JobLock"
 
 
 class Rel(StrEnum):
@@ -163,6 +180,11 @@ class Rel(StrEnum):
     EVALUATES = "EVALUATES"
     IN_RUN = "IN_RUN"
     MERGED_INTO = "MERGED_INTO"
+    BASED_ON = "BASED_ON"  # (ListEntry)-[:BASED_ON]->(Record) the records an entry rests on
+    REPORTED_BY = "REPORTED_BY"  # (MeasureApplication)-[:REPORTED_BY]->(Department)
+    WATCHES = "WATCHES"  # (Watch)-[:WATCHES]->(Enterprise) 贷后监测
+    GRANTED_BY = "GRANTED_BY"  # (Consent)-[:GRANTED_BY]->(Enterprise|Person)
+    ABOUT = "ABOUT"  # (AuditEntry)-[:ABOUT]->(subject)
     RECEIVED_RECORDS_OF = "RECEIVED_RECORDS_OF"  # (Recipient)-[:RECEIVED_RECORDS_OF]->(subject)
 
 
@@ -409,6 +431,28 @@ class RiskSignal(LabelledEnum):
     CLUSTER = ("CLUSTER", "跨部门失信聚集")
     BURST = ("BURST", "处罚激增")
     REPRESENTATIVE_CHANGE = ("REPRESENTATIVE_CHANGE", "处罚后变更法定代表人")
+
+
+class EvaluationScope(LabelledEnum):
+    """What an evaluation run covers: the whole graph, or one subject refreshed."""
+
+    ALL = ("ALL", "全量评价")
+    SUBJECT = ("SUBJECT", "单户更新")
+
+
+class BatchStatus(LabelledEnum):
+    """A feed batch's state: running until its load completes (or fails)."""
+
+    RUNNING = ("RUNNING", "加载中")
+    COMPLETED = ("COMPLETED", "已完成")
+    FAILED = ("FAILED", "失败")
+
+
+class SubjectType(LabelledEnum):
+    """Whether a feed row's subject (or shareholder) is an enterprise or a person."""
+
+    ENTERPRISE = ("ENTERPRISE", "法人和非法人组织")
+    PERSON = ("PERSON", "自然人")
 
 
 class RiskAlertStatus(LabelledEnum):

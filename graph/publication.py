@@ -23,12 +23,24 @@ import calendar
 from datetime import date
 from typing import Final
 
-from graph.model import ListEntryStatus, RecordKind, RecordStatus, SanctionStatus, SeverityTier
+from graph.model import (
+    ListEntryStatus,
+    ListType,
+    RecordKind,
+    RecordStatus,
+    SanctionStatus,
+    SeverityTier,
+)
 
 __all__ = [
     "ADVERSE_KINDS",
+    "OPEN_ENTRY_STATUSES",
+    "STANDING_STATUSES",
     "add_months",
     "add_years",
+    "ban_in_force",
+    "black_list_entry_in_force",
+    "current_version",
     "is_listed",
     "is_public",
     "list_entry_in_force",
@@ -37,6 +49,11 @@ __all__ = [
     "maximum_period_months",
     "minimum_period_months",
     "publication_window",
+    "record_counts",
+    "record_published",
+    "record_shared",
+    "record_standing",
+    "sanction_in_force",
     "warning_only_unpublished",
 ]
 
@@ -224,12 +241,29 @@ def is_public(publish_from: date | None, publish_until: date | None, on: date) -
 # `today` is a Cypher expression for the Beijing date, normally a query parameter holding
 # `china_today()`: the server's `date()` is UTC, so from 00:00 to 08:00 Beijing time it would
 # still be yesterday.
-_PUBLISHED_STATUSES: Final = (RecordStatus.EFFECTIVE.value, RecordStatus.UNDER_OBJECTION.value)
+STANDING_STATUSES: Final = (RecordStatus.EFFECTIVE.value, RecordStatus.UNDER_OBJECTION.value)
+"""Record statuses that stand (may be published): effective or under objection."""
+_PUBLISHED_STATUSES: Final = STANDING_STATUSES
 _UNSHARED_STATUSES: Final = (RecordStatus.REPAIRED.value, RecordStatus.REVOKED.value)
+OPEN_ENTRY_STATUSES: Final = (ListEntryStatus.ACTIVE.value, ListEntryStatus.ANNOUNCED.value)
+"""List-entry statuses that have not ended: in force, or a red-list candidate announced."""
 
 
 def _literals(values: tuple[str, ...]) -> str:
     return "[" + ", ".join(f"'{value}'" for value in values) + "]"
+
+
+def current_version(node: str) -> str:
+    """Cypher: the record (or evaluation, voluntary item …) is the current version of its key;
+    older versions stay as history behind ``SUPERSEDES``."""
+    return f"{node}.current = true"
+
+
+def record_standing(node: str) -> str:
+    """Cypher: the record is the current version and stands — effective or under objection,
+    neither repaired, revoked nor superseded — whatever its publication window (risk signals
+    count the decisions of a period, not what is on show)."""
+    return f"{current_version(node)} AND {node}.status IN {_literals(_PUBLISHED_STATUSES)}"
 
 
 def record_published(node: str, today: str) -> str:
@@ -239,6 +273,12 @@ def record_published(node: str, today: str) -> str:
         f"{node}.status IN {_literals(_PUBLISHED_STATUSES)} "
         f"AND {node}.publishFrom <= {today} AND {today} <= {node}.publishUntil"
     )
+
+
+def record_counts(node: str, today: str) -> str:
+    """Cypher: the record counts on `today` — the current version, published
+    (`record_published`). What the evaluation and the reports weigh."""
+    return f"{current_version(node)} AND {record_published(node, today)}"
 
 
 def record_shared(node: str) -> str:
@@ -270,12 +310,23 @@ def sanction_in_force(node: str, today: str) -> str:
     )
 
 
+def black_list_entry_in_force(node: str, today: str) -> str:
+    """Cypher: the entry is a black-list (失信主体名单) entry in force on `today`."""
+    return f"{node}.listType = '{ListType.BLACK.value}' AND {list_entry_in_force(node, today)}"
+
+
+def ban_in_force(node: str, today: str) -> str:
+    """Cypher: the entry ban (``(:Sanction:Ban)``, 六(四)) keeps its subject out on `today`.
+    A ban is a sanction, so this is `sanction_in_force`: one rule for the hub's ``banned``
+    flags, the risk contagion signal and ``applicableMeasures``."""
+    return sanction_in_force(node, today)
+
+
 def list_entry_listed(node: str, today: str) -> str:
     """Cypher: the entry is shown as listed on `today`: in force, or a red-list candidate in
     its announcement (公示中), and not past ``effectiveUntil``."""
-    statuses = (ListEntryStatus.ACTIVE.value, ListEntryStatus.ANNOUNCED.value)
     return (
-        f"{node}.status IN {_literals(statuses)} "
+        f"{node}.status IN {_literals(OPEN_ENTRY_STATUSES)} "
         f"AND ({node}.effectiveUntil IS NULL OR {today} <= {node}.effectiveUntil)"
     )
 
@@ -283,9 +334,8 @@ def list_entry_listed(node: str, today: str) -> str:
 def list_entry_status(node: str, today: str) -> str:
     """Cypher: the entry's state as of `today` — 已到期 (EXPIRED) once past ``effectiveUntil``,
     even before the expiry job has recorded it."""
-    open_statuses = (ListEntryStatus.ACTIVE.value, ListEntryStatus.ANNOUNCED.value)
     return (
-        f"CASE WHEN {node}.status IN {_literals(open_statuses)} "
+        f"CASE WHEN {node}.status IN {_literals(OPEN_ENTRY_STATUSES)} "
         f"AND {node}.effectiveUntil < {today} THEN '{ListEntryStatus.EXPIRED.value}' "
         f"ELSE {node}.status END"
     )
@@ -293,5 +343,4 @@ def list_entry_status(node: str, today: str) -> str:
 
 def is_listed(status: str | None, effective_until: date | None, on: date) -> bool:
     """`list_entry_listed` for an entry already read: in force or announced on day ``on``."""
-    open_statuses = (ListEntryStatus.ACTIVE.value, ListEntryStatus.ANNOUNCED.value)
-    return status in open_statuses and (effective_until is None or on <= effective_until)
+    return status in OPEN_ENTRY_STATUSES and (effective_until is None or on <= effective_until)

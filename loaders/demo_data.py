@@ -59,7 +59,7 @@ import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Final, LiteralString, NamedTuple, TypeVar
 
@@ -74,7 +74,7 @@ from graph.identifiers import (
     resident_id_check_char,
     uscc_check_char,
 )
-from graph.lifecycle.base import Actor
+from graph.lifecycle.base import CHINA_TIME, Actor
 from graph.model import (
     EnterpriseStatus,
     ListEntryStatus,
@@ -86,7 +86,15 @@ from graph.model import (
     SanctionStatus,
     SeverityTier,
 )
-from graph.publication import ADVERSE_KINDS, add_months, add_years, publication_window
+from graph.publication import ADVERSE_KINDS, add_months, add_years
+from graph.records import (
+    RECORD_DATES,
+    iso,
+    publication_stamps,
+    version_props,
+    write_records,
+)
+from graph.workdays import mainland_calendar
 from loaders.demo_annual_reports import load_annual_reports
 from loaders.demo_inspectors import seed_inspectors
 from loaders.demo_representative_changes import load_representative_changes
@@ -101,6 +109,7 @@ from loaders.reference import (
     read_measure_catalogue,
     read_organisations,
 )
+from loaders.writers.records import DISCLOSED_KINDS
 
 __all__ = [
     "DemoData",
@@ -1060,6 +1069,7 @@ class _Generator:
         self.secret = secret
         self.today = spec.today
         self.rng = random.Random(spec.seed)
+        self.calendar = mainland_calendar()
         # Lifecycle additions (breaches) draw from their own stream, so the rest of the
         # dataset stays exactly what it was for a given seed.
         self.lifecycle_rng = random.Random(spec.seed + 1)
@@ -1675,16 +1685,20 @@ class _Generator:
         kind_value: str = kind._value_
         doc = document_number or self._document_number(kind_value, dept_short, decision.year)
         key = f"{kind_value}|{dept.code}|{doc}"
-        publish_from, publish_until = publication_window(
-            kind, severity, decision, valid_to, warning_only=warning_only
+        # The stamps every record gets (graph/records.py): window, publish-by for 双公示 kinds;
+        # a demo decision reached the network on its day.
+        stamps = publication_stamps(
+            kind,
+            severity,
+            decision,
+            valid_to,
+            warning_only=warning_only,
+            calendar=self.calendar if kind in DISCLOSED_KINDS else None,
         )
         if status is None:
             status = self._status(kind, severity, decision, category)
         row: Row = {
-            "uid": key + "#v1",
-            "key": key,
-            "version": 1,
-            "current": True,
+            **version_props(key, 1, status),
             "kind": kind_value,
             "title": title,
             "documentNumber": doc,
@@ -1697,9 +1711,8 @@ class _Generator:
             "amount": amount,
             "validFrom": decision,
             "validTo": valid_to,
-            "publishFrom": publish_from,
-            "publishUntil": publish_until,
-            "status": status._value_,
+            **stamps,
+            "firstPublishedOn": decision,
         }
         d = self.data
         d.records.append(row)
@@ -2398,15 +2411,17 @@ class _Generator:
         d = self.data
         count = min(len(self.correctable), max(3, len(d.records) // 250))
         for old, subject, dept_code in rng.sample(self.correctable, count):
-            new = dict(old)
-            new["uid"] = old["key"] + "#v2"
-            new["version"] = 2
-            new["current"] = True
-            new["status"] = RecordStatus.EFFECTIVE.value
+            new = {**old, **version_props(old["key"], 2, RecordStatus.EFFECTIVE)}
             if old["kind"] == RecordKind.LICENSE.value and old["validTo"] is not None:
                 new["validTo"] = add_years(old["validTo"], 1)
-                new["publishFrom"], new["publishUntil"] = publication_window(
-                    RecordKind.LICENSE, None, old["decisionDate"], new["validTo"]
+                new.update(
+                    publication_stamps(
+                        RecordKind.LICENSE,
+                        None,
+                        old["decisionDate"],
+                        new["validTo"],
+                        calendar=self.calendar,
+                    )
                 )
                 new["content"] = old["content"] + "（更正：有效期截止日期录入有误，已予更正。）"
             else:
@@ -2439,7 +2454,6 @@ def generate(spec: DemoSpec, person_secret: bytes) -> DemoData:
 _STATEMENTS: Final[tuple[tuple[str, LiteralString], ...]] = (
     ("enterprises", "UNWIND $rows AS row MERGE (n:Enterprise {uscc: row.uscc}) SET n += row"),
     ("persons", "UNWIND $rows AS row MERGE (n:Person {key: row.key}) SET n += row"),
-    ("records", "UNWIND $rows AS row MERGE (n:Record {uid: row.uid}) SET n += row"),
     ("list_entries", "UNWIND $rows AS row MERGE (n:ListEntry {id: row.id}) SET n += row"),
     ("sanctions", "UNWIND $rows AS row MERGE (n:Sanction {id: row.id}) SET n += row"),
     (
@@ -2477,30 +2491,6 @@ _STATEMENTS: Final[tuple[tuple[str, LiteralString], ...]] = (
         "UNWIND $rows AS row "
         "MATCH (e:Enterprise {uscc: row.enterprise}) MATCH (a:Association {code: row.association}) "
         "MERGE (e)-[r:MEMBER_OF]->(a) SET r.since = row.since",
-    ),
-    (
-        "record_enterprise_subjects",
-        "UNWIND $rows AS row "
-        "MATCH (r:Record {uid: row.record}) MATCH (e:Enterprise {uscc: row.enterprise}) "
-        "MERGE (r)-[:HAS_SUBJECT]->(e)",
-    ),
-    (
-        "record_person_subjects",
-        "UNWIND $rows AS row "
-        "MATCH (r:Record {uid: row.record}) MATCH (p:Person {key: row.person}) "
-        "MERGE (r)-[:HAS_SUBJECT]->(p)",
-    ),
-    (
-        "record_providers",
-        "UNWIND $rows AS row "
-        "MATCH (r:Record {uid: row.record}) MATCH (d:Department {code: row.department}) "
-        "MERGE (r)-[:PROVIDED_BY]->(d)",
-    ),
-    (
-        "record_supersedes",
-        "UNWIND $rows AS row "
-        "MATCH (r:Record {uid: row.record}) MATCH (o:Record {uid: row.previous}) "
-        "MERGE (r)-[:SUPERSEDES]->(o)",
     ),
     (
         "list_entry_subjects",
@@ -2562,9 +2552,67 @@ async def load(db: Database, data: DemoData, *, batch_size: int = 5000) -> dict[
     """
     counts = await load_reference_data(db, today=DemoSpec().today)
     for name, cypher in _STATEMENTS:
+        if name == _RECORDS_AFTER:
+            counts.update(await _load_records(db, data, batch_size=batch_size))
         rows: list[Row] = getattr(data, name)
         counts[name] = await db.write_batches(cypher, rows, batch_size=batch_size)
     return counts
+
+
+_RECORDS_AFTER: Final = "legal_representatives"
+"""Records are written once enterprises and persons exist (their subjects), before the list
+entries that rest on them."""
+
+_EXISTING_RECORDS: Final = (
+    "UNWIND $uids AS uid MATCH (r:Record {uid: uid}) RETURN collect(r.uid) AS existing"
+)
+
+
+async def _load_records(db: Database, data: DemoData, *, batch_size: int) -> dict[str, int]:
+    """Write the demo's records through the one record writer (graph/records.py), as a feed
+    would: with subject, supplier, deciding authority and, for a correction, ``SUPERSEDES``
+    the version it replaces. First versions go before the versions that supersede them;
+    records already in the graph are skipped, so loading twice changes nothing."""
+    subjects: dict[str, dict[str, Any]] = {}
+    for link in data.record_enterprise_subjects:
+        subjects[link["record"]] = {"enterprise": link["enterprise"]}
+    for link in data.record_person_subjects:
+        subjects[link["record"]] = {"person": {"key": link["person"], "props": {}}}
+    providers = {link["record"]: link["department"] for link in data.record_providers}
+    previous = {link["record"]: link["previous"] for link in data.record_supersedes}
+    loaded_at = datetime.combine(DemoSpec().today, time(), tzinfo=CHINA_TIME)
+    passes: list[dict[str, list[dict[str, Any]]]] = [{}, {}]
+    for record in data.records:
+        uid = record["uid"]
+        props = {k: v for k, v in record.items() if k not in RECORD_DATES}
+        row = {
+            "props": props,
+            "dates": {name: iso(record.get(name)) for name in RECORD_DATES},
+            "decider": record["issuingAuthorityCode"],
+            "previous": previous.get(uid),
+            **subjects.get(uid, {}),
+        }
+        passes[uid in previous].setdefault(providers[uid], []).append(row)
+    for by_provider in passes:
+        for provider, rows in sorted(by_provider.items()):
+            for start in range(0, len(rows), batch_size):
+                batch = rows[start : start + batch_size]
+                uids = [row["props"]["uid"] for row in batch]
+                [found] = await db.read(_EXISTING_RECORDS, {"uids": uids})
+                existing = set(found["existing"])
+                fresh = [row for row in batch if row["props"]["uid"] not in existing]
+                if fresh:
+                    write = functools.partial(
+                        write_records, rows=fresh, provider=provider, loaded_at=loaded_at
+                    )
+                    await db.write_transaction(write)
+    return {
+        "records": len(data.records),
+        "record_enterprise_subjects": len(data.record_enterprise_subjects),
+        "record_person_subjects": len(data.record_person_subjects),
+        "record_providers": len(data.record_providers),
+        "record_supersedes": len(data.record_supersedes),
+    }
 
 
 async def load_reference_data(db: Database, *, today: date) -> dict[str, int]:

@@ -29,6 +29,7 @@ from typing import Any, Final
 import neo4j
 
 from graph.database import Database
+from graph.lifecycle.base import CHINA_TIME  # the one notion of Beijing time (re-exported)
 from graph.workdays import WorkdayCalendar, mainland_calendar
 from loaders.batches import FINISH, START, batch_id, write_quarantine
 from loaders.collection import (
@@ -61,9 +62,6 @@ __all__ = [
     "load_file",
     "load_rows",
 ]
-
-CHINA_TIME: Final = datetime.timezone(datetime.timedelta(hours=8), "CST")
-"""Beijing time (no daylight saving): the day a decision or a load falls on is the local one."""
 
 
 class AmbiguousFeedKind(ValueError):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from graph.database import Database
+from graph.model import Label, Rel
+from graph.publication import current_version
 from graph.workdays import CalendarNotCovered, WorkdayCalendar, mainland_calendar
 
 __all__ = ["DepartmentTimeliness", "LatePublication", "publication_timeliness", "render"]
@@ -53,11 +55,11 @@ class DepartmentTimeliness:
 # Lateness belongs to the deciding authority (处罚机关, 许可机关 …): a department whose decisions
 # the big-data office relays is late or on time itself. Records without a decider (loaded before
 # deciders were recorded) count for their supplier.
-_QUERY: Final = """
-MATCH (r:Record)-[:PROVIDED_BY]->(supplier:Department)
-WHERE r.current AND r.publishBy IS NOT NULL AND r.firstPublishedOn IS NOT NULL
+_QUERY: Final = f"""
+MATCH (r:{Label.RECORD})-[:{Rel.PROVIDED_BY}]->(supplier:{Label.DEPARTMENT})
+WHERE {current_version("r")} AND r.publishBy IS NOT NULL AND r.firstPublishedOn IS NOT NULL
   AND r.decisionDate >= $from AND r.decisionDate <= $to
-OPTIONAL MATCH (r)-[:DECIDED_BY]->(decider)
+OPTIONAL MATCH (r)-[:{Rel.DECIDED_BY}]->(decider)
 WITH r, coalesce(decider, supplier) AS d
 WHERE $department IS NULL OR d.code = $department
 RETURN d.code AS code, d.name AS name, r.key AS key, r.kind AS kind,

@@ -27,6 +27,8 @@ from typing import Final
 
 from graph.database import Database
 from graph.identifiers import validate_uscc
+from graph.model import Label
+from graph.publication import current_version
 from loaders.feed_kinds import FEED_KINDS, FeedKind
 
 __all__ = ["TARGET_RATE", "CodeProblem", "UsccReport", "render", "uscc_report"]
@@ -141,7 +143,7 @@ async def uscc_report(db: Database) -> UsccReport:
             )
 
     subjects = await db.read(
-        "MATCH (r:Record) WHERE r.current AND r.subjectCode IS NOT NULL "
+        f"MATCH (r:{Label.RECORD}) WHERE {current_version('r')} AND r.subjectCode IS NOT NULL "
         "RETURN r.subjectCode AS code, r.subjectName AS name, "
         "collect(r.key)[..5] AS keys"
     )
@@ -163,12 +165,14 @@ async def uscc_report(db: Database) -> UsccReport:
 
     quarantined = await db.read(
         "MATCH (q:QuarantinedRow) "
-        "WITH q, [i IN range(0, size(q.codes) - 1) WHERE q.codes[i] STARTS WITH 'USCC_' "
-        "  OR (q.codes[i] = 'DUPLICATE_KEY' AND q.batchId STARTS WITH 'registration-')] AS hits "
+        "WITH q, [i IN range(0, size(q.codes) - 1) WHERE q.codes[i] STARTS WITH $uscc "
+        "  OR (q.codes[i] = $duplicate AND q.batchId STARTS WITH 'registration-')] AS hits "
         "WHERE size(hits) > 0 "
         "RETURN q.batchId AS batch, q.rowNumber AS row, q.cells AS cells, "
         "[i IN hits | q.codes[i]] AS codes, [i IN hits | q.reasons[i]] AS reasons, "
-        "[i IN hits | q.fields[i]] AS fields"
+        "[i IN hits | q.fields[i]] AS fields",
+        # Quarantine codes (loaders/fields.py, pipeline.py) are parameters, not Cypher text.
+        {"uscc": "USCC_", "duplicate": "DUPLICATE_KEY"},
     )
     for row in quarantined:
         cells = json.loads(row["cells"])

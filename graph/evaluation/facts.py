@@ -41,7 +41,17 @@ import neo4j
 
 from graph.database import Database
 from graph.lifecycle.base import rows
-from graph.model import CommitmentStatus, EnterpriseStatus, ListType, RecordKind
+from graph.model import (
+    CommitmentStatus,
+    EnterpriseStatus,
+    Label,
+    ListType,
+    RecordKind,
+    Rel,
+    SeverityTier,
+    VerificationStatus,
+)
+from graph.publication import black_list_entry_in_force, list_entry_in_force, record_counts
 
 
 class Fact(StrEnum):
@@ -152,29 +162,35 @@ BASICS: Final = (
     "previousGrade: prev.grade, previousScore: prev.score}) AS rows"
 )
 
-# A record counts while current, not repaired or revoked, and inside its publication window.
+# A record counts while current, not repaired or revoked, and inside its publication window
+# (graph/publication.py `record_counts`); each kind feeds one fact.
+_RECORD_FACTS: Final = (
+    f"CASE r.kind "
+    f"  WHEN '{RecordKind.LICENSE}' THEN '{Fact.LICENCES}' "
+    f"  WHEN '{RecordKind.PENALTY}' THEN CASE r.severity "
+    f"    WHEN '{SeverityTier.SERIOUS}' THEN '{Fact.PENALTIES_SERIOUS}' "
+    f"    ELSE '{Fact.PENALTIES_GENERAL}' END "
+    f"  WHEN '{RecordKind.ENFORCEMENT}' THEN '{Fact.ENFORCEMENTS}' "
+    f"  WHEN '{RecordKind.JUDGMENT}' THEN '{Fact.JUDGMENTS}' "
+    f"  WHEN '{RecordKind.ABNORMAL_OPERATION}' THEN '{Fact.ABNORMAL_OPERATIONS}' "
+    f"  WHEN '{RecordKind.RECTIFICATION}' THEN '{Fact.OTHER_ADVERSE}' "
+    f"  WHEN '{RecordKind.INTERVIEW}' THEN '{Fact.OTHER_ADVERSE}' "
+    f"  WHEN '{RecordKind.LIABILITY}' THEN '{Fact.OTHER_ADVERSE}' "
+    f"  WHEN '{RecordKind.COMMITMENT_BREACH}' THEN '{Fact.COMMITMENTS_BREACHED}' "
+    f"  WHEN '{RecordKind.COMMITMENT}' THEN CASE WHEN r.fulfilment = $kept "
+    f"    THEN '{Fact.COMMITMENTS_KEPT}' END "
+    f"  WHEN '{RecordKind.HONOR}' THEN '{Fact.HONOURS}' "
+    f"  WHEN '{RecordKind.TAX_GRADE}' THEN CASE r.category "
+    f"    WHEN 'A' THEN '{Fact.TAX_GRADE_A}' WHEN 'D' THEN '{Fact.TAX_GRADE_D}' END "
+    f"  WHEN '{RecordKind.VOLUNTARY}' THEN CASE WHEN NOT EXISTS "
+    f"    {{ (:{Label.VOLUNTARY_ITEM})-[:{Rel.RESULTED_IN}]->(r) }} "
+    f"    THEN '{Fact.VOLUNTARY_VERIFIED}' END "
+    f"END"
+)
 RECORDS: Final = (
-    "UNWIND $usccs AS u MATCH (:Enterprise {uscc: u})<-[:HAS_SUBJECT]-(r:Record) "
-    "WHERE r.current AND r.status IN ['EFFECTIVE', 'UNDER_OBJECTION'] "
-    "AND r.publishFrom <= $today AND $today <= r.publishUntil "
-    "WITH u, r, CASE r.kind "
-    "  WHEN 'LICENSE' THEN 'LICENCES' "
-    "  WHEN 'PENALTY' THEN CASE r.severity WHEN 'SERIOUS' THEN 'PENALTIES_SERIOUS' "
-    "    ELSE 'PENALTIES_GENERAL' END "
-    "  WHEN 'ENFORCEMENT' THEN 'ENFORCEMENTS' "
-    "  WHEN 'JUDGMENT' THEN 'JUDGMENTS' "
-    "  WHEN 'ABNORMAL_OPERATION' THEN 'ABNORMAL_OPERATIONS' "
-    "  WHEN 'RECTIFICATION' THEN 'OTHER_ADVERSE' "
-    "  WHEN 'INTERVIEW' THEN 'OTHER_ADVERSE' "
-    "  WHEN 'LIABILITY' THEN 'OTHER_ADVERSE' "
-    "  WHEN 'COMMITMENT_BREACH' THEN 'COMMITMENTS_BREACHED' "
-    "  WHEN 'COMMITMENT' THEN CASE WHEN r.fulfilment = $kept THEN 'COMMITMENTS_KEPT' END "
-    "  WHEN 'HONOR' THEN 'HONOURS' "
-    "  WHEN 'TAX_GRADE' THEN CASE r.category WHEN 'A' THEN 'TAX_GRADE_A' "
-    "    WHEN 'D' THEN 'TAX_GRADE_D' END "
-    "  WHEN 'VOLUNTARY' THEN CASE WHEN NOT EXISTS { (:VoluntaryItem)-[:RESULTED_IN]->(r) } "
-    "    THEN 'VOLUNTARY_VERIFIED' END "
-    "END AS fact "
+    f"UNWIND $usccs AS u MATCH (:{Label.ENTERPRISE} {{uscc: u}})<-[:{Rel.HAS_SUBJECT}]-"
+    f"(r:{Label.RECORD}) WHERE {record_counts('r', '$today')} "
+    f"WITH u, r, {_RECORD_FACTS} AS fact "
     "WHERE fact IS NOT NULL "
     "WITH u, fact, r ORDER BY r.decisionDate DESC, r.uid "
     "WITH u, fact, count(r) AS n, "
@@ -184,11 +200,12 @@ RECORDS: Final = (
 
 LIST_ENTRIES: Final = (
     "UNWIND $usccs AS u "
-    "MATCH (:Enterprise {uscc: u})<-[:HAS_SUBJECT]-(l:ListEntry {status: 'ACTIVE'}) "
-    "WHERE l.listType IN ['BLACK', 'RED'] "
-    "AND (l.effectiveUntil IS NULL OR l.effectiveUntil >= $today) "
+    f"MATCH (:{Label.ENTERPRISE} {{uscc: u}})<-[:{Rel.HAS_SUBJECT}]-(l:{Label.LIST_ENTRY}) "
+    f"WHERE {list_entry_in_force('l', '$today')} "
+    f"AND l.listType IN ['{ListType.BLACK}', '{ListType.RED}'] "
     "WITH u, l ORDER BY l.decisionDate DESC, l.id "
-    "WITH u, CASE l.listType WHEN 'BLACK' THEN 'BLACK_LIST' ELSE 'RED_LIST' END AS fact, "
+    f"WITH u, CASE l.listType WHEN '{ListType.BLACK}' THEN '{Fact.BLACK_LIST}' "
+    f"ELSE '{Fact.RED_LIST}' END AS fact, "
     "count(l) AS n, collect({id: l.id, kind: l.listType, title: l.listName})[..$max] AS sources "
     "RETURN collect({uscc: u, fact: fact, n: n, sources: sources}) AS rows"
 )
@@ -196,11 +213,12 @@ LIST_ENTRIES: Final = (
 VOLUNTARY: Final = (
     "UNWIND $usccs AS u "
     "MATCH (:Enterprise {uscc: u})<-[:HAS_SUBJECT]-(v:VoluntaryItem {current: true}) "
-    "WHERE v.verification = 'VERIFIED' "
+    f"WHERE v.verification = '{VerificationStatus.VERIFIED}' "
     "WITH u, v ORDER BY v.registeredOn DESC, v.id "
     "WITH u, count(v) AS n, collect({id: v.id, kind: $itemKind, title: v.title})[..$max] "
     "AS sources "
-    "RETURN collect({uscc: u, fact: 'VOLUNTARY_VERIFIED', n: n, sources: sources}) AS rows"
+    f"RETURN collect({{uscc: u, fact: '{Fact.VOLUNTARY_VERIFIED}', n: n, sources: sources}}) "
+    "AS rows"
 )
 
 # 关联企业: sharing a legal representative or actual controller, sharing a controlling
@@ -219,21 +237,22 @@ RELATED: Final = (
     "  MATCH (e)-[s:SHAREHOLDER_OF]->(o:Enterprise) WHERE s.share >= $share RETURN o "
     "} "
     "WITH u, e, o WHERE o <> e "
-    "MATCH (o)<-[:HAS_SUBJECT]-(l:ListEntry {listType: 'BLACK', status: 'ACTIVE'}) "
-    "WHERE l.effectiveUntil IS NULL OR l.effectiveUntil >= $today "
+    f"MATCH (o)<-[:{Rel.HAS_SUBJECT}]-(l:{Label.LIST_ENTRY}) "
+    f"WHERE {black_list_entry_in_force('l', '$today')} "
     "WITH u, o, l ORDER BY o.uscc, l.id "
     "WITH u, count(DISTINCT o) AS n, "
     "collect({id: l.id, kind: $relatedKind, title: o.name + '：' + l.listName})[..$max] "
     "AS sources "
-    "RETURN collect({uscc: u, fact: 'RELATED_BLACK_LISTED', n: n, sources: sources}) AS rows"
+    f"RETURN collect({{uscc: u, fact: '{Fact.RELATED_BLACK_LISTED}', n: n, sources: sources}}) "
+    "AS rows"
 )
 
 # The same relation read from the other end, once for a whole run: from every enterprise on a
 # black list in force to the enterprises related to it (the patterns above, mirrored). There
 # are far fewer black-listed enterprises than subjects, so this replaces a traversal per subject.
 RELATED_TO_BLACK_LISTED: Final = (
-    "MATCH (l:ListEntry {listType: 'BLACK', status: 'ACTIVE'})-[:HAS_SUBJECT]->(o:Enterprise) "
-    "WHERE l.effectiveUntil IS NULL OR l.effectiveUntil >= $today "
+    f"MATCH (l:{Label.LIST_ENTRY})-[:{Rel.HAS_SUBJECT}]->(o:{Label.ENTERPRISE}) "
+    f"WHERE {black_list_entry_in_force('l', '$today')} "
     "WITH o, collect(l) AS entries "
     "CALL (o) { "
     "  MATCH (o)<-[:LEGAL_REPRESENTATIVE_OF|ACTUAL_CONTROLLER_OF]-(:Person)"
@@ -252,7 +271,8 @@ RELATED_TO_BLACK_LISTED: Final = (
     "WITH e.uscc AS uscc, count(DISTINCT o) AS n, "
     "collect({id: l.id, kind: $relatedKind, title: o.name + '：' + l.listName})[..$max] "
     "AS sources "
-    "RETURN collect({uscc: uscc, fact: 'RELATED_BLACK_LISTED', n: n, sources: sources}) AS rows"
+    f"RETURN collect({{uscc: uscc, fact: '{Fact.RELATED_BLACK_LISTED}', n: n, "
+    "sources: sources}) AS rows"
 )
 
 Related = dict[str, dict[str, Any]]

@@ -8,7 +8,8 @@ from typing import Any, Final
 
 from graph.database import Database
 from graph.evaluation.scoring import parse_explanation
-from graph.model import CreditGrade
+from graph.model import CreditGrade, EvaluationScope, Label
+from graph.publication import current_version
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,8 @@ class StoredRun:
 
 
 _EVALUATION: Final = (
-    "MATCH (v:Evaluation {uscc: $uscc}) WHERE v.current OR NOT $currentOnly "
+    f"MATCH (v:{Label.EVALUATION} {{uscc: $uscc}}) WHERE {current_version('v')} "
+    "OR NOT $currentOnly "
     "OPTIONAL MATCH (v)-[:EVALUATES]->(e:Enterprise) "
     "RETURN properties(v) AS v, e.name AS name "
     "ORDER BY v.current DESC, v.evaluatedOn DESC, v.id DESC LIMIT $limit"
@@ -179,7 +181,8 @@ async def evaluation_runs(
 ) -> list[StoredRun]:
     """Runs, newest first; single-subject refreshes only when asked for."""
     found = await db.read(
-        "MATCH (run:EvaluationRun) WHERE run.scope = 'ALL' OR $refreshes "
+        f"MATCH (run:{Label.EVALUATION_RUN}) WHERE run.scope = '{EvaluationScope.ALL}' "
+        "OR $refreshes "
         "RETURN properties(run) AS run ORDER BY run.startedAt DESC LIMIT $limit",
         {"refreshes": include_refreshes, "limit": limit},
     )
@@ -189,7 +192,8 @@ async def evaluation_runs(
 async def evaluation_run(db: Database, run_id: str | None) -> StoredRun | None:
     """One run by id, or the current whole run."""
     found = await db.read(
-        "MATCH (run:EvaluationRun) WHERE ($id IS NULL AND run.scope = 'ALL' AND run.current) "
+        f"MATCH (run:{Label.EVALUATION_RUN}) WHERE ($id IS NULL "
+        f"AND run.scope = '{EvaluationScope.ALL}' AND {current_version('run')}) "
         "OR run.id = $id RETURN properties(run) AS run LIMIT 1",
         {"id": run_id},
     )

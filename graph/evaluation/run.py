@@ -39,10 +39,10 @@ from graph.evaluation.facts import (
 from graph.evaluation.model import IndicatorModel, default_model
 from graph.evaluation.scoring import Scored, score_subject
 from graph.lifecycle.base import new_id, single
-from graph.model import CreditGrade
+from graph.model import CreditGrade, EvaluationScope, Label
 
-SCOPE_ALL: Final = "ALL"
-SCOPE_SUBJECT: Final = "SUBJECT"
+SCOPE_ALL: Final = EvaluationScope.ALL.value
+SCOPE_SUBJECT: Final = EvaluationScope.SUBJECT.value
 REPAIR_REASON: Final = "信用修复后重新评价"
 
 
@@ -99,7 +99,8 @@ _FINISH: Final = (
     "run.gradeB = $b, run.gradeC = $c, run.gradeD = $d, run.changed = $changed, "
     "run.firstEvaluated = $first, run.seconds = $seconds, run.current = $current "
     "WITH run "
-    "CALL (run) { MATCH (old:EvaluationRun {scope: 'ALL', current: true}) "
+    f"CALL (run) {{ MATCH (old:{Label.EVALUATION_RUN} {{scope: '{EvaluationScope.ALL}', "
+    "current: true}) "
     "WHERE old <> run AND $current SET old.current = false } "
     "RETURN run.id AS id"
 )

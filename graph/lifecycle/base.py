@@ -209,11 +209,14 @@ async def rows(
 
 
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
+"""Beijing time (no daylight saving): the one notion of the city's clock."""
 
 
-def china_today() -> date:
-    """Today in Beijing time: deadlines and periods are counted in the city's days."""
-    return datetime.now(CHINA_TIME).date()
+def china_today(at: datetime | None = None) -> date:
+    """Today in Beijing time (at the moment `at`, default now): deadlines, periods and every
+    named predicate of graph/publication.py are judged on the city's day. Readers pass it to
+    Cypher as a parameter — the server's ``date()`` is UTC, still yesterday until 08:00."""
+    return (at or datetime.now(CHINA_TIME)).astimezone(CHINA_TIME).date()
 
 
 def text_hash(text: str) -> str:

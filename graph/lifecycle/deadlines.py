@@ -13,24 +13,32 @@ from datetime import date
 from typing import Final
 
 from graph.database import Database
+from graph.model import Label, ObjectionStatus, RepairStatus
 
 PROCESSES: Final = {"OBJECTION": "异议处理", "REPAIR": "信用修复"}
 
+_PENDING: Final = ObjectionStatus.PENDING.value
+assert RepairStatus.PENDING.value == _PENDING  # one pending state for both processes
+
+# The process names are report codes, not stored values: passed as parameters.
 _REPORT = (
     "CALL () { "
-    "  MATCH (a:Objection) RETURN a, 'OBJECTION' AS process, a.filedOn AS received "
-    "  UNION MATCH (a:RepairApplication) RETURN a, 'REPAIR' AS process, a.appliedOn AS received "
+    f"  MATCH (a:{Label.OBJECTION}) RETURN a, $objection AS process, a.filedOn AS received "
+    f"  UNION MATCH (a:{Label.REPAIR_APPLICATION}) RETURN a, $repair AS process, "
+    "  a.appliedOn AS received "
     "} "
     "WITH a, process, received WHERE ($year IS NULL OR received.year = $year) "
     "AND ($department IS NULL OR a.decider = $department) "
     "WITH a.decider AS department, process, "
     "count(*) AS total, "
-    "count(CASE WHEN a.status <> 'PENDING' AND NOT coalesce(a.decidedLate, false) THEN 1 END) "
+    f"count(CASE WHEN a.status <> '{_PENDING}' AND NOT coalesce(a.decidedLate, false) THEN 1 END) "
     "  AS onTime, "
     "count(CASE WHEN a.decidedLate THEN 1 END) AS late, "
-    "count(CASE WHEN a.status = 'PENDING' AND a.dueBy >= date($today) THEN 1 END) AS pending, "
-    "count(CASE WHEN a.status = 'PENDING' AND a.dueBy < date($today) THEN 1 END) AS overdue "
-    "OPTIONAL MATCH (d:Department {code: department}) "
+    f"count(CASE WHEN a.status = '{_PENDING}' AND a.dueBy >= date($today) THEN 1 END) "
+    "AS pending, "
+    f"count(CASE WHEN a.status = '{_PENDING}' AND a.dueBy < date($today) THEN 1 END) "
+    "AS overdue "
+    f"OPTIONAL MATCH (d:{Label.DEPARTMENT} {{code: department}}) "
     "RETURN department, d.name AS name, process, total, onTime, late, pending, overdue "
     "ORDER BY overdue DESC, late DESC, department, process"
 )
@@ -60,7 +68,14 @@ async def deadline_report(
 ) -> list[DeadlineRow]:
     """The figures, optionally for applications received in `year` or for one department."""
     rows = await db.read(
-        _REPORT, {"today": today.isoformat(), "year": year, "department": department}
+        _REPORT,
+        {
+            "today": today.isoformat(),
+            "year": year,
+            "department": department,
+            "objection": "OBJECTION",
+            "repair": "REPAIR",
+        },
     )
     return [
         DeadlineRow(

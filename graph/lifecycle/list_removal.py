@@ -24,6 +24,7 @@ from graph.database import Database
 from graph.lifecycle.base import Actor, NotFound, WrongState, add_event, rows, single
 from graph.lifecycle.notices import earlier_recipients, notify, notify_watchers
 from graph.model import ListEntryStatus, NoticeKind, RecordKind, RecordStatus
+from graph.publication import OPEN_ENTRY_STATUSES, STANDING_STATUSES
 
 ENDED_STATUSES: Final = frozenset({ListEntryStatus.REMOVED, ListEntryStatus.EXPIRED})
 """States of an entry that has left its list."""
@@ -171,7 +172,7 @@ async def _end_liabilities(
         {
             "id": entry_id,
             "kind": RecordKind.LIABILITY.value,
-            "open": [RecordStatus.EFFECTIVE.value, RecordStatus.UNDER_OBJECTION.value],
+            "open": list(STANDING_STATUSES),
             "stop": (ended - timedelta(days=1)).isoformat(),
             "endedOn": ended.isoformat(),
             "cause": cause,
@@ -226,7 +227,7 @@ async def expire_list_entries(
                 tx,
                 _EXPIRED,
                 {
-                    "open": [ListEntryStatus.ACTIVE.value, ListEntryStatus.ANNOUNCED.value],
+                    "open": list(OPEN_ENTRY_STATUSES),
                     "today": today.isoformat(),
                     "limit": chunk,
                 },

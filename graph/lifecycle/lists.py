@@ -22,7 +22,7 @@ Every change is an `Event`; the subject's watchers are told.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 import neo4j
@@ -47,15 +47,17 @@ from graph.lifecycle.list_removal import end_list_entry
 from graph.lifecycle.notices import notify, notify_watchers
 from graph.lifecycle.rules import LifecycleRules
 from graph.model import (
+    Label,
     ListEntryStatus,
     ListType,
     NoticeKind,
     RecordKind,
     RecordStatus,
+    Rel,
     RoleKind,
     SeverityTier,
 )
-from graph.publication import publication_window
+from graph.records import iso, publication_stamps, version_props, write_records
 from graph.workdays import CalendarNotCovered, mainland_calendar
 
 DEFAULT_LIST_NAMES: Final = {
@@ -435,12 +437,11 @@ _CREATE: Final = (
     "RETURN elementId(l) AS element"
 )
 
+# The liability record (written by graph/records.py) results from the entry.
 _LIABILITY: Final = (
-    "MATCH (l:ListEntry {id: $entry}), (p:Person {key: $person}), "
-    "(d:Department {code: $department}) "
-    "CREATE (r:Record) SET r = $props "
-    "CREATE (r)-[:HAS_SUBJECT]->(p) CREATE (r)-[:PROVIDED_BY]->(d) "
-    "CREATE (l)-[:RESULTED_IN]->(r) "
+    f"MATCH (l:{Label.LIST_ENTRY} {{id: $entry}}), (p:{Label.PERSON} {{key: $person}}), "
+    f"(r:{Label.RECORD}) WHERE elementId(r) = $record "
+    f"CREATE (l)-[:{Rel.RESULTED_IN}]->(r) "
     "RETURN elementId(r) AS element, elementId(p) AS person"
 )
 
@@ -616,21 +617,17 @@ async def _record_liability(
     roles: dict[str, list[str]] = {}
     for link in linked:
         roles.setdefault(link["key"], []).append(link["role"])
-    publish_from, publish_until = publication_window(
+    stamps = publication_stamps(
         RecordKind.LIABILITY, SeverityTier.SERIOUS, checked.decision_date, None
     )
     for person, held in roles.items():
         key = liability_key(department, checked.decision_number, person)
         labels = "、".join(RoleKind.of(r).label for r in sorted(held))
         props = {
-            "uid": f"{key}#v1",
-            "key": key,
-            "version": 1,
-            "current": True,
+            **version_props(key, 1, RecordStatus.EFFECTIVE),
             "kind": RecordKind.LIABILITY.value,
             "title": f"{found['name']}列入{checked.list_name}的失信责任追究",
             "documentNumber": checked.decision_number,
-            "decisionDate": checked.decision_date,
             "issuingAuthority": found["departmentName"],
             "issuingAuthorityCode": department,
             "severity": SeverityTier.SERIOUS.value,
@@ -638,22 +635,28 @@ async def _record_liability(
             "content": f"作为{found['name']}（{checked.subject}）的{labels}，对其列入"
             f"{checked.list_name}（{checked.decision_number}）承担相应责任",
             "basis": checked.basis,
-            "validFrom": checked.decision_date,
-            "validTo": checked.effective_until,
-            "publishFrom": publish_from,
-            "publishUntil": publish_until,
-            "firstPublishedOn": today,
-            "status": RecordStatus.EFFECTIVE.value,
             "roles": sorted(held),
             "relatedEnterprise": checked.subject,
             "listEntryId": entry_id,
             "changedBy": department,
             "changedOn": today,
         }
+        dates = {
+            "decisionDate": iso(checked.decision_date),
+            "validFrom": iso(checked.decision_date),
+            "validTo": iso(checked.effective_until),
+            "publishFrom": iso(stamps["publishFrom"]),
+            "publishUntil": iso(stamps["publishUntil"]),
+            "firstPublishedOn": iso(today),
+        }
+        # One writer for every record (graph/records.py): the deciding department supplies and
+        # decides it; the person must exist (LINKED_PERSON already found them).
+        row = {"props": props, "dates": dates, "subject": person, "decider": department}
+        [made] = await write_records(tx, [row], provider=department, loaded_at=datetime.now(UTC))
         created = await single(
             tx,
             _LIABILITY,
-            {"entry": entry_id, "person": person, "department": department, "props": props},
+            {"entry": entry_id, "person": person, "record": made["element"]},
         )
         assert created is not None
         await add_event(

@@ -55,7 +55,7 @@ from graph.model import (
     SanctionStatus,
     SeverityTier,
 )
-from graph.publication import add_years, record_shared, sanction_in_force
+from graph.publication import add_years, current_version, record_shared, sanction_in_force
 
 PROCUREMENT_BUSINESS: Final = "政府采购"
 """The business the serious-violation rule restricts (measures' `business` uses the same word)."""
@@ -274,7 +274,8 @@ _IMPOSABLE: Final = (
     "OPTIONAL MATCH (l)-[:HAS_SUBJECT]->(s) "
     "RETURN d IS NOT NULL AS department, m IS NOT NULL AS measure, properties(l) AS entry, "
     "coalesce(s.uscc, s.key) AS subject, "
-    "EXISTS { MATCH (x:Sanction {status: 'ACTIVE'})-[:APPLIES]->(m) MATCH (x)-[:UNDER]->(l) "
+    f"EXISTS {{ MATCH (x:{Label.SANCTION} {{status: '{SanctionStatus.ACTIVE}'}})"
+    f"-[:{Rel.APPLIES}]->(m) MATCH (x)-[:{Rel.UNDER}]->(l) "
     "  WHERE x.until IS NULL OR x.until >= $from } AS duplicate"
 )
 
@@ -282,8 +283,8 @@ _IMPOSE: Final = (
     "MATCH (m:Measure {code: $measure}), (l:ListEntry {id: $entry}), "
     "(d:Department {code: $department}) "
     "MATCH (l)-[:HAS_SUBJECT]->(s) "
-    "CREATE (x:Sanction {id: $id, from: $from, until: $until, status: 'ACTIVE', "
-    "imposedOn: $today}) "
+    f"CREATE (x:{Label.SANCTION} {{id: $id, from: $from, until: $until, "
+    f"status: '{SanctionStatus.ACTIVE}', imposedOn: $today}}) "
     "CREATE (x)-[:APPLIES]->(m) CREATE (x)-[:UNDER]->(l) CREATE (x)-[:HAS_SUBJECT]->(s) "
     "CREATE (x)-[:IMPOSED_BY]->(d) "
     "RETURN elementId(x) AS element"
@@ -410,12 +411,13 @@ _SUBJECT: Final = (
 _APPLICABLE: Final = (
     "MATCH (s) WHERE (s:Enterprise AND s.uscc = $subject) OR (s:Person AND s.key = $subject) "
     "CALL (s) { "
-    "  MATCH (x:Sanction {status: 'ACTIVE'})-[:HAS_SUBJECT]->(s) "
+    f"  MATCH (x:{Label.SANCTION} {{status: '{SanctionStatus.ACTIVE}'}})-[:{Rel.HAS_SUBJECT}]->(s) "
     "  RETURN x, null AS via, [] AS viaRoles "
     "  UNION "
     "  MATCH (via:Person)-[r:LEGAL_REPRESENTATIVE_OF|PRINCIPAL_OF|ACTUAL_CONTROLLER_OF]->"
     "(s:Enterprise) "
-    "  MATCH (x:Sanction:Ban {status: 'ACTIVE'})-[:HAS_SUBJECT]->(via) "
+    f"  MATCH (x:{Label.SANCTION}:{Label.BAN} {{status: '{SanctionStatus.ACTIVE}'}})"
+    f"-[:{Rel.HAS_SUBJECT}]->(via) "
     "  WITH x, via, collect(left(type(r), size(type(r)) - 3)) AS viaRoles "
     "  RETURN x, via, viaRoles "
     "} "
@@ -436,7 +438,7 @@ _SERIOUS_VIOLATIONS: Final = (
     f"MATCH (r:{Label.RECORD})-[:{Rel.HAS_SUBJECT}]->(s) "
     f"WHERE ((s:{Label.ENTERPRISE} AND s.uscc = $subject) "
     f"OR (s:{Label.PERSON} AND s.key = $subject)) "
-    "AND r.current = true AND r.severity = $serious AND r.decisionDate >= $since "
+    f"AND {current_version('r')} AND r.severity = $serious AND r.decisionDate >= $since "
     f"AND r.decisionDate <= $today AND {record_shared('r')} "
     f"OPTIONAL CALL () {{ MATCH (m:{Label.MEASURE} {{business: $business}}) "
     "  RETURN m ORDER BY m.code LIMIT 1 } "

@@ -46,8 +46,16 @@ from graph.lifecycle.base import (
 from graph.lifecycle.list_removal import end_list_entry
 from graph.lifecycle.notices import earlier_recipients, notify
 from graph.lifecycle.rules import LifecycleRules
-from graph.model import ListEntryStatus, NoticeKind, RecordStatus, RepairStatus, SeverityTier
-from graph.publication import add_months, minimum_period_months
+from graph.model import (
+    Label,
+    ListEntryStatus,
+    NoticeKind,
+    RecordStatus,
+    Rel,
+    RepairStatus,
+    SeverityTier,
+)
+from graph.publication import OPEN_ENTRY_STATUSES, add_months, minimum_period_months
 
 NOT_REPAIRABLE_EARLY: Final = ("停产停业", "吊销", "责令关闭")
 """Penalty categories that cannot be repaired before their publication ends (Order 36)."""
@@ -452,9 +460,9 @@ async def _repair(
         )
         based = await rows(
             tx,
-            "MATCH (l:ListEntry)-[:BASED_ON]->(:Record {key: $key}) "
-            "WHERE l.status IN ['ACTIVE', 'ANNOUNCED'] RETURN DISTINCT l.id AS id",
-            {"key": application.record_key},
+            f"MATCH (l:{Label.LIST_ENTRY})-[:{Rel.BASED_ON}]->(:{Label.RECORD} {{key: $key}}) "
+            "WHERE l.status IN $open RETURN DISTINCT l.id AS id",
+            {"key": application.record_key, "open": list(OPEN_ENTRY_STATUSES)},
         )
         entries = [row["id"] for row in based]
     else:

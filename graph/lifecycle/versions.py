@@ -11,7 +11,7 @@ as unchanged instead of undoing the decision.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import neo4j
@@ -33,26 +33,9 @@ from graph.lifecycle.notices import (
     notify,
     withdraw_from_earlier_recipients,
 )
-from graph.model import ListEntryStatus, NoticeKind, RecordKind, RecordStatus, SeverityTier
-from graph.publication import publication_window
-
-_NEW_VERSION = (
-    "MATCH (old:Record {key: $key, current: true}) "
-    # The new uid goes in with the copy: a copy still carrying the old uid would violate the
-    # uniqueness constraint the moment it is set.
-    "WITH old, old {.*, uid: old.key + '#v' + toString(old.version + 1), "
-    "version: old.version + 1, current: true} AS copied "
-    "CREATE (new:Record) SET new = copied "
-    "SET new += $changes, new.changeReason = $reason, new.changedBy = $actorCode, "
-    "new.changedOn = date($today), "
-    "new.batchId = null, new.sourceRow = null "
-    "SET old.current = false, old.status = 'SUPERSEDED' "
-    "CREATE (new)-[:SUPERSEDES]->(old) "
-    "WITH old, new "
-    "CALL (old, new) { MATCH (old)-[:HAS_SUBJECT]->(s) CREATE (new)-[:HAS_SUBJECT]->(s) } "
-    "CALL (old, new) { MATCH (old)-[:PROVIDED_BY]->(d) CREATE (new)-[:PROVIDED_BY]->(d) } "
-    "RETURN new.uid AS uid, elementId(new) AS element, elementId(old) AS previous"
-)
+from graph.model import NoticeKind, RecordKind, RecordStatus, SeverityTier
+from graph.publication import OPEN_ENTRY_STATUSES, STANDING_STATUSES
+from graph.records import iso, new_version, publication_stamps, version_props, write_records
 
 
 async def new_record_version(
@@ -67,42 +50,23 @@ async def new_record_version(
     """Make version n+1 of the record `key` with `changes`; return its uid and element ids.
 
     `changes` holds stored property names (``status``, ``publishUntil``, ``content`` …);
-    dates may be `datetime.date` values.
+    dates may be `datetime.date` values. Written by graph/records.py `new_version`, which keeps
+    the old version's subject, supplier and deciding authority.
     """
-    row = await single(
+    made = await new_version(
         tx,
-        _NEW_VERSION,
-        {
-            "key": key,
-            "changes": changes,
-            "reason": reason,
-            "actorCode": actor.org_code or actor.org_kind,
-            "today": today.isoformat(),
-        },
+        key,
+        changes,
+        changed_by=actor.org_code or actor.org_kind,
+        reason=reason,
+        today=today,
     )
-    if row is None:
+    if made is None:
         raise NotFound("信用记录", key)
-    return {"uid": row["uid"], "element": row["element"], "previous": row["previous"]}
+    return made
 
 
 # -- version 1 of records made by lifecycle decisions ------------------------------------------
-_CREATE_RECORD = (
-    "MATCH (p) WHERE (p:Department OR p:Association OR p:CreditAgency) AND p.code = $provider "
-    "MATCH (s) WHERE (s:Enterprise AND s.uscc = $subject) OR (s:Person AND s.key = $subject) "
-    "CREATE (r:Record) SET r = $props, r.decisionDate = date($decisionDate), "
-    "r.validFrom = date($decisionDate), r.validTo = date($validTo), "
-    "r.publishFrom = date($publishFrom), r.publishUntil = date($publishUntil), "
-    "r.firstPublishedOn = date($decisionDate), r.loadedAt = datetime() "
-    "CREATE (r)-[:PROVIDED_BY]->(p) "
-    "CREATE (r)-[:HAS_SUBJECT]->(s) "
-    "RETURN elementId(r) AS element, r.uid AS uid"
-)
-
-
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
-
-
 async def record_exists(tx: neo4j.AsyncManagedTransaction, key: str) -> bool:
     """Whether a record with natural key `key` exists (any version)."""
     found = await single(
@@ -130,17 +94,15 @@ async def create_decision_record(
     """Version 1 of a credit record made by a lifecycle decision (not by a feed).
 
     Shared by commitments and rectification: the record is keyed like a fed one
-    (``KIND|provider|文号``), carries its publication window from graph/publication.py and
-    points to its provider and subject, so it appears with the subject's other records.
+    (``KIND|provider|文号``), is written by graph/records.py with its publication window and
+    first-published day, and points to its provider (which decided it) and subject, so it
+    appears with the subject's other records.
     Returns ``{key, uid, element, publishFrom, publishUntil}``.
     """
     key = f"{kind.value}|{provider}|{document_number}"
-    publish_from, publish_until = publication_window(kind, severity, decided_on, valid_to)
+    stamps = publication_stamps(kind, severity, decided_on, valid_to)
     props = {
-        "uid": f"{key}#v1",
-        "key": key,
-        "version": 1,
-        "current": True,
+        **version_props(key, 1, RecordStatus.EFFECTIVE),
         "kind": kind.value,
         "title": title,
         "documentNumber": document_number,
@@ -149,34 +111,31 @@ async def create_decision_record(
         "severity": severity.value if severity else None,
         "category": kind.label,
         "content": content,
-        "status": RecordStatus.EFFECTIVE.value,
         "subjectCode": subject,
         "subjectName": subject_name,
         "sourceUnit": provider_name,
         "sourceUnitCode": provider,
         "recordedBy": actor.org_code or actor.org_kind,
     }
-    row = await single(
-        tx,
-        _CREATE_RECORD,
-        {
-            "provider": provider,
-            "subject": subject,
-            "props": props,
-            "decisionDate": decided_on.isoformat(),
-            "validTo": _iso(valid_to),
-            "publishFrom": _iso(publish_from),
-            "publishUntil": _iso(publish_until),
-        },
-    )
-    if row is None:
+    dates = {
+        "decisionDate": iso(decided_on),
+        "validFrom": iso(decided_on),
+        "validTo": iso(valid_to),
+        "publishFrom": iso(stamps["publishFrom"]),
+        "publishUntil": iso(stamps["publishUntil"]),
+        "firstPublishedOn": iso(decided_on),
+    }
+    # The provider decided it: the record names it as its deciding authority too.
+    row = {"props": props, "dates": dates, "subject": subject, "decider": provider}
+    created = await write_records(tx, [row], provider=provider, loaded_at=datetime.now(UTC))
+    if not created or not created[0]["subjects"]:
         raise NotFound("信用主体或提供单位", f"{subject} / {provider}")
     return {
         "key": key,
-        "uid": row["uid"],
-        "element": row["element"],
-        "publishFrom": publish_from,
-        "publishUntil": publish_until,
+        "uid": created[0]["uid"],
+        "element": created[0]["element"],
+        "publishFrom": stamps["publishFrom"],
+        "publishUntil": stamps["publishUntil"],
     }
 
 
@@ -185,8 +144,8 @@ PERFORMED_IN_FULL: Final = "全部履行"
 """被执行人的履行情况 that ends a 失信被执行人 (DOMAIN.md: entries end when the obligation is
 performed)."""
 
-_OPEN_STATUSES: Final = (RecordStatus.EFFECTIVE.value, RecordStatus.UNDER_OBJECTION.value)
-_OPEN_ENTRIES: Final = (ListEntryStatus.ACTIVE.value, ListEntryStatus.ANNOUNCED.value)
+_OPEN_STATUSES: Final = STANDING_STATUSES
+_OPEN_ENTRIES: Final = OPEN_ENTRY_STATUSES
 
 
 async def tell_earlier_recipients(

@@ -11,21 +11,22 @@ from datetime import date, timedelta
 from typing import Final
 
 from graph.database import Database
-from graph.model import RiskSignal
+from graph.model import Label, RecordKind, Rel, RiskSignal
+from graph.publication import record_standing
 from graph.risk.finding import Finding, capped, node_step
 from graph.risk.thresholds import RiskThresholds
 
 __all__ = ["find_bursts"]
 
-_BURST: Final = """
-MATCH (r:Record {kind: 'PENALTY'})
+_BURST: Final = f"""
+MATCH (r:{Label.RECORD} {{kind: '{RecordKind.PENALTY}'}})
 WHERE r.decisionDate >= date($from) AND r.decisionDate <= date($today)
-  AND r.current = true AND r.status IN ['EFFECTIVE', 'UNDER_OBJECTION']
-MATCH (r)-[:HAS_SUBJECT]->(s:Enterprise) WHERE s.status IN $statuses
-OPTIONAL MATCH (r)-[:PROVIDED_BY]->(d:Department)
+  AND {record_standing("r")}
+MATCH (r)-[:{Rel.HAS_SUBJECT}]->(s:{Label.ENTERPRISE}) WHERE s.status IN $statuses
+OPTIONAL MATCH (r)-[:{Rel.PROVIDED_BY}]->(d:{Label.DEPARTMENT})
 WITH s, r, d ORDER BY r.decisionDate, r.uid
-WITH s, collect({uid: r.uid, title: r.title, date: r.decisionDate, department: d.code,
-  departmentName: d.name}) AS penalties
+WITH s, collect({{uid: r.uid, title: r.title, date: r.decisionDate, department: d.code,
+  departmentName: d.name}}) AS penalties
 WHERE size(penalties) >= $min
 RETURN s.uscc AS subject, s.name AS subjectName, penalties
 """

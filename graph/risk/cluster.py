@@ -12,20 +12,21 @@ from datetime import date, timedelta
 from typing import Any, Final
 
 from graph.database import Database
-from graph.model import RecordKind, RiskSignal
+from graph.model import Label, RecordKind, Rel, RiskSignal
+from graph.publication import record_standing
 from graph.risk.finding import Evidence, Finding, capped, node_step
 from graph.risk.thresholds import RiskThresholds
 
 __all__ = ["find_clusters"]
 
-_CLUSTER: Final = """
-MATCH (r:Record)
+_CLUSTER: Final = f"""
+MATCH (r:{Label.RECORD})
 WHERE r.kind IN $kinds AND r.decisionDate >= date($from) AND r.decisionDate <= date($today)
-  AND r.current = true AND r.status IN ['EFFECTIVE', 'UNDER_OBJECTION']
-MATCH (r)-[:PROVIDED_BY]->(d:Department)
-MATCH (r)-[:HAS_SUBJECT]->(s:Enterprise) WHERE s.status IN $statuses
-WITH s, d, collect({uid: r.uid, kind: r.kind, title: r.title, date: r.decisionDate}) AS records
-WITH s, collect({department: d.code, name: d.name, sector: d.sector, records: records})
+  AND {record_standing("r")}
+MATCH (r)-[:{Rel.PROVIDED_BY}]->(d:{Label.DEPARTMENT})
+MATCH (r)-[:{Rel.HAS_SUBJECT}]->(s:{Label.ENTERPRISE}) WHERE s.status IN $statuses
+WITH s, d, collect({{uid: r.uid, kind: r.kind, title: r.title, date: r.decisionDate}}) AS records
+WITH s, collect({{department: d.code, name: d.name, sector: d.sector, records: records}})
   AS departments
 WHERE size(departments) >= $min
 RETURN s.uscc AS subject, s.name AS subjectName, s.industry AS industry, departments

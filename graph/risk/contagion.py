@@ -15,16 +15,17 @@ from datetime import date
 from typing import Any, Final
 
 from graph.database import Database
-from graph.model import RiskSignal
+from graph.model import Label, Rel, RiskSignal
+from graph.publication import ban_in_force, black_list_entry_in_force
 from graph.risk.finding import Evidence, Finding, capped, departments_of, node_step
 from graph.risk.thresholds import RiskThresholds
 
 __all__ = ["find_contagion"]
 
 ROLE_OF_REL: Final = {
-    "LEGAL_REPRESENTATIVE_OF": "LEGAL_REPRESENTATIVE",
-    "ACTUAL_CONTROLLER_OF": "ACTUAL_CONTROLLER",
-    "SHAREHOLDER_OF": "CONTROLLING_SHAREHOLDER",
+    Rel.LEGAL_REPRESENTATIVE_OF.value: "LEGAL_REPRESENTATIVE",
+    Rel.ACTUAL_CONTROLLER_OF.value: "ACTUAL_CONTROLLER",
+    Rel.SHAREHOLDER_OF.value: "CONTROLLING_SHAREHOLDER",
 }
 REL_OF_ROLE: Final = {role: rel for rel, role in ROLE_OF_REL.items()}
 ROLE_LABELS: Final = {
@@ -33,25 +34,33 @@ ROLE_LABELS: Final = {
     "CONTROLLING_SHAREHOLDER": "控股股东",
 }
 
-_CONTAGION: Final = """
-CALL () {
-  MATCH (le:ListEntry {listType: 'BLACK', status: 'ACTIVE'})-[:HAS_SUBJECT]->(l:Enterprise)
-  RETURN l, 'ListEntry' AS causeKind, le.id AS causeId, le.listName AS causeName,
-    COLLECT { MATCH (le)-[:DECIDED_BY]->(d:Department) RETURN d.code } AS departments
+_ROLES: Final = f"{Rel.LEGAL_REPRESENTATIVE_OF}|{Rel.ACTUAL_CONTROLLER_OF}|{Rel.SHAREHOLDER_OF}"
+
+# Causes in force on the day: a black-list entry by its status and its date (an entry past its
+# effectiveUntil no longer spreads, whether or not the expiry job has run), a ban by
+# `ban_in_force` (graph/publication.py).
+_CONTAGION: Final = f"""
+CALL () {{
+  MATCH (le:{Label.LIST_ENTRY})-[:{Rel.HAS_SUBJECT}]->(l:{Label.ENTERPRISE})
+  WHERE {black_list_entry_in_force("le", "date($today)")}
+  RETURN l, '{Label.LIST_ENTRY}' AS causeKind, le.id AS causeId, le.listName AS causeName,
+    COLLECT {{ MATCH (le)-[:{Rel.DECIDED_BY}]->(d:{Label.DEPARTMENT}) RETURN d.code }}
+    AS departments
   UNION
-  MATCH (b:Ban {status: 'ACTIVE'})-[:HAS_SUBJECT]->(l:Enterprise)
-  WHERE $includeBans AND b.`from` <= date($today) AND date($today) <= b.until
-  RETURN l, 'Ban' AS causeKind, b.id AS causeId, coalesce(b.decisionNumber, b.id) AS causeName,
-    COLLECT { MATCH (b)-[:IMPOSED_BY]->(d:Department) RETURN d.code } AS departments
-}
-MATCH (l)<-[r1:LEGAL_REPRESENTATIVE_OF|ACTUAL_CONTROLLER_OF|SHAREHOLDER_OF]-(x)
-      -[r2:LEGAL_REPRESENTATIVE_OF|ACTUAL_CONTROLLER_OF|SHAREHOLDER_OF]->(s:Enterprise)
+  MATCH (b:{Label.BAN})-[:{Rel.HAS_SUBJECT}]->(l:{Label.ENTERPRISE})
+  WHERE $includeBans AND {ban_in_force("b", "date($today)")}
+  RETURN l, '{Label.BAN}' AS causeKind, b.id AS causeId,
+    coalesce(b.decisionNumber, b.id) AS causeName,
+    COLLECT {{ MATCH (b)-[:{Rel.IMPOSED_BY}]->(d:{Label.DEPARTMENT}) RETURN d.code }}
+    AS departments
+}}
+MATCH (l)<-[r1:{_ROLES}]-(x)-[r2:{_ROLES}]->(s:{Label.ENTERPRISE})
 WHERE s <> l AND s.status IN $statuses AND type(r1) IN $rels AND type(r2) IN $rels
-  AND (type(r1) <> 'SHAREHOLDER_OF' OR r1.share > $controlling)
-  AND (type(r2) <> 'SHAREHOLDER_OF' OR r2.share > $controlling)
-RETURN s.uscc AS subject, s.name AS subjectName, x:Person AS viaPerson,
-  CASE WHEN x:Person THEN x.key ELSE x.uscc END AS via,
-  CASE WHEN x:Person THEN x.nameMasked ELSE x.name END AS viaName,
+  AND (type(r1) <> '{Rel.SHAREHOLDER_OF}' OR r1.share > $controlling)
+  AND (type(r2) <> '{Rel.SHAREHOLDER_OF}' OR r2.share > $controlling)
+RETURN s.uscc AS subject, s.name AS subjectName, x:{Label.PERSON} AS viaPerson,
+  CASE WHEN x:{Label.PERSON} THEN x.key ELSE x.uscc END AS via,
+  CASE WHEN x:{Label.PERSON} THEN x.nameMasked ELSE x.name END AS viaName,
   type(r2) AS subjectRel, type(r1) AS listedRel, l.uscc AS listed, l.name AS listedName,
   causeKind, causeId, causeName, departments
 """
@@ -60,7 +69,7 @@ RETURN s.uscc AS subject, s.name AS subjectName, x:Person AS viaPerson,
 def _path(row: dict[str, Any]) -> Evidence:
     subject_role = ROLE_OF_REL[row["subjectRel"]]
     listed_role = ROLE_OF_REL[row["listedRel"]]
-    cause = "被列入失信主体名单" if row["causeKind"] == "ListEntry" else "被实施市场、行业禁入"
+    cause = "被列入失信主体名单" if row["causeKind"] == Label.LIST_ENTRY else "被实施市场、行业禁入"
     via_kind = "Person" if row["viaPerson"] else "Enterprise"
     return {
         "summary": (
@@ -83,7 +92,7 @@ def _path(row: dict[str, Any]) -> Evidence:
             node_step(row["causeKind"], row["causeId"], row["causeName"]),
         ],
         "roles": [subject_role, listed_role],
-        "listEntries": [row["causeId"]] if row["causeKind"] == "ListEntry" else [],
+        "listEntries": [row["causeId"]] if row["causeKind"] == Label.LIST_ENTRY else [],
         "bans": [row["causeId"]] if row["causeKind"] == "Ban" else [],
         "departments": sorted(set(row["departments"])),
     }

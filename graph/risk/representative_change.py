@@ -16,35 +16,36 @@ from datetime import date, timedelta
 from typing import Any, Final
 
 from graph.database import Database
-from graph.model import RiskSignal
+from graph.model import Label, RecordKind, Rel, RiskSignal
+from graph.publication import record_standing
 from graph.risk.finding import Evidence, Finding, capped, node_step
 from graph.risk.thresholds import RiskThresholds
 
 __all__ = ["find_representative_changes"]
 
-_CHANGES: Final = """
+_CHANGES: Final = f"""
 MATCH (newer)-[:PREVIOUS_REVISION]->(rev:EnterpriseRevision)
 WHERE rev.legalRepresentatives IS NOT NULL
 WITH newer, rev, coalesce(rev.changedOn, date(rev.replacedAt)) AS changedOn
 WHERE changedOn >= date($from) AND changedOn <= date($today)
-MATCH (e:Enterprise {uscc: rev.uscc}) WHERE e.status IN $statuses
+MATCH (e:Enterprise {{uscc: rev.uscc}}) WHERE e.status IN $statuses
 WITH e, rev, changedOn,
   CASE WHEN newer:Enterprise
-    THEN COLLECT { MATCH (p:Person)-[:LEGAL_REPRESENTATIVE_OF]->(newer) RETURN p.key }
+    THEN COLLECT {{ MATCH (p:Person)-[:LEGAL_REPRESENTATIVE_OF]->(newer) RETURN p.key }}
     ELSE coalesce(newer.legalRepresentatives, []) END AS after
 WITH e, rev, changedOn, after,
   [k IN rev.legalRepresentatives WHERE NOT k IN after] AS departed
 WHERE size(departed) > 0
-MATCH (r:Record {kind: 'PENALTY'})-[:HAS_SUBJECT]->(e)
-WHERE r.current = true AND r.status IN ['EFFECTIVE', 'UNDER_OBJECTION']
-  AND r.decisionDate <= changedOn AND changedOn <= r.decisionDate + duration({days: $within})
+MATCH (r:{Label.RECORD} {{kind: '{RecordKind.PENALTY}'}})-[:{Rel.HAS_SUBJECT}]->(e)
+WHERE {record_standing("r")}
+  AND r.decisionDate <= changedOn AND changedOn <= r.decisionDate + duration({{days: $within}})
 OPTIONAL MATCH (r)-[:PROVIDED_BY]->(d:Department)
 RETURN e.uscc AS subject, e.name AS subjectName, elementId(rev) AS revision,
   coalesce(rev.version, 0) AS version, changedOn,
-  COLLECT { UNWIND departed AS k MATCH (p:Person {key: k})
-    RETURN {key: p.key, nameMasked: p.nameMasked} } AS before,
-  COLLECT { UNWIND after AS k MATCH (p:Person {key: k})
-    RETURN {key: p.key, nameMasked: p.nameMasked} } AS afterPersons,
+  COLLECT {{ UNWIND departed AS k MATCH (p:Person {{key: k}})
+    RETURN {{key: p.key, nameMasked: p.nameMasked}} }} AS before,
+  COLLECT {{ UNWIND after AS k MATCH (p:Person {{key: k}})
+    RETURN {{key: p.key, nameMasked: p.nameMasked}} }} AS afterPersons,
   r.uid AS record, r.title AS title, r.decisionDate AS decided,
   d.code AS department, d.name AS departmentName
 """

@@ -29,7 +29,7 @@ from graph.database import Database
 from graph.lifecycle.base import china_today, new_id, rows
 from graph.lifecycle.notices import ADMIN_RECIPIENT, notify
 from graph.locks import Job, hold
-from graph.model import NoticeKind, RiskSignal
+from graph.model import Label, NoticeKind, Rel, RiskAlertStatus, RiskSignal
 from graph.risk.burst import find_bursts
 from graph.risk.cluster import find_clusters
 from graph.risk.contagion import find_contagion
@@ -96,15 +96,15 @@ CREATE (s:RiskScan {id: $scan, startedAt: datetime($started), finishedAt: dateti
   new: $new, persisting: $persisting, resolved: $resolved})
 """
 
-_CREATE_ALERTS: Final = """
-MATCH (s:RiskScan {id: $scan})
+_CREATE_ALERTS: Final = f"""
+MATCH (s:{Label.RISK_SCAN} {{id: $scan}})
 UNWIND $alerts AS f
-MATCH (e:Enterprise {uscc: f.props.subject})
-CREATE (a:RiskAlert {id: f.id, status: 'ACTIVE', firstSeenAt: datetime(), lastSeenAt: datetime(),
-  firstScan: $scan, lastScan: $scan, scans: 1})
+MATCH (e:{Label.ENTERPRISE} {{uscc: f.props.subject}})
+CREATE (a:{Label.RISK_ALERT} {{id: f.id, status: '{RiskAlertStatus.ACTIVE}',
+  firstSeenAt: datetime(), lastSeenAt: datetime(), firstScan: $scan, lastScan: $scan, scans: 1}})
 SET a += f.props
-CREATE (a)-[:HAS_SUBJECT]->(e)
-CREATE (a)-[:SEEN_IN]->(s)
+CREATE (a)-[:{Rel.HAS_SUBJECT}]->(e)
+CREATE (a)-[:{Rel.SEEN_IN}]->(s)
 """
 
 _UPDATE_ALERTS: Final = """
@@ -160,7 +160,8 @@ async def run_scan(
         await hold(tx, Job.RISK_SCAN)
         active = await rows(
             tx,
-            "MATCH (a:RiskAlert {status: 'ACTIVE'}) WHERE a.signal IN $signals "
+            f"MATCH (a:{Label.RISK_ALERT} {{status: '{RiskAlertStatus.ACTIVE}'}}) "
+            "WHERE a.signal IN $signals "
             "RETURN a.id AS id, a.signal AS signal, a.subject AS subject",
             {"signals": enabled},
         )

@@ -40,7 +40,15 @@ from graph.lifecycle.base import (
     single,
 )
 from graph.locks import Job, hold
-from graph.model import CreditGrade, InspectionOutcome, InspectionTaskStatus
+from graph.model import (
+    CreditGrade,
+    EnterpriseStatus,
+    InspectionOutcome,
+    InspectionTaskStatus,
+    Label,
+    Rel,
+)
+from graph.publication import current_version, record_published
 from graph.supervision.draw import DrawPlan, StratumDraw, plan_draw
 from graph.supervision.industries import industry_values, sector_letters
 from graph.supervision.policy import STRATA, UNRATED, SamplingPolicy, sampling_policy
@@ -251,10 +259,10 @@ async def task_in(tx: neo4j.AsyncManagedTransaction, task_id: str) -> tuple[Insp
 # Each active enterprise in scope with its current grade and the years it was drawn in by
 # other tasks before `asOf` (only the years the frequency limits look at).
 _CANDIDATES: Final = (
-    "MATCH (e:Enterprise {status: 'ACTIVE'}) "
+    f"MATCH (e:{Label.ENTERPRISE} {{status: '{EnterpriseStatus.ACTIVE}'}}) "
     "WHERE size($industries) = 0 OR e.industry IN $industries "
-    "WITH e, head(COLLECT { MATCH (v:Evaluation {current: true})-[:EVALUATES]->(e) "
-    "  RETURN v.grade }) AS grade "
+    f"WITH e, head(COLLECT {{ MATCH (v:{Label.EVALUATION})-[:{Rel.EVALUATES}]->(e) "
+    f"  WHERE {current_version('v')} RETURN v.grade }}) AS grade "
     "RETURN e.uscc AS uscc, CASE WHEN grade IN $grades THEN grade ELSE $unrated END AS stratum, "
     "COLLECT { MATCH (e)<-[:HAS_SUBJECT]-(o:InspectionObject) "
     "  WHERE o.year >= $fromYear AND o.year <= $year AND o.taskId <> $task "
@@ -511,13 +519,12 @@ async def tasks(
 _OBJECTS: Final = (
     "MATCH (o:InspectionObject {taskId: $task})-[:HAS_SUBJECT]->(e:Enterprise) "
     "WITH o, e ORDER BY o.position SKIP $offset LIMIT $first "
-    "OPTIONAL MATCH (r:Record {key: o.recordKey, current: true}) "
+    f"OPTIONAL MATCH (r:{Label.RECORD} {{key: o.recordKey}}) WHERE {current_version('r')} "
     "RETURN o.position AS position, e.uscc AS uscc, e.name AS name, o.outcome AS outcome, "
     "o.findings AS findings, o.inspectedOn AS inspectedOn, o.recordKey AS recordKey, "
     # The public row rule of records ('published'), so a result leaves the public view with
     # its record: window over, repaired or revoked.
-    "r IS NOT NULL AND r.status IN ['EFFECTIVE', 'UNDER_OBJECTION'] "
-    "AND r.publishFrom <= date($today) AND date($today) <= r.publishUntil AS published, "
+    f"r IS NOT NULL AND {record_published('r', 'date($today)')} AS published, "
     "COLLECT { MATCH (i:Inspector)-[a:INSPECTS]->(o) "
     "  RETURN {id: i.id, nameMasked: i.nameMasked, certificateNumber: i.certificateNumber} "
     "  AS inspector ORDER BY a.order } AS inspectors "

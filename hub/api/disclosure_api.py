@@ -20,6 +20,7 @@ import datetime
 import strawberry
 
 from graph.database import Row
+from graph.lifecycle.base import china_today
 from graph.model import RecordKind
 from hub.api.query import GraphInfo
 from hub.api.types import IN_WINDOW, RecordConnection
@@ -83,7 +84,10 @@ class DisclosureQuery:
             # (migration 0002) instead of scanning every record; a 双公示 record has a date.
             "r.decisionDate IS NOT NULL",
             "r.current = true",
-            IN_WINDOW.format(node="r"),
+            # Judged on the request's Beijing date, a parameter (Cypher's date() is UTC).
+            IN_WINDOW.format(
+                node="r", today=p.param(p.enforcer.today if p.enforcer else china_today())
+            ),
         ]
         code = _department_code(department)
         if code is not None:

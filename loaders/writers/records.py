@@ -13,7 +13,8 @@ The first load creates version 1 (``key#v1``). Loading the same content again do
 Loading changed content creates version n+1 linked ``(new)-[:SUPERSEDES]->(old)``; the old
 version is kept, marked ``SUPERSEDED`` and no longer current — never overwritten.
 
-Each version carries its provenance (batch id and row number; the batch node holds file name,
+Each version is written by graph/records.py, the one record writer, and carries its provenance
+(batch id and row number; the batch node holds file name,
 content hash, supplier, load time and loader version), its publication window (NDRC Order 36)
 and, for 双公示 licences and penalties and the other acts of 四(三), its publish-by date:
 decision + 7 working days on the mainland calendar. ``firstPublishedOn`` is the day the
@@ -30,8 +31,8 @@ import neo4j
 from graph.lifecycle.notices import notify_watchers_of_records
 from graph.lifecycle.versions import after_feed_versions
 from graph.model import NoticeKind, RecordKind, RecordStatus, SeverityTier
-from graph.publication import publication_window, warning_only_unpublished
-from graph.workdays import CalendarNotCovered, publish_by
+from graph.publication import warning_only_unpublished
+from graph.records import RECORD_DATES, iso, publication_stamps, version_props, write_records
 from loaders.feed_kinds import FEED_KINDS, Problem, SeverityBasis
 from loaders.validation import CheckedRow, RejectedRow
 from loaders.writers.base import (
@@ -96,20 +97,6 @@ _CONTENT: Final = (
 )
 """Properties that make up a record's content; a change to any of them is a new version."""
 
-_DATES: Final = (
-    "decisionDate",
-    "validFrom",
-    "validTo",
-    "suppliedPublishUntil",
-    "publishFrom",
-    "publishUntil",
-    "publishBy",
-    "firstPublishedOn",
-    "filedOn",
-)
-"""Date properties. They travel as ISO text and become dates in Cypher: the Python driver
-spends more on packing a date than on the rest of a row, which halved bulk-load throughput."""
-
 # Lifecycle states a department's correction does not undo: a repaired finding stays repaired.
 _KEPT_STATUSES: Final = frozenset(
     {
@@ -145,59 +132,6 @@ ON CREATE SET e.name = s.name, e.provisional = true, e.provisionalSince = $loade
               e.provisionalBatch = $batch, e.provisionalRow = s.row,
               e.provisionalSupplier = $supplier
 """
-
-# One statement per batch. Subjects and supersession are optional per row, hence the CALLs with
-# a WHERE that skips the rows they do not concern.
-_CREATE: Final = """
-CALL () {
-  MATCH (d:Department {code: $provider}) RETURN d AS provider
-  UNION MATCH (a:Association {code: $provider}) RETURN a AS provider
-}
-UNWIND $rows AS row
-CREATE (r:Record)
-SET r = row.props
-SET r.decisionDate = date(row.dates.decisionDate), r.validFrom = date(row.dates.validFrom),
-    r.validTo = date(row.dates.validTo),
-    r.suppliedPublishUntil = date(row.dates.suppliedPublishUntil),
-    r.publishFrom = date(row.dates.publishFrom), r.publishUntil = date(row.dates.publishUntil),
-    r.publishBy = date(row.dates.publishBy),
-    r.firstPublishedOn = date(row.dates.firstPublishedOn), r.loadedAt = $loadedAt
-CREATE (r)-[:PROVIDED_BY]->(provider)
-WITH r, row
-CALL (r, row) {
-  WITH r, row WHERE row.decider IS NOT NULL
-  CALL (row) {
-    MATCH (o:Department {code: row.decider}) RETURN o
-    UNION MATCH (o:Association {code: row.decider}) RETURN o
-    UNION MATCH (o:Bank {code: row.decider}) RETURN o
-    UNION MATCH (o:CreditAgency {code: row.decider}) RETURN o
-  }
-  WITH r, o LIMIT 1
-  CREATE (r)-[:DECIDED_BY]->(o)
-}
-CALL (r, row) {
-  WITH r, row WHERE row.enterprise IS NOT NULL
-  MATCH (e:Enterprise {uscc: row.enterprise})
-  CREATE (r)-[:HAS_SUBJECT]->(e)
-}
-CALL (r, row) {
-  WITH r, row WHERE row.person IS NOT NULL
-  MERGE (p:Person {key: row.person.key})
-  ON CREATE SET p += row.person.props
-  CREATE (r)-[:HAS_SUBJECT]->(p)
-}
-CALL (r, row) {
-  WITH r, row WHERE row.previous IS NOT NULL
-  MATCH (old:Record {uid: row.previous})
-  SET old.current = false, old.status = $superseded
-  CREATE (r)-[:SUPERSEDES]->(old)
-}
-RETURN count(*) AS created
-"""
-
-
-def _iso(value: Any) -> str | None:
-    return None if value is None else str(value.isoformat())
 
 
 def _same_content(stored: dict[str, Any], content: dict[str, Any]) -> bool:
@@ -256,30 +190,29 @@ class RecordWriter(Writer):
         )
         warning_only = warning_only_unpublished(kind, v.get("category"), decider_sector)
         try:
-            publish_from, publish_until = publication_window(
-                kind, severity, v["decisionDate"], v.get("validTo"), warning_only=warning_only
+            # Window and, for 双公示 kinds, publish-by (decisions older than the calendar's data
+            # are not assessed): the stamps every record gets (graph/records.py).
+            stamps = publication_stamps(
+                kind,
+                severity,
+                v["decisionDate"],
+                v.get("validTo"),
+                warning_only=warning_only,
+                calendar=self.provenance.calendar if self.provenance.kind.disclosed else None,
             )
         except ValueError as error:
             return RejectedRow(row.number, (Problem("severity", "PUBLICATION", str(error)),), v)
-        deadline = None
-        if self.provenance.kind.disclosed and publish_from is not None:
-            try:
-                deadline = publish_by(v["decisionDate"], self.provenance.calendar)
-            except CalendarNotCovered:
-                deadline = None  # decisions older than the calendar's data are not assessed
         key = f"{kind.value}|{v['issuingAuthorityCode']}|{v['documentNumber']}"
         props = {
             **content,
+            **stamps,
             "key": key,
             "kind": kind.value,
-            "publishFrom": publish_from,
-            "publishUntil": publish_until,
-            "publishBy": deadline,
             "contentHash": digest,
             "batchId": self.provenance.batch_id,
             "sourceRow": row.number,
         }
-        dates = {name: _iso(props.pop(name, None)) for name in _DATES}
+        dates = {name: iso(props.pop(name, None)) for name in RECORD_DATES}
         return Prepared(
             row.number,
             key,
@@ -334,9 +267,7 @@ class RecordWriter(Writer):
                     stored["firstPublishedOn"] or self.provenance.loaded_on.isoformat()
                 )
                 outcome = Outcome.NEW_VERSION
-            props.update(
-                uid=f"{prepared.key}#v{version}", version=version, current=True, status=status
-            )
+            props.update(version_props(prepared.key, version, status))
             rows.append(
                 {
                     "props": props,
@@ -358,15 +289,13 @@ class RecordWriter(Writer):
                 supplier=self.provenance.supplier.code,
             )
         if rows:
-            result = await run(
+            created = await write_records(
                 tx,
-                _CREATE,
-                rows=rows,
+                rows,
                 provider=self.provenance.supplier.code,
-                superseded=RecordStatus.SUPERSEDED.value,
-                loadedAt=self.provenance.loaded_at,
+                loaded_at=self.provenance.loaded_at,
             )
-            if result[0]["created"] != len(rows):
+            if len(created) != len(rows):
                 raise RuntimeError(f"supplier {self.provenance.supplier.code} is not in the graph")
             # 贷后监测: banks watching a subject hear of a new adverse record with the load that
             # brings it (same transaction, so a failed chunk tells nobody).

@@ -1,0 +1,235 @@
+"""One way to write a credit record and its new versions.
+
+Feeds (loaders/writers/records.py), lifecycle steps (graph/lifecycle/versions.py), the
+personal liability records of a black-list decision (graph/lifecycle/lists.py) and the demo
+data (loaders/demo_data.py) all make records here, so every version carries the same things:
+
+- its identity: ``uid = key#vN``, ``version``, ``current`` (`version_props`);
+- its publication stamps (`publication_stamps`): the window of graph/publication.py, the
+  publish-by date of 双公示 kinds (decision + 7 working days) and ``firstPublishedOn``, the day
+  the decision first reached the network, kept across versions;
+- its relations: subject (``HAS_SUBJECT``), supplier (``PROVIDED_BY``) and deciding authority
+  (``DECIDED_BY``);
+- and, for version n+1, ``(new)-[:SUPERSEDES]->(old)`` with the old version kept as
+  ``SUPERSEDED`` and no longer current — never overwritten. A new version keeps the relations
+  of the old one (subject, supplier, decider) unless it names its own.
+
+`write_records` writes a batch in one UNWIND statement (the feed's path: its throughput is the
+loader's); `new_version` copies the current version with changes (a lifecycle decision).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Final
+
+import neo4j
+
+from graph.model import Label, RecordKind, RecordStatus, Rel, SeverityTier
+from graph.publication import publication_window
+from graph.workdays import CalendarNotCovered, WorkdayCalendar, publish_by
+
+__all__ = [
+    "RECORD_DATES",
+    "iso",
+    "new_version",
+    "publication_stamps",
+    "version_props",
+    "write_records",
+]
+
+RECORD_DATES: Final = (
+    "decisionDate",
+    "validFrom",
+    "validTo",
+    "suppliedPublishUntil",
+    "publishFrom",
+    "publishUntil",
+    "publishBy",
+    "firstPublishedOn",
+    "filedOn",
+)
+"""Date properties of a record. They travel as ISO text and become dates in Cypher: the Python
+driver spends more on packing a date than on the rest of a row, which halved bulk-load
+throughput."""
+
+_PROVIDERS: Final = (Label.DEPARTMENT, Label.ASSOCIATION, Label.CREDIT_AGENCY)
+_DECIDERS: Final = (Label.DEPARTMENT, Label.ASSOCIATION, Label.BANK, Label.CREDIT_AGENCY)
+
+
+def iso(value: date | None) -> str | None:
+    """A date as ISO text for a statement parameter (None stays None)."""
+    return None if value is None else value.isoformat()
+
+
+def publication_stamps(
+    kind: RecordKind,
+    severity: SeverityTier | None,
+    decided_on: date,
+    valid_to: date | None,
+    *,
+    warning_only: bool = False,
+    calendar: WorkdayCalendar | None = None,
+) -> dict[str, date | None]:
+    """``publishFrom``, ``publishUntil`` (graph/publication.py `publication_window`) and
+    ``publishBy``: decision + 7 working days when `calendar` is given (双公示 kinds and the
+    acts of 四(三)) and the record is published at all; None for a decision older than the
+    calendar's data, which is not assessed. Raises `ValueError` as the window does."""
+    publish_from, publish_until = publication_window(
+        kind, severity, decided_on, valid_to, warning_only=warning_only
+    )
+    deadline = None
+    if calendar is not None and publish_from is not None:
+        try:
+            deadline = publish_by(decided_on, calendar)
+        except CalendarNotCovered:
+            deadline = None
+    return {"publishFrom": publish_from, "publishUntil": publish_until, "publishBy": deadline}
+
+
+def version_props(key: str, version: int, status: RecordStatus | str) -> dict[str, Any]:
+    """The identity of version `version` of record `key`: it is the current one."""
+    value = status.value if isinstance(status, RecordStatus) else status
+    return {
+        "uid": f"{key}#v{version}",
+        "key": key,
+        "version": version,
+        "current": True,
+        "status": value,
+    }
+
+
+def _any_of(variable: str, labels: tuple[Label, ...], code: str) -> str:
+    """A UNION subquery body finding the organisation with `code` under any of `labels`."""
+    return " UNION ".join(
+        f"MATCH ({variable}:{label} {{code: {code}}}) RETURN {variable}" for label in labels
+    )
+
+
+# What happens to the version a new one replaces: one statement text for both paths.
+_SUPERSEDE: Final = (
+    f"SET old.current = false, old.status = '{RecordStatus.SUPERSEDED}' "
+    f"CREATE (r)-[:{Rel.SUPERSEDES}]->(old) "
+)
+
+# A new version without a relation of its own keeps the old version's.
+_KEEP_RELATIONS: Final = "".join(
+    f"CALL (old, r) {{ WITH old, r WHERE NOT EXISTS {{ (r)-[:{rel}]->() }} "
+    f"MATCH (old)-[:{rel}]->(o) CREATE (r)-[:{rel}]->(o) }} "
+    for rel in (Rel.HAS_SUBJECT, Rel.PROVIDED_BY, Rel.DECIDED_BY)
+)
+
+_DATES_SET: Final = ", ".join(f"r.{name} = date(row.dates.{name})" for name in RECORD_DATES)
+
+# One statement per batch. Subjects, deciders and supersession are optional per row, hence the
+# CALLs with a WHERE that skips the rows they do not concern. The provider is one per call.
+_WRITE: Final = (
+    f"CALL () {{ {_any_of('provider', _PROVIDERS, '$provider')} }} "
+    "UNWIND $rows AS row "
+    f"CREATE (r:{Label.RECORD}) "
+    "SET r = row.props "
+    f"SET {_DATES_SET}, r.loadedAt = $loadedAt "
+    f"CREATE (r)-[:{Rel.PROVIDED_BY}]->(provider) "
+    "WITH r, row "
+    "CALL (r, row) { "
+    "  WITH r, row WHERE row.decider IS NOT NULL "
+    f"  CALL (row) {{ {_any_of('o', _DECIDERS, 'row.decider')} }} "
+    f"  WITH r, o LIMIT 1 CREATE (r)-[:{Rel.DECIDED_BY}]->(o) "
+    "} "
+    "CALL (r, row) { "
+    "  WITH r, row WHERE row.enterprise IS NOT NULL "
+    f"  MATCH (e:{Label.ENTERPRISE} {{uscc: row.enterprise}}) "
+    f"  CREATE (r)-[:{Rel.HAS_SUBJECT}]->(e) "
+    "} "
+    "CALL (r, row) { "
+    "  WITH r, row WHERE row.person IS NOT NULL "
+    f"  MERGE (p:{Label.PERSON} {{key: row.person.key}}) "
+    "  ON CREATE SET p += row.person.props "
+    f"  CREATE (r)-[:{Rel.HAS_SUBJECT}]->(p) "
+    "} "
+    # A lifecycle step names its subject by key alone (a USCC or a person key); never created.
+    "CALL (r, row) { "
+    "  WITH r, row WHERE row.subject IS NOT NULL "
+    f"  CALL (row) {{ MATCH (s:{Label.ENTERPRISE} {{uscc: row.subject}}) RETURN s "
+    f"    UNION MATCH (s:{Label.PERSON} {{key: row.subject}}) RETURN s }} "
+    f"  CREATE (r)-[:{Rel.HAS_SUBJECT}]->(s) "
+    "} "
+    "CALL (r, row) { "
+    "  WITH r, row WHERE row.previous IS NOT NULL "
+    f"  MATCH (old:{Label.RECORD} {{uid: row.previous}}) "
+    f"  {_SUPERSEDE}"
+    "  WITH old, r "
+    f"  {_KEEP_RELATIONS}"
+    "} "
+    "RETURN collect({uid: r.uid, element: elementId(r), "
+    f"subjects: COUNT {{ (r)-[:{Rel.HAS_SUBJECT}]->() }}}}) AS created"
+)
+
+
+async def write_records(
+    tx: neo4j.AsyncManagedTransaction,
+    rows: list[dict[str, Any]],
+    *,
+    provider: str,
+    loaded_at: Any,
+) -> list[dict[str, Any]]:
+    """Create the record versions of `rows` supplied by the organisation `provider`; return
+    ``{uid, element, subjects}`` for each version created (none when the provider is not in
+    the graph).
+
+    Each row holds ``props`` (with `version_props`), ``dates`` (ISO text for the names of
+    `RECORD_DATES`, `iso`), and optionally ``decider`` (the deciding authority's code),
+    ``enterprise`` (a USCC), ``person`` (``{key, props}``, created when new), ``subject`` (a
+    USCC or person key that must exist) and ``previous`` (the uid this version supersedes).
+    """
+    if not rows:
+        return []
+    result = await tx.run(_WRITE, {"rows": rows, "provider": provider, "loadedAt": loaded_at})
+    record = await result.single()
+    return [] if record is None else list(record["created"])
+
+
+_NEW_VERSION: Final = (
+    f"MATCH (old:{Label.RECORD} {{key: $key, current: true}}) "
+    # The new uid goes in with the copy: a copy still carrying the old uid would violate the
+    # uniqueness constraint the moment it is set.
+    "WITH old, old {.*, uid: old.key + '#v' + toString(old.version + 1), "
+    "version: old.version + 1, current: true} AS copied "
+    f"CREATE (r:{Label.RECORD}) SET r = copied "
+    "SET r += $changes, r.changeReason = $reason, r.changedBy = $changedBy, "
+    "r.changedOn = date($today), r.batchId = null, r.sourceRow = null "
+    f"{_SUPERSEDE}"
+    "WITH old, r "
+    f"{_KEEP_RELATIONS}"
+    "RETURN r.uid AS uid, elementId(r) AS element, elementId(old) AS previous"
+)
+
+
+async def new_version(
+    tx: neo4j.AsyncManagedTransaction,
+    key: str,
+    changes: dict[str, Any],
+    *,
+    changed_by: str,
+    reason: str,
+    today: date,
+) -> dict[str, str] | None:
+    """Version n+1 of the current version of record `key`: a copy with `changes` (stored
+    property names; dates may be `datetime.date`), saying why, who and when, with the old
+    version's subject, supplier and decider. Returns ``{uid, element, previous}`` (element
+    ids), or None when there is no such record. The content hash of the feed row it came from
+    is kept, so re-sending that row later counts as unchanged instead of undoing the change."""
+    result = await tx.run(
+        _NEW_VERSION,
+        {
+            "key": key,
+            "changes": changes,
+            "reason": reason,
+            "changedBy": changed_by,
+            "today": today.isoformat(),
+        },
+    )
+    record = await result.single()
+    if record is None:
+        return None
+    return {"uid": record["uid"], "element": record["element"], "previous": record["previous"]}
