@@ -33,7 +33,14 @@ from graph.model import (
     SanctionStatus,
     SeverityTier,
 )
-from graph.publication import ADVERSE_KINDS, list_entry_in_force, list_entry_status
+from graph.publication import (
+    ADVERSE_KINDS,
+    ban_in_force,
+    current_version,
+    list_entry_in_force,
+    list_entry_status,
+    record_published,
+)
 from hub.errors import Forbidden
 from hub.projection import (
     GRAPH,
@@ -69,13 +76,13 @@ def _record_filters(p: Projection, args: Mapping[str, Any], scope: Scope) -> lis
     r = scope["node"]
     conditions = []
     if not args.get("includeHistory"):
-        conditions.append(f"{r}.current = true")
+        conditions.append(current_version(r))
     elif p.enforcer is not None:
         # Earlier versions are shared as Record.history is: no probing them through a filter.
         decision = p.enforcer.decide("Record", "history")
         if not decision.allowed:
             condition = p.enforcer.any_condition(decision.conditions, scope, p)
-            conditions.append(f"({r}.current = true OR {condition})")
+            conditions.append(f"({current_version(r)} OR {condition})")
     if args.get("kinds") is not None:
         conditions.append(f"{r}.kind IN {p.param(_names(args['kinds']))}")
     if args.get("statuses") is not None:
@@ -126,16 +133,20 @@ ROLE_RELS = "LEGAL_REPRESENTATIVE_OF|PRINCIPAL_OF|ACTUAL_CONTROLLER_OF|SHAREHOLD
 ROLE_OF_REL = "left(type({rel}), size(type({rel})) - 3)"
 
 
-_BAN_IN_FORCE = (
-    "b.status = 'ACTIVE' AND b.from <= date() AND (b.until IS NULL OR date() <= b.until)"
+# In force on the request's Beijing date ({today}, a parameter: Cypher's date() is UTC), by the
+# one rule graph/publication.py states for bans.
+_BAN_IN_FORCE = ban_in_force("b", "{today}").replace("{", "{{").replace("}", "}}").replace(
+    "{{today}}", "{today}"
 )
 
 
 def _on_active_list(list_type: ListType) -> str:
     # In force by the date as well as the status (graph/publication.py), like every reader.
     return (
-        "EXISTS {{ MATCH (listed_entry:ListEntry {{listType: '" + list_type.value + "'}})"
-        "-[:HAS_SUBJECT]->({node}) WHERE " + list_entry_in_force("listed_entry", "{today}") + " }}"
+        f"EXISTS {{{{ MATCH (listed_entry:{Label.LIST_ENTRY} {{{{listType: '{list_type}'}}}})"
+        f"-[:{Rel.HAS_SUBJECT}]->({{node}}) WHERE "
+        + list_entry_in_force("listed_entry", "{today}")
+        + " }}"
     )
 
 
@@ -254,7 +265,7 @@ def _member_filters(p: Projection, args: Mapping[str, Any], scope: Scope) -> lis
         record = p.var("r")
         adverse = sorted(kind.value for kind in ADVERSE_KINDS)
         where = (
-            f"{record}.current = true AND {record}.kind IN {p.param(adverse)} "
+            f"{current_version(record)} AND {record}.kind IN {p.param(adverse)} "
             f"AND {record}.decisionDate >= {p.param(args['adverseSince'])}"
         )
         if p.enforcer is not None:
@@ -440,13 +451,18 @@ class Enterprise:
         Expr(_on_active_list(ListType.RED)), "On an active red list (守信激励对象)"
     )
     banned: bool = graph(
-        Expr("EXISTS {{ MATCH (b:Ban)-[:HAS_SUBJECT]->({node}) WHERE " + _BAN_IN_FORCE + " }}"),
+        Expr(
+            f"EXISTS {{{{ MATCH (b:{Label.BAN})-[:{Rel.HAS_SUBJECT}]->({{node}}) WHERE "
+            + _BAN_IN_FORCE
+            + " }}"
+        ),
         "Under a market or industry entry ban in force (市场、行业禁入)",
     )
     representative_banned: bool = graph(
         Expr(
-            "EXISTS {{ MATCH (b:Ban)-[:HAS_SUBJECT]->(:Person)-[:LEGAL_REPRESENTATIVE_OF|"
-            "PRINCIPAL_OF|ACTUAL_CONTROLLER_OF]->({node}) WHERE " + _BAN_IN_FORCE + " }}"
+            f"EXISTS {{{{ MATCH (b:{Label.BAN})-[:{Rel.HAS_SUBJECT}]->(:{Label.PERSON})"
+            f"-[:{Rel.LEGAL_REPRESENTATIVE_OF}|{Rel.PRINCIPAL_OF}|{Rel.ACTUAL_CONTROLLER_OF}]->"
+            "({node}) WHERE " + _BAN_IN_FORCE + " }}"
         ),
         "Its legal representative, a principal or its actual controller is under an entry ban "
         "in force (六(四): flagged on every enterprise the person represents)",
@@ -531,10 +547,8 @@ class Enterprise:
 
 
 # -- records ------------------------------------------------------------------------------
-IN_WINDOW = (
-    "({node}.status IN ['EFFECTIVE', 'UNDER_OBJECTION'] AND {node}.publishFrom IS NOT NULL "
-    "AND {node}.publishFrom <= date() AND date() <= {node}.publishUntil)"
-)
+IN_WINDOW = "(" + record_published("{node}", "{today}") + ")"
+"""`record_published` as an `Expr` template: {node} and {today}, the request's Beijing date."""
 
 
 @strawberry.type(description="One version of a credit record (信用记录)")
