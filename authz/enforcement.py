@@ -20,6 +20,7 @@ from authz.catalogue import Catalogue, Condition, FieldDecision, Reason, RowRule
 from authz.identity import Consumer
 from graph.lifecycle.base import china_today
 from graph.lifecycle.memberships import is_member
+from graph.model import Label, Rel
 from graph.publication import (
     list_entry_listed,
     record_published,
@@ -153,9 +154,14 @@ class Enforcer:
         if name == "provided_by_me":
             if self.consumer.org_code is None:
                 return "false"
+            # The department that keeps the history: the supplier, and the deciding authority
+            # (谁认定、谁修复) when another department relayed the record — on any version, since
+            # versions made by lifecycle steps may carry only the supplier link.
+            me = params.param(self.consumer.org_code)
             return (
-                f"EXISTS {{ MATCH ({node})-[:PROVIDED_BY]->(:Department "
-                f"{{code: {params.param(self.consumer.org_code)}}}) }}"
+                f"EXISTS {{ MATCH ({node})-[:{Rel.PROVIDED_BY}]->(:{Label.DEPARTMENT} "
+                f"{{code: {me}}}) }} OR EXISTS {{ MATCH ({node})-[:{Rel.SUPERSEDES}*0..]->"
+                f"(:{Label.RECORD})-[:{Rel.DECIDED_BY}]->(:{Label.DEPARTMENT} {{code: {me}}}) }}"
             )
         if name == "all":
             return "true"

@@ -14,6 +14,16 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, Final
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
 from authz.tokens import MIN_SECRET_BYTES, TokenConfig
 from graph.database import Connection
@@ -24,6 +34,127 @@ from hub.guards.rate_limit import RateLimitConfig
 
 class SettingsError(ValueError):
     """An environment variable has a value the hub cannot use."""
+
+
+_URI_SCHEMES: Final = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+_TRUE: Final = ("1", "true", "yes", "on")
+_FALSE: Final = ("0", "false", "no", "off")
+
+
+def _flag(value: Any) -> Any:
+    """`1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off` (any case); anything else is refused."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError(f"must be one of {', '.join(_TRUE + _FALSE)}")
+    return value
+
+
+def _neo4j_uri(value: str) -> str:
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in _URI_SCHEMES or not rest:
+        raise ValueError(f"must be a Neo4j URI ({', '.join(s + '://…' for s in _URI_SCHEMES)})")
+    return value
+
+
+def _jwt_secret(value: str) -> str:
+    # A short HMAC key can be brute-forced offline from any one token it signed.
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`)")
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("must be an http(s):// URL")
+    return value
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+Rate = Annotated[int, Field(ge=0)]
+Memory = Annotated[str, Field(pattern=r"^[1-9][0-9]*[kKmMgG]?$")]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Environment(BaseModel):
+    """The environment variables the hub reads, typed: the format documented in one place.
+
+    Each field's alias is the variable's name; an absent or empty variable takes the default.
+    """
+
+    # Values are taken as given (not stripped): a password or secret may hold any character.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    home: Path = Field(Path(".credithub"), alias="CREDITHUB_HOME")
+    neo4j_uri: Annotated[str, AfterValidator(_neo4j_uri)] | None = Field(None, alias="NEO4J_URI")
+    neo4j_user: Text = Field("neo4j", alias="NEO4J_USER")
+    neo4j_password: str | None = Field(None, alias="NEO4J_PASSWORD")
+    neo4j_database: Text = Field("neo4j", alias="NEO4J_DATABASE")
+    local_bolt_port: Port = Field(7687, alias="CREDITHUB_NEO4J_PORT")
+    local_heap: Memory = Field("1g", alias="CREDITHUB_NEO4J_HEAP")
+    local_page_cache: Memory = Field("512m", alias="CREDITHUB_NEO4J_PAGECACHE")
+    host: Text = Field("127.0.0.1", alias="CREDITHUB_HOST")
+    port: Port = Field(8000, alias="CREDITHUB_PORT")
+    person_key_secret: str | None = Field(None, alias="CREDITHUB_PERSON_KEY_SECRET")
+    jwt_secret: Annotated[str, AfterValidator(_jwt_secret)] | None = Field(
+        None, alias="CREDITHUB_JWT_SECRET"
+    )
+    jwks_file: Path | None = Field(None, alias="CREDITHUB_JWKS_FILE")
+    jwks_url: Annotated[str, AfterValidator(_http_url)] | None = Field(
+        None, alias="CREDITHUB_JWKS_URL"
+    )
+    production: Annotated[bool, BeforeValidator(_flag)] = Field(False, alias="CREDITHUB_PRODUCTION")
+    rate_public_per_minute: Rate = Field(
+        RateLimitConfig.public_per_minute, alias="CREDITHUB_RATE_PUBLIC_PER_MINUTE"
+    )
+    rate_organisation_per_minute: Rate = Field(
+        RateLimitConfig.organisation_per_minute, alias="CREDITHUB_RATE_ORG_PER_MINUTE"
+    )
+
+    def settings(self) -> Settings:
+        """The hub's settings from these checked values."""
+        return Settings(
+            home=self.home,
+            neo4j_uri=self.neo4j_uri,
+            neo4j_user=self.neo4j_user,
+            neo4j_password=self.neo4j_password,
+            neo4j_database=self.neo4j_database,
+            local_bolt_port=self.local_bolt_port,
+            local_heap=self.local_heap,
+            local_page_cache=self.local_page_cache,
+            host=self.host,
+            port=self.port,
+            person_key_secret=self.person_key_secret.encode() if self.person_key_secret else None,
+            jwt_secret=self.jwt_secret.encode() if self.jwt_secret else None,
+            jwks_file=self.jwks_file,
+            jwks_url=self.jwks_url,
+            production=self.production,
+            rate_limits=RateLimitConfig(
+                public_per_minute=self.rate_public_per_minute,
+                organisation_per_minute=self.rate_organisation_per_minute,
+            ),
+        )
+
+
+_VARIABLES: Final = frozenset(
+    str(f.alias) for f in Environment.model_fields.values() if f.alias is not None
+)
+"""The environment variables `Environment` reads."""
+
+
+def _settings_problems(error: ValidationError) -> str:
+    """One line per bad variable: its name, what is wrong (the value is not echoed: it may
+    be a secret)."""
+    lines = []
+    for detail in error.errors():
+        loc = detail.get("loc", ())
+        name = str(loc[0]) if loc else "?"
+        message = str(detail.get("msg", "")).removeprefix("Value error, ")
+        lines.append(f"{name} {message}")
+    return "环境变量取值无效 (invalid environment variable): " + "; ".join(lines)
 
 
 @dataclass(frozen=True)
@@ -53,52 +184,18 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read the settings from environment variables (see README: Configuration)."""
+        """Read the settings from environment variables (see README: Configuration).
+
+        The variables are checked by `Environment` (pydantic); a bad value is refused with
+        `SettingsError` naming each variable that is wrong and why.
+        """
         env = os.environ if environ is None else environ
-
-        def integer(name: str, default: int) -> int:
-            raw = env.get(name)
-            if raw is None or raw == "":
-                return default
-            try:
-                return int(raw)
-            except ValueError:
-                raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-
-        secret = env.get("CREDITHUB_PERSON_KEY_SECRET")
-        jwt_secret = env.get("CREDITHUB_JWT_SECRET")
-        if jwt_secret and len(jwt_secret.encode()) < MIN_SECRET_BYTES:
-            # A short HMAC key can be brute-forced offline from any one token it signed.
-            raise SettingsError(
-                f"CREDITHUB_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes "
-                "(e.g. `openssl rand -hex 32`)"
-            )
-        jwks_file = env.get("CREDITHUB_JWKS_FILE")
-        return cls(
-            home=Path(env.get("CREDITHUB_HOME", ".credithub")),
-            neo4j_uri=env.get("NEO4J_URI") or None,
-            neo4j_user=env.get("NEO4J_USER", "neo4j"),
-            neo4j_password=env.get("NEO4J_PASSWORD") or None,
-            neo4j_database=env.get("NEO4J_DATABASE", "neo4j"),
-            local_bolt_port=integer("CREDITHUB_NEO4J_PORT", 7687),
-            local_heap=env.get("CREDITHUB_NEO4J_HEAP", "1g"),
-            local_page_cache=env.get("CREDITHUB_NEO4J_PAGECACHE", "512m"),
-            host=env.get("CREDITHUB_HOST", "127.0.0.1"),
-            port=integer("CREDITHUB_PORT", 8000),
-            person_key_secret=secret.encode() if secret else None,
-            jwt_secret=jwt_secret.encode() if jwt_secret else None,
-            jwks_file=Path(jwks_file) if jwks_file else None,
-            jwks_url=env.get("CREDITHUB_JWKS_URL") or None,
-            production=env.get("CREDITHUB_PRODUCTION", "").lower() in ("1", "true", "yes"),
-            rate_limits=RateLimitConfig(
-                public_per_minute=integer(
-                    "CREDITHUB_RATE_PUBLIC_PER_MINUTE", RateLimitConfig.public_per_minute
-                ),
-                organisation_per_minute=integer(
-                    "CREDITHUB_RATE_ORG_PER_MINUTE", RateLimitConfig.organisation_per_minute
-                ),
-            ),
-        )
+        given = {name: value for name, value in env.items() if name in _VARIABLES and value != ""}
+        try:
+            checked = Environment.model_validate(given)
+        except ValidationError as error:
+            raise SettingsError(_settings_problems(error)) from None
+        return checked.settings()
 
     @property
     def uses_local_server(self) -> bool:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from graph.database import Database
 from loaders.feed_kinds import FEED_KINDS, FeedKind
@@ -19,9 +21,12 @@ from loaders.feed_kinds import FEED_KINDS, FeedKind
 __all__ = [
     "DEFAULT_COLLECTION_CATALOGUE",
     "CollectionCatalogue",
+    "CollectionCatalogueError",
+    "CollectionCatalogueFile",
     "NotInCatalogue",
     "Permit",
     "Supplier",
+    "SupplyEntry",
     "UnknownSupplier",
     "find_supplier",
     "load_collection_catalogue",
@@ -126,41 +131,124 @@ class CollectionCatalogue:
         return list(dict.fromkeys(e.kind for e in self._entries if e.names(supplier)))
 
 
-def load_collection_catalogue(path: Path | None = None) -> CollectionCatalogue:
-    """Read and check a catalogue file (default: the packaged one)."""
-    source = path or DEFAULT_COLLECTION_CATALOGUE
-    data = tomllib.loads(source.read_text(encoding="utf-8"))
-    entries: list[_Entry] = []
-    for number, raw in enumerate(data.get("supply", []), start=1):
-        where = f"{source.name}: supply #{number}"
-        kind = raw.get("kind")
+class SupplyEntry(BaseModel):
+    """One ``[[supply]]`` entry: who may send one feed kind (and which optional columns)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    kind: str = Field(description="Feed kind code (loaders/feed_kinds.py)")
+    label: str | None = Field(default=None, min_length=1, description="采集事项名称")
+    suppliers: list[str] = Field(
+        alias="from",
+        min_length=1,
+        description='"DEPARTMENT:*", "DEPARTMENT:<sector>", "ASSOCIATION:*" or a USCC',
+    )
+    fields: list[str] | None = Field(
+        default=None, description="The optional columns this supplier may fill (none: all)"
+    )
+    relay: bool = Field(default=False, description="May forward others' decisions (转报)")
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
         if kind not in FEED_KINDS:
-            raise ValueError(f"{where}: unknown feed kind {kind!r}")
-        suppliers = tuple(raw.get("from", ()))
-        if not suppliers:
-            raise ValueError(f"{where}: `from` must name at least one supplier")
+            raise ValueError(
+                f"未知的报送类别 {kind!r} (unknown feed kind; one of {', '.join(FEED_KINDS)})"
+            )
+        return kind
+
+    @field_validator("suppliers")
+    @classmethod
+    def _supplier_forms(cls, suppliers: list[str]) -> list[str]:
         for who in suppliers:
-            prefix, sep, _ = who.partition(":")
-            if sep and prefix not in _SUPPLIER_KINDS:
+            prefix, sep, scope = who.partition(":")
+            if sep and (prefix not in _SUPPLIER_KINDS or not scope):
                 raise ValueError(
-                    f"{where}: supplier {who!r} must start with DEPARTMENT: or ASSOCIATION:"
+                    f"报送单位 {who!r} 须为 DEPARTMENT:<行业领域|*>、ASSOCIATION:* "
+                    "或统一社会信用代码 (a supplier is DEPARTMENT:…, ASSOCIATION:… or a USCC)"
                 )
-        fields = raw.get("fields")
-        if fields is not None:
-            columns = {c.name for c in FEED_KINDS[kind].columns}
-            unknown = set(fields) - columns
+            if not sep and not who:
+                raise ValueError("报送单位不能为空 (a supplier cannot be empty)")
+        return suppliers
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> SupplyEntry:
+        if self.fields is not None and self.kind in FEED_KINDS:
+            columns = {c.name for c in FEED_KINDS[self.kind].columns}
+            unknown = sorted(set(self.fields) - columns)
             if unknown:
-                raise ValueError(f"{where}: unknown columns {sorted(unknown)} for {kind}")
+                raise ValueError(
+                    f"fields 含 {self.kind} 没有的列 {unknown} (unknown columns for {self.kind})"
+                )
+        return self
+
+
+class CollectionCatalogueFile(BaseModel):
+    """The catalogue file: a version and its ``[[supply]]`` entries."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    version: str = Field(default="", description="目录版本")
+    supply: list[dict[str, Any]] = Field(min_length=1)
+
+
+class CollectionCatalogueError(ValueError):
+    """A catalogue file that cannot be used; each problem names the file, entry and field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            "信用信息采集目录有误 (collection catalogue refused):\n"
+            + "\n".join(f"  {p}" for p in problems)
+        )
+
+
+def _problems(error: ValidationError, where: str) -> list[str]:
+    found = []
+    for detail in error.errors():
+        loc = detail.get("loc", ())
+        field = str(loc[0]) if loc else None  # an aliased field is named by its alias ("from")
+        text = str(detail.get("msg", "")).removeprefix("Value error, ")
+        named = f", 字段 {field} (field {field})" if field else ""
+        found.append(f"{where}{named}: {text}")
+    return found
+
+
+def load_collection_catalogue(path: Path | None = None) -> CollectionCatalogue:
+    """Read and check a catalogue file (default: the packaged one). A bad file is refused
+    whole with `CollectionCatalogueError`, every problem naming file, entry and field."""
+    source = path or DEFAULT_COLLECTION_CATALOGUE
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise CollectionCatalogueError(
+            [f"{source.name}: 无法读取或不是有效的TOML (cannot read as TOML: {error})"]
+        ) from None
+    try:
+        catalogue = CollectionCatalogueFile.model_validate(data)
+    except ValidationError as error:
+        raise CollectionCatalogueError(_problems(error, source.name)) from None
+    entries: list[_Entry] = []
+    problems: list[str] = []
+    for number, raw in enumerate(catalogue.supply, start=1):
+        where = f"{source.name}, 第{number}个 [[supply]] (supply #{number})"
+        try:
+            entry = SupplyEntry.model_validate(raw)
+        except ValidationError as error:
+            problems += _problems(error, where)
+            continue
         entries.append(
             _Entry(
-                kind,
-                raw.get("label", kind),
-                suppliers,
-                None if fields is None else frozenset(fields),
-                bool(raw.get("relay", False)),
+                entry.kind,
+                entry.label or entry.kind,
+                tuple(entry.suppliers),
+                None if entry.fields is None else frozenset(entry.fields),
+                entry.relay,
             )
         )
-    return CollectionCatalogue(entries, str(data.get("version", "")))
+    if problems:
+        raise CollectionCatalogueError(problems)
+    return CollectionCatalogue(entries, catalogue.version)
 
 
 def load_uscc_overrides(path: Path | None = None) -> frozenset[str]:

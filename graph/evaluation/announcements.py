@@ -12,13 +12,15 @@ Each is one statement whatever the number of subjects.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 import neo4j
 
-from graph.lifecycle.base import rows, single
+from graph.lifecycle.base import china_today, rows, single
+from graph.lifecycle.memberships import current_membership
 from graph.lifecycle.notices import ADMIN_RECIPIENT, notify
-from graph.model import CreditGrade, NoticeKind
+from graph.model import CreditGrade, Label, NoticeKind, Rel
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ _TO_WATCHERS: Final = (
 
 _TO_ASSOCIATIONS: Final = (
     "UNWIND $changes AS c "
-    "MATCH (:Enterprise {uscc: c.uscc})-[:MEMBER_OF]->(a:Association) "
+    # Current members only: an ended membership keeps its relationship as history.
+    f"MATCH (:{Label.ENTERPRISE} {{uscc: c.uscc}})-[m:{Rel.MEMBER_OF}]->(a:{Label.ASSOCIATION}) "
+    f"WHERE {current_membership('m', 'date($today)')} "
     "CREATE (n:Notice {id: 'NT-' + randomUUID(), recipient: a.code, kind: $kind, "
     "title: c.title, body: $body, subjectCode: c.uscc, ref: $ref, createdAt: datetime()}) "
     "RETURN count(n) AS sent"
@@ -64,9 +68,14 @@ CHANGE_BODY: Final = (
 
 
 async def announce_changes(
-    tx: neo4j.AsyncManagedTransaction, changes: list[GradeChange], *, ref: str
+    tx: neo4j.AsyncManagedTransaction,
+    changes: list[GradeChange],
+    *,
+    ref: str,
+    today: date | None = None,
 ) -> int:
-    """Tell watching banks (with consent) and associations of members; return notices sent."""
+    """Tell watching banks (with consent) and associations of members (current on `today`,
+    the Beijing date by default); return notices sent."""
     if not changes:
         return 0
     payload = [{"uscc": c.uscc, "title": c.title()} for c in changes]
@@ -80,6 +89,7 @@ async def announce_changes(
                 "kind": NoticeKind.GRADE_CHANGED.value,
                 "body": CHANGE_BODY,
                 "ref": ref,
+                "today": (today or china_today()).isoformat(),
             },
         )
         sent += int(row["sent"]) if row else 0

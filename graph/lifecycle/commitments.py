@@ -53,9 +53,10 @@ from graph.lifecycle.base import (
     single,
     text_hash,
 )
+from graph.lifecycle.memberships import current_membership
 from graph.lifecycle.notices import notify, notify_watchers
 from graph.lifecycle.versions import create_decision_record, new_record_version
-from graph.model import CommitmentStatus, NoticeKind, RecordKind, SeverityTier
+from graph.model import CommitmentStatus, NoticeKind, RecordKind, Rel, SeverityTier
 
 MAX_TEMPLATE_LENGTH = 5000
 _ITEM_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -372,8 +373,10 @@ async def make_commitment(
             "OPTIONAL MATCH (e:Enterprise {uscc: $subject}) "
             "RETURN properties(i) AS i, o.code AS by, o.name AS byName, "
             "o:Association AS association, e.name AS name, e IS NOT NULL AS exists, "
-            "EXISTS { MATCH (e)-[:MEMBER_OF]->(o) } AS member",
-            {"item": item_code.strip(), "subject": code},
+            # A current member only: an ended membership keeps its relationship as history.
+            f"EXISTS {{ MATCH (e)-[m:{Rel.MEMBER_OF}]->(o) "
+            f"WHERE {current_membership('m', 'date($today)')} }} AS member",
+            {"item": item_code.strip(), "subject": code, "today": today.isoformat()},
         )
         if found is None or found["i"] is None:
             raise NotFound("承诺事项", item_code)

@@ -46,7 +46,15 @@ from graph.lifecycle.base import (
 )
 from graph.lifecycle.notices import notify, notify_watchers
 from graph.lifecycle.versions import create_decision_record, new_record_version, record_exists
-from graph.model import NoticeKind, RecordKind, RecordStatus, RectificationStatus, SeverityTier
+from graph.model import (
+    Label,
+    NoticeKind,
+    RecordKind,
+    RecordStatus,
+    RectificationStatus,
+    Rel,
+    SeverityTier,
+)
 
 _CLOSED_FINDING = (RecordStatus.REPAIRED.value, RecordStatus.REVOKED.value)
 
@@ -131,6 +139,16 @@ class Rectification:
         )
 
 
+# 谁认定、谁约谈: the organisation that decided the finding (DECIDED_BY on any of its versions:
+# versions made by lifecycle steps may carry only the supplier link), else — for records loaded
+# before deciders were recorded — the department that supplied it. A relaying department (大数据局)
+# is only the supplier and never acts on the finding.
+_FINDER = (
+    f"coalesce([(f)-[:{Rel.SUPERSEDES}*0..]->(:{Label.RECORD})-[:{Rel.DECIDED_BY}]->(o) | o][0], "
+    f"[(f)-[:{Rel.PROVIDED_BY}]->(p:{Label.DEPARTMENT}) | p][0])"
+)
+"""The finding's organisation node, from a record bound as `f`."""
+
 _RETURN = (
     "MATCH (r)-[:HAS_SUBJECT]->(s) "
     "OPTIONAL MATCH (d:Department {code: r.orderedBy}) "
@@ -140,7 +158,7 @@ _RETURN = (
     "CASE WHEN s:Enterprise THEN s.name ELSE s.nameMasked END AS subjectName, "
     "s:Enterprise AS enterprise, "
     "d.name AS byName, f.title AS findingTitle, "
-    "[(f)-[:PROVIDED_BY]->(p:Department) | p.code][0] AS findingBy"
+    f"({_FINDER}).code AS findingBy"
 )
 
 
@@ -174,7 +192,7 @@ async def order(
         found = await single(
             tx,
             "MATCH (f:Record {key: $key, current: true})-[:HAS_SUBJECT]->(s) "
-            "OPTIONAL MATCH (f)-[:PROVIDED_BY]->(p:Department) "
+            f"WITH f, s, {_FINDER} AS p "
             "RETURN properties(f) AS f, p.code AS by, p.name AS byName, "
             "coalesce(s.uscc, s.key) AS subject, "
             "CASE WHEN s:Enterprise THEN s.name ELSE s.nameMasked END AS subjectName, "

@@ -33,7 +33,7 @@ from graph.model import (
     SanctionStatus,
     SeverityTier,
 )
-from graph.publication import is_listed
+from graph.publication import STANDING_STATUSES, is_listed
 from hub.reports.data import ReportData
 from hub.reports.edition import ReportEdition
 
@@ -47,7 +47,8 @@ EVALUATION_NOT_PUBLIC = (
 RED_LABEL = "守信激励对象"
 BLACK_LABEL = "失信惩戒对象"
 
-INCLUDED_STATUSES = frozenset({RecordStatus.EFFECTIVE.value, RecordStatus.UNDER_OBJECTION.value})
+INCLUDED_STATUSES = frozenset(STANDING_STATUSES)
+"""Record statuses a report includes: those that stand (graph/publication.py)."""
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,28 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("other", "其他"),
 )
 
+# The acts of 四(三) besides licences and penalties are 行政管理 information (双公示 and the
+# other administrative acts public within 7 working days); 行政奖励 and 表彰奖励 are 诚实守信;
+# a court's 虚假诉讼失信人 list is a 失信名单 like 失信被执行人, so 严重失信.
+ADMINISTRATIVE_ACTS: tuple[RecordKind, ...] = (
+    RecordKind.COERCION,
+    RecordKind.CONFIRMATION,
+    RecordKind.LEVY,
+    RecordKind.BENEFIT,
+    RecordKind.ADJUDICATION,
+    RecordKind.COMPENSATION,
+    RecordKind.SUPERVISION_CHECK,
+)
+
 KIND_GROUPS: dict[str, Group] = {
     RecordKind.LICENSE.value: Group("administrative", "行政许可"),
     RecordKind.PENALTY.value: Group("administrative", "行政处罚"),
+    **{kind.value: Group("administrative", kind.label) for kind in ADMINISTRATIVE_ACTS},
+    RecordKind.REWARD.value: Group("honest", "行政奖励"),
     RecordKind.HONOR.value: Group("honest", "表彰奖励"),
     RecordKind.TAX_GRADE.value: Group("honest", "纳税信用等级"),
     RecordKind.ENFORCEMENT.value: Group("serious", "失信被执行人"),
+    RecordKind.FALSE_LITIGATION.value: Group("serious", "虚假诉讼失信人"),
     RecordKind.ABNORMAL_OPERATION.value: Group("abnormal", "经营异常名录"),
     RecordKind.COMMITMENT.value: Group("commitment", "信用承诺"),
     RecordKind.COMMITMENT_BREACH.value: Group("commitment", "违反信用承诺"),
@@ -90,8 +107,8 @@ OTHER = Group("other", "其他信息")
 # Groups each section shows even when empty ("无…"), so a reader sees what was looked for.
 FIXED_GROUPS: dict[str, tuple[str, ...]] = {
     "administrative": ("行政许可", "行政处罚"),
-    "honest": ("守信激励名单", "表彰奖励", "纳税信用等级"),
-    "serious": ("严重失信主体名单", "失信被执行人", "市场、行业禁入"),
+    "honest": ("守信激励名单", "行政奖励", "表彰奖励", "纳税信用等级"),
+    "serious": ("严重失信主体名单", "失信被执行人", "虚假诉讼失信人", "市场、行业禁入"),
     "abnormal": ("经营异常名录",),
     "commitment": ("信用承诺", "违反信用承诺"),
     "judicial": ("司法判决",),

@@ -593,6 +593,7 @@ async def correct_code(
         former = [*(found["props"].get("formerCodes") or []), code]
         await _snapshot(tx, found["element"], "CODE_CORRECTED")
         await _set(tx, found["element"], {"code": corrected, "formerCodes": former}, today)
+        rewritten = await _rewrite_code_references(tx, found["props"]["code"], corrected)
         await add_event(
             tx,
             actor,
@@ -602,11 +603,70 @@ async def correct_code(
             from_state=code,
             to_state=corrected,
             reason=reason,
-            detail={"name": found["props"].get("name")},
+            detail={"name": found["props"].get("name"), "rewritten": rewritten},
         )
 
     await db.write_transaction(work)
     return await _get(db, corrected)
+
+
+CODE_REFERENCES: Final[dict[Label, tuple[str, ...]]] = {
+    Label.RECORD: ("issuingAuthorityCode",),
+    Label.BATCH: ("supplier",),
+    Label.CONSENT: ("grantee",),
+    Label.WATCH: ("watcher",),
+    Label.NOTICE: ("recipient",),
+    Label.OBJECTION: ("decider", "decidedBy", "filedBy"),
+    Label.REPAIR_APPLICATION: ("decider", "decidedBy", "filedBy"),
+    Label.RECTIFICATION: ("orderedBy",),
+    Label.COMMITMENT: ("decidedBy",),
+    Label.VOLUNTARY_ITEM: ("verifiedBy",),
+    Label.MEASURE: ("implementedBy",),
+    Label.MEASURE_APPLICATION: ("reporter",),
+    Label.INSPECTOR: ("department",),
+    Label.INSPECTION_TASK: ("department",),
+    Label.ENTERPRISE: ("provisionalSupplier",),
+}
+"""Properties that name an organisation by its code as text (who decides, receives, supplies,
+holds a grant …). A corrected code is rewritten in them, so the organisation keeps its batches,
+grants, outbox, pending decisions and inspectors. Natural keys (a record's `kind|authority|文号`)
+and history — events, revisions, the audit chain, whose hashes cover what was true then — keep
+the code they were written with; `formerCodes` still resolves it."""
+
+CODE_LIST_REFERENCES: Final[dict[Label, tuple[str, ...]]] = {
+    Label.RISK_ALERT: ("departments",),
+}
+"""List properties naming organisations by code, rewritten element by element."""
+
+
+async def _rewrite_code_references(
+    tx: neo4j.AsyncManagedTransaction, old: str, new: str
+) -> dict[str, int]:
+    """Rewrite `old` to `new` wherever a current property names an organisation by its code;
+    the count per `Label.property` rewritten."""
+    counts: dict[str, int] = {}
+    for label, properties in CODE_REFERENCES.items():
+        for prop in properties:
+            # Labels and property names come from the tables above, never from input.
+            found = await single(
+                tx,
+                f"MATCH (n:{label}) WHERE n.{prop} = $old SET n.{prop} = $new RETURN count(n) AS n",
+                {"old": old, "new": new},
+            )
+            if found and found["n"]:
+                counts[f"{label}.{prop}"] = int(found["n"])
+    for label, properties in CODE_LIST_REFERENCES.items():
+        for prop in properties:
+            found = await single(
+                tx,
+                f"MATCH (n:{label}) WHERE $old IN n.{prop} "
+                f"SET n.{prop} = [x IN n.{prop} | CASE WHEN x = $old THEN $new ELSE x END] "
+                "RETURN count(n) AS n",
+                {"old": old, "new": new},
+            )
+            if found and found["n"]:
+                counts[f"{label}.{prop}"] = int(found["n"])
+    return counts
 
 
 async def close_organisation(

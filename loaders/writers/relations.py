@@ -11,12 +11,14 @@ a decision's unknown subject (待登记核实: name and code from the feed, its 
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, Final, LiteralString
 
 import neo4j
 
 from graph.identifiers import WUGANG_REGION
-from graph.model import RoleKind
+from graph.lifecycle.memberships import current_membership
+from graph.model import Label, Rel, RoleKind
 from loaders.feed_kinds import Problem
 from loaders.validation import CheckedRow, RejectedRow
 from loaders.writers.base import (
@@ -31,6 +33,11 @@ from loaders.writers.base import (
 )
 
 __all__ = ["MembershipWriter", "RoleWriter", "ShareholdingWriter"]
+
+
+def _native(value: Any) -> datetime.date:
+    """A date read from Neo4j as a Python date."""
+    return value.to_native() if isinstance(value, neo4j.time.Date) else value
 
 
 class _RelationWriter(Writer):
@@ -200,23 +207,102 @@ class ShareholdingWriter(_RelationWriter):
         )
 
 
-class MembershipWriter(_RelationWriter):
-    """协会会员: ``(Enterprise)-[:MEMBER_OF {since}]->(Association)``, the sender's own members."""
+class MembershipWriter(Writer):
+    """协会会员: ``(Enterprise)-[:MEMBER_OF {since}]->(Association)``, the sender's own members.
 
-    existing = """
+    The same rule as the association's own mutations (graph/lifecycle/memberships.py): a
+    membership is one period, history is kept. A row about a current member is that period (a
+    changed ``since`` corrects it); a row about an enterprise whose every period has ended is a
+    rejoin — a new period beside the old ones — when it starts on or after the last end (or gives
+    no date: it is a member from the load's day), the ended period re-sent when it names that
+    period's ``since``, and refused when it would start inside an ended period.
+    """
+
+    existing = f"""
     UNWIND $rows AS row
-    OPTIONAL MATCH (e:Enterprise {uscc: row.uscc})
-    OPTIONAL MATCH (e)-[m:MEMBER_OF]->(:Association {code: row.association})
-    RETURN row.key AS key, e IS NOT NULL AS registered, m.contentHash AS hash
+    OPTIONAL MATCH (e:{Label.ENTERPRISE} {{uscc: row.uscc}})
+    RETURN row.key AS key, e IS NOT NULL AS registered,
+      COLLECT {{
+        MATCH (e)-[m:{Rel.MEMBER_OF}]->(:{Label.ASSOCIATION} {{code: row.association}})
+        RETURN {{id: elementId(m), hash: m.contentHash, since: m.since, until: m.until,
+                 current: {current_membership("m", "date($today)")}}}
+      }} AS periods
     """
     upserts = {  # noqa: RUF012 - a read-only class constant
-        "MEMBER_OF": (
+        # A new period: the first membership, or a rejoin after an ended one.
+        "NEW_PERIOD": (
             "UNWIND $rows AS row "
-            "MATCH (e:Enterprise {uscc: row.uscc}) MATCH (a:Association {code: row.association}) "
-            "MERGE (e)-[m:MEMBER_OF]->(a) "
+            f"MATCH (e:{Label.ENTERPRISE} {{uscc: row.uscc}}) "
+            f"MATCH (a:{Label.ASSOCIATION} {{code: row.association}}) "
+            f"CREATE (e)-[m:{Rel.MEMBER_OF}]->(a) "
             "SET m.since = row.since, m.contentHash = row.hash, m.batchId = $batch"
-        )
+        ),
+        # The current period, corrected.
+        "CORRECT_PERIOD": (
+            "UNWIND $rows AS row "
+            f"MATCH ()-[m:{Rel.MEMBER_OF}]->() WHERE elementId(m) = row.period "
+            "SET m.since = row.since, m.contentHash = row.hash, m.batchId = $batch"
+        ),
     }
+
+    def _classify(
+        self, prepared: Prepared, periods: list[dict[str, Any]]
+    ) -> tuple[Outcome, str | None, dict[str, Any]] | Problem:
+        """What the row does to the member's periods: an outcome, the statement to run (None:
+        nothing to write) and the row's values for it — or the problem refusing it."""
+        since: datetime.date | None = prepared.data.get("since")
+        for period in periods:
+            if period["current"]:
+                if period["hash"] == prepared.hash:
+                    return Outcome.UNCHANGED, None, {}
+                return Outcome.NEW_VERSION, "CORRECT_PERIOD", {"period": period["id"]}
+        if not periods:
+            return Outcome.NEW, "NEW_PERIOD", {}
+        if any(period["hash"] == prepared.hash for period in periods) and since is not None:
+            return Outcome.UNCHANGED, None, {}  # an ended period, sent again
+        last_end = max(_native(period["until"]) for period in periods)
+        if since is not None and since < last_end:
+            return Problem(
+                "since",
+                "MEMBERSHIP_PERIOD_OVERLAPS",
+                f"入会日期早于上次退会日期 {last_end.isoformat()}，重新入会须从退会之日起 "
+                "(a new period cannot start before the previous one ended)",
+            )
+        start = since or self.provenance.loaded_on
+        return Outcome.NEW, "NEW_PERIOD", {"since": max(start, last_end)}
+
+    async def write(self, tx: neo4j.AsyncManagedTransaction, batch: list[Prepared]) -> Written:
+        """Write new periods and corrections; reject rows whose enterprise is not registered
+        or whose date falls inside an ended period."""
+        written = Written()
+        found = {
+            r["key"]: r
+            for r in await run(
+                tx,
+                self.existing,
+                rows=[{"key": p.key, **p.data} for p in batch],
+                today=self.provenance.loaded_on.isoformat(),
+            )
+        }
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for prepared in batch:
+            state = found[prepared.key]
+            if not state["registered"]:
+                written.rejected.append((prepared.number, not_registered("uscc", "企业")))
+                continue
+            decided = self._classify(prepared, list(state["periods"]))
+            if isinstance(decided, Problem):
+                written.rejected.append((prepared.number, decided))
+                continue
+            outcome, statement, extra = decided
+            written.outcomes.append((prepared.number, outcome))
+            if statement is not None:
+                grouped.setdefault(statement, []).append(
+                    {**prepared.data, "hash": prepared.hash, **extra}
+                )
+        for statement, rows in grouped.items():
+            await run(tx, self.upserts[statement], rows=rows, batch=self.provenance.batch_id)
+        return written
 
     def prepare(self, row: CheckedRow) -> Prepared | RejectedRow:
         """The member and the date it joined the sending association."""
