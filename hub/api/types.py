@@ -212,6 +212,16 @@ class Department:
     sector: str | None = graph(Prop("sector"), "Sector it regulates (行业领域)")
 
 
+@strawberry.type(
+    description="The organisation that decided a record (决定机关): a department, court, "
+    "association, bank or credit agency of the register"
+)
+class DecidingAuthority:
+    code: str = graph(Prop("code"), "统一社会信用代码")
+    name: str = graph(Prop("name"), "Full name")
+    short_name: str | None = graph(Prop("shortName"), "Short name")
+
+
 # -- associations and their member roll ------------------------------------------------------
 READ_EVALUATION = "readEvaluation"
 """The catalogue operation that shares evaluation grades (never public)."""
@@ -444,6 +454,11 @@ class Enterprise:
     registered_capital: float | None = graph(Prop("registeredCapital"), "注册资本 (万元)")
     business_scope: str | None = graph(Prop("businessScope"), "经营范围")
     industry: str | None = graph(Prop("industry"), "行业门类")
+    provisional: bool = graph(
+        Expr("coalesce({node}.provisional, false)"),
+        "待登记核实: known only from a decision naming this valid code; name and code are as "
+        "the feed sent them until the registration feed completes the subject",
+    )
     black_listed: bool = graph(
         Expr(_on_active_list(ListType.BLACK)), "On an active black list (失信惩戒对象)"
     )
@@ -606,6 +621,11 @@ class Record:
     provider: Department | None = graph(
         Related("({node})-[:PROVIDED_BY]->({target}:Department)", single=True),
         "数据来源单位: the department that supplied it",
+    )
+    decided_by: DecidingAuthority | None = graph(
+        Related(f"({{node}})-[:{Rel.DECIDED_BY}]->({{target}})", single=True),
+        "决定机关: the organisation that took the decision (处罚机关, 许可机关 …), which handles "
+        "objections and repair; absent for records loaded before deciders were recorded",
     )
     previous_version: Record | None = graph(
         Related("({node})-[:SUPERSEDES]->({target}:Record)", single=True),
