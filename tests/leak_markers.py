@@ -3,12 +3,16 @@
 Markers go into every kind of restriction the catalogue has — personal fields, full ID numbers,
 financial shares, corrected earlier versions, and rows outside what a consumer may see (repaired,
 expired, removed, lifted) — on an enterprise nobody consented for (E2), on a person (P2), and on
-an enterprise that consented to one bank only (E1). tests/test_leak_probe.py asks every
+an enterprise that consented to one bank only (E1). Computed types carry markers too: E2's stored
+credit evaluation (its explanation and reason: the grade is never public), the ownership path
+through P2 (a person's name and a share, computed by the penetration), and a notice in one
+bank's outbox. tests/test_leak_probe.py asks every
 hand-written query shape for them; tests/test_fuzz.py asks generated ones.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
@@ -17,8 +21,9 @@ import pytest
 
 from authz.catalogue import default_catalogue
 from graph.database import Database
+from graph.model import CreditGrade, Label, NoticeKind, Rel
 from tests.consumers import Asker
-from tests.fixtures import E1, E2, P1, P2, R2, SAMR, load_fixture_graph
+from tests.fixtures import B1, E1, E2, P1, P2, R2, SAMR, load_fixture_graph
 
 TODAY = date.today()
 
@@ -85,7 +90,59 @@ def planted_markers() -> list[tuple[str, str, dict[str, Any]]]:
             "LEAKMARK-E1-REPAIRED",
             {"uid": R2["uid"]},
         ),
+        # computed: E2's stored evaluation, an indicator's source and the re-evaluation reason
+        # (only departments, the credit office and E2 itself may read it)
+        (
+            f"MATCH (e:{Label.ENTERPRISE} {{uscc: $e}}) "
+            f"CREATE (v:{Label.EVALUATION} {{id: 'LEAK-EV', runId: 'LEAK-RUN', uscc: $e, "
+            "score: 41.5, grade: $grade, evaluatedOn: $d, current: true, modelVersion: 'leak', "
+            "reason: $m, explanation: $explanation})"
+            f"-[:{Rel.EVALUATES}]->(e)",
+            "LEAKMARK-E2-EVALUATION",
+            {
+                "e": E2,
+                "d": TODAY,
+                "grade": CreditGrade.C.value,
+                "explanation": json.dumps(
+                    {
+                        "gradeByScore": CreditGrade.C.value,
+                        "indicators": [
+                            {
+                                "family": "F",
+                                "familyName": "泄露探针",
+                                "code": "LEAK",
+                                "name": "泄露探针",
+                                "value": 1.0,
+                                "points": -1.0,
+                                "sources": [
+                                    {
+                                        "id": "LEAK-S",
+                                        "kind": "探针",
+                                        "title": "LEAKMARK-E2-EVAL-SOURCE",
+                                    }
+                                ],
+                                "moreSources": 0,
+                            }
+                        ],
+                        "families": [],
+                        "rules": [],
+                    }
+                ),
+            },
+        ),
+        ("RETURN $m AS planted_with_the_evaluation", "LEAKMARK-E2-EVAL-SOURCE", {}),
+        # computed: a notice in bank B1's outbox, about E2 (only B1 reads its own outbox)
+        (
+            f"CREATE (n:{Label.NOTICE} {{id: 'NT-LEAK', recipient: $b1, kind: $kind, "
+            "title: '探针通知', body: $m, subjectCode: $e, createdAt: datetime()})",
+            "LEAKMARK-B1-NOTICE",
+            {"b1": B1, "e": E2, "kind": NoticeKind.NEW_ADVERSE_RECORD.value},
+        ),
     ]
+
+
+NOTICE_MARKERS = frozenset({"LEAKMARK-B1-NOTICE"})
+"""Markers in one organisation's outbox: even the credit office does not read them."""
 
 
 def forbidden_for(asker: Asker) -> set[str]:
@@ -115,6 +172,11 @@ def forbidden_for(asker: Asker) -> set[str]:
     )
     if not e1_visible:
         hidden.add("LEAKMARK-E1-REPAIRED")
+    # the grade and its explanation: never public; duty, the credit office and E2 itself
+    if kind not in ("ADMIN", "DEPARTMENT") and org != E2:
+        hidden |= {"LEAKMARK-E2-EVALUATION", "LEAKMARK-E2-EVAL-SOURCE"}
+    if org != B1:
+        hidden |= NOTICE_MARKERS
     return hidden
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.consumers import ASKERS, Asker
 from tests.fixtures import E1, E2, P1, P2
-from tests.leak_markers import forbidden_for, planted
+from tests.leak_markers import NOTICE_MARKERS, forbidden_for, planted
 
 __all__ = ["planted"]  # the fixture, used by name below
 
@@ -53,6 +53,19 @@ PROBES = [
     # errors must not carry data either
     f"""{{ enterprise(uscc: "{E2}") {{
         records(after: "LEAKMARK-E2-REPAIRED") {{ totalCount }} }} }}""",
+    # computed types: the evaluation and its explanation, the ownership paths through a
+    # person, controlled holdings from that person, the outbox
+    f"""{{ creditEvaluation(uscc: "{E2}") {{ grade score reason indicators {{ name
+        sources {{ title }} }} }} }}""",
+    f"""{{ creditEvaluationHistory(uscc: "{E2}") {{ reason indicators {{ sources
+        {{ title }} }} }} }}""",
+    f"""{{ ownershipPenetration(uscc: "{E2}") {{ holders {{ effectiveShare directShare
+        party {{ code name nameMasked }} paths {{ share hops {{ share holder {{ name }}
+        held {{ name }} }} }} }} ultimateHolders {{ party {{ name }} effectiveShare }}
+        beneficialOwners {{ party {{ name }} effectiveShare }} }} }}""",
+    f"""{{ controlledHoldings(personKey: "{P2}") {{ origin {{ name }} holdings
+        {{ effectiveShare directShare paths {{ hops {{ share holder {{ name }} }} }} }} }} }}""",
+    """{ notices { title body subject ref } }""",
 ]
 
 
@@ -81,4 +94,8 @@ async def test_the_markers_are_really_there_for_the_credit_office(
             body = (await http.post("/graphql", json={"query": document})).text
             seen |= {marker for marker in planted if marker in body}
     # The probe would prove nothing if the queries could not reach the planted data.
-    assert seen == set(planted)
+    assert seen == set(planted) - NOTICE_MARKERS
+    bank = next(a for a in ASKERS if a.name == "bank with consent")
+    async with client_for(bank.consumer) as http:
+        body = (await http.post("/graphql", json={"query": PROBES[-1]})).text
+    assert {marker for marker in planted if marker in body} >= NOTICE_MARKERS
