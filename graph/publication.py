@@ -269,8 +269,10 @@ def record_standing(node: str) -> str:
 def record_published(node: str, today: str) -> str:
     """Cypher: the record is shown to the public on `today` (effective or under objection,
     inside its publication window; a repaired or revoked record never is)."""
+    # The IS NOT NULL guards keep it a boolean (never null) for a record that has no window.
     return (
         f"{node}.status IN {_literals(_PUBLISHED_STATUSES)} "
+        f"AND {node}.publishFrom IS NOT NULL AND {node}.publishUntil IS NOT NULL "
         f"AND {node}.publishFrom <= {today} AND {today} <= {node}.publishUntil"
     )
 
