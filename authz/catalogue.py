@@ -30,6 +30,10 @@ ROW_RULES = (
     "consent",
     "all",
 )
+SUBJECT_RELATIONS = ("any", "own", "consent", "member", "decider", "organiser", "offerer")
+"""The vocabulary of an operation's per-subject rule (`subject`), see authz/policy.py and the
+catalogue's header: the relation the consumer must have to the subject it acts on or reads."""
+OPERATION_KEYS = frozenset({"label", "kinds", "on_behalf", "subject", "class"})
 
 
 class Reason(LabelledEnum):
@@ -43,6 +47,9 @@ class Reason(LabelledEnum):
     NOT_YOUR_MEMBER = ("NOT_YOUR_MEMBER", "非本会会员")
     NOT_YOUR_OWN = ("NOT_YOUR_OWN", "非本主体自身信息")
     ROWS_FILTERED = ("ROWS_FILTERED", "仅提供共享范围内的记录")
+    NOT_PERMITTED = ("NOT_PERMITTED", "本类使用方不能执行此操作")
+    NOT_YOUR_DECISION = ("NOT_YOUR_DECISION", "非本部门提供或认定的信息")
+    NOT_YOUR_TASK = ("NOT_YOUR_TASK", "非本部门组织的抽查任务")
 
 
 _CONDITION_REASON = {
@@ -146,9 +153,38 @@ class Catalogue:
                         raise CatalogueError(f"rows.{type_name}.{kind_name}: unknown rule {rule}")
 
         for name, entry in self.operations.items():
-            for kind_name in (*entry.get("kinds", []), *entry.get("on_behalf", [])):
-                if kind_name not in self.consumers:
-                    raise CatalogueError(f"operations.{name}: unknown consumer kind {kind_name}")
+            self._check_operation(name, entry)
+
+    def _check_operation(self, name: str, entry: dict[str, Any]) -> None:
+        unknown_keys = set(entry) - OPERATION_KEYS
+        if unknown_keys:
+            raise CatalogueError(f"operations.{name}: unknown keys {sorted(unknown_keys)}")
+        kinds = [*entry.get("kinds", []), *entry.get("on_behalf", [])]
+        for kind_name in kinds:
+            if kind_name not in self.consumers:
+                raise CatalogueError(f"operations.{name}: unknown consumer kind {kind_name}")
+        if entry.get("class", "conditional") not in self.classes:
+            raise CatalogueError(f"operations.{name}.class: unknown class {entry['class']}")
+        rules: dict[str, Any] = entry.get("subject", {})
+        for kind_name, rule in rules.items():
+            if kind_name not in kinds:
+                raise CatalogueError(
+                    f"operations.{name}.subject.{kind_name}: the kind may not perform it"
+                )
+            relations = [rule] if isinstance(rule, str) else list(rule)
+            if not relations:
+                raise CatalogueError(f"operations.{name}.subject.{kind_name}: empty rule")
+            for relation in relations:
+                if relation not in SUBJECT_RELATIONS:
+                    raise CatalogueError(
+                        f"operations.{name}.subject.{kind_name}: unknown relation {relation}"
+                    )
+        if rules:
+            for kind_name in kinds:
+                if kind_name not in rules:
+                    raise CatalogueError(
+                        f'operations.{name}.subject: no rule for {kind_name} (say "any")'
+                    )
 
     # -- questions --------------------------------------------------------------------------
     def may(self, consumer: Consumer, operation: str, *, on_behalf: bool = False) -> bool:

@@ -198,7 +198,7 @@ async def test_a_bank_without_consent_is_refused_and_with_consent_answered(
 ) -> None:
     b2 = await refused(client_for, BANK_B2, EVALUATION, uscc=E1)
     assert b2["extensions"]["code"] == "NO_CONSENT"
-    assert "operations.readEvaluation.subjects.BANK = consent" in b2["message"]
+    assert "operations.readEvaluation.subject.BANK = ['consent']" in b2["message"]
     # A consent is bound to its purpose: asking for another purpose is refused too.
     other_purpose = await refused(client_for, BANK_B1, EVALUATION, uscc=E1)
     assert other_purpose["extensions"]["code"] == "NO_CONSENT"

@@ -6,12 +6,18 @@ import datetime
 
 import strawberry
 
-from authz import audit, consent
+from authz import audit, consent, policy
 from authz.catalogue import FieldDecision
 from authz.enforcement import Enforcer
-from authz.identity import OrgKind
+from authz.policy import Decision, Subject, SubjectKind
+from hub.api.lifecycle_support import permission, refuse, require_subject
 from hub.api.query import GraphInfo
-from hub.errors import Forbidden, InvalidArgument
+from hub.errors import InvalidArgument
+
+ACCESS_LOG = "readAccessLog"
+"""Who sees who looked at an enterprise's data: itself, the credit office."""
+MANAGE_CONSENT = "manageConsent"
+"""Who grants and revokes consent: the enterprise itself (the subject of the data)."""
 
 
 @strawberry.type(description="An enterprise's grant of access to a bank or credit agency (授权)")
@@ -69,6 +75,51 @@ class AccessLogEntry:
     request_id: str
 
 
+strawberry.enum(SubjectKind, name="PolicySubjectKind", description="What an operation's subject is")
+
+
+@strawberry.type(description="Why the catalogue allows or refuses an operation for you")
+class OperationExplanation:
+    operation: str = strawberry.field(description="Operation name in the catalogue")
+    label: str | None = strawberry.field(description="The operation, in words")
+    decision: str = strawberry.field(
+        description="ALLOWED, REFUSED, or CONDITIONAL (allowed for subjects to which you have "
+        "one of `conditions`); with `subject`, the relation is judged for that subject"
+    )
+    on_behalf: bool = strawberry.field(description="You may perform it naming another organisation")
+    relation: str | None = strawberry.field(description="The relation that allowed it")
+    conditions: list[str] = strawberry.field(
+        description="Your kind's per-subject rule: any, own, consent, member, decider, "
+        "organiser, offerer"
+    )
+    reason: str | None = strawberry.field(description="Reason code when refused")
+    reason_label: str | None = strawberry.field(description="The reason, in words")
+    citation: str = strawberry.field(description="The catalogue entries behind the decision")
+
+    @classmethod
+    def of(cls, label: str | None, decision: Decision, on_behalf: bool) -> OperationExplanation:
+        """From the policy's decision."""
+        verdict = (
+            "REFUSED"
+            if not decision.allowed
+            else "CONDITIONAL"
+            if decision.conditional
+            else "ALLOWED"
+        )
+        reason = decision.reason
+        return cls(
+            operation=decision.operation,
+            label=label,
+            decision=verdict,
+            on_behalf=on_behalf,
+            relation=decision.relation,
+            conditions=list(decision.conditions),
+            reason=reason.value if reason else None,
+            reason_label=reason.label if reason else None,
+            citation=decision.citation,
+        )
+
+
 @strawberry.type
 class AccessQuery:
     @strawberry.field(
@@ -82,11 +133,10 @@ class AccessQuery:
         if subject is None:
             subject = consumer.org_code
         subject = (subject or "").strip().upper()
-        allowed = consumer.org_kind is OrgKind.ADMIN or (
-            consumer.org_kind is OrgKind.ENTERPRISE and subject == consumer.org_code
-        )
-        if not allowed or not subject:
-            raise Forbidden("只能查询本主体的被查询记录 (you may see who looked at your own data)")
+        words = "只能查询本主体的被查询记录 (you may see who looked at your own data)"
+        if not subject:
+            refuse(permission(info, ACCESS_LOG), words)
+        await require_subject(info, ACCESS_LOG, Subject.enterprise(subject), words)
         if not 1 <= first <= 500:
             raise InvalidArgument("first", "must be between 1 and 500")
         records = await audit.accesses_to(info.context.db, subject, limit=first)
@@ -151,6 +201,45 @@ class AccessQuery:
         grants = await consent.consents_for(info.context.db, info.context.consumer)
         return [Consent.of(g) for g in grants]
 
+    @strawberry.field(
+        description="Why each operation of the catalogue (or the one named) is allowed or "
+        "refused for the caller, citing the catalogue; optionally for one subject (a USCC, "
+        "record key, list entry id, task id … of `subjectKind`)"
+    )
+    async def access_explain_operation(
+        self,
+        info: GraphInfo,
+        operation: str | None = None,
+        subject: str | None = None,
+        subject_kind: SubjectKind = SubjectKind.ENTERPRISE,
+    ) -> list[OperationExplanation]:
+        context = info.context
+        catalogue, consumer = context.catalogue, context.consumer
+        if operation is not None and operation not in catalogue.operations:
+            raise InvalidArgument("operation", f"the catalogue lists no operation {operation!r}")
+        names = [operation] if operation else policy.operation_names(catalogue)
+        if subject is None:
+            decisions = [policy.permit_either(catalogue, consumer, name) for name in names]
+        else:
+            code = subject.strip()
+            if subject_kind in (SubjectKind.ENTERPRISE, SubjectKind.ORGANISATION):
+                code = code.upper()
+            target = Subject(subject_kind, code)
+            decisions = [
+                await policy.decide(
+                    context.db, catalogue, consumer, name, target, today=context.today()
+                )
+                for name in names
+            ]
+        return [
+            OperationExplanation.of(
+                catalogue.operations[d.operation].get("label"),
+                d,
+                policy.permit(catalogue, consumer, d.operation, on_behalf=True).allowed,
+            )
+            for d in decisions
+        ]
+
 
 async def _verdict(
     info: GraphInfo, enforcer: Enforcer, decision: FieldDecision, subject: str | None
@@ -162,22 +251,16 @@ async def _verdict(
     if subject is None:
         return "CONDITIONAL"
 
-    class Params:
-        def __init__(self) -> None:
-            self.values: dict[str, object] = {}
-
-        def param(self, value: object) -> str:
-            name = f"p{len(self.values)}"
-            self.values[name] = value
-            return f"${name}"
-
-    params = Params()
-    condition = enforcer.any_condition(decision.conditions, {"subject": "s"}, params)
-    rows = await info.context.db.read(
-        f"MATCH (s:Enterprise {{uscc: $subject}}) RETURN {condition} AS ok",
-        {**params.values, "subject": subject.strip().upper()},
+    context = info.context
+    holds = await policy.field_holds(
+        context.db,
+        context.catalogue,
+        context.consumer,
+        decision,
+        Subject.enterprise(subject.strip().upper()),
+        context.today(),
     )
-    return "ALLOWED" if rows and rows[0]["ok"] else "WITHHELD"
+    return "ALLOWED" if holds else "WITHHELD"
 
 
 @strawberry.type
@@ -195,8 +278,9 @@ class Mutation:
         expires_on: datetime.date,
     ) -> Consent:
         context = info.context
-        if context.consumer.org_kind is not OrgKind.ENTERPRISE:
-            raise consent.OnlyEnterprisesGrant()
+        decision = permission(info, MANAGE_CONSENT)
+        if not decision.allowed:
+            refuse(decision, str(consent.OnlyEnterprisesGrant()))
         granted = await consent.grant(
             context.db,
             context.catalogue,
@@ -212,6 +296,9 @@ class Mutation:
     @strawberry.mutation(description="As an enterprise: revoke one of your consent grants")
     async def revoke_consent(self, info: GraphInfo, id: strawberry.ID) -> Consent:
         context = info.context
+        decision = permission(info, MANAGE_CONSENT)
+        if not decision.allowed:
+            refuse(decision, str(consent.OnlyEnterprisesGrant()))
         revoked = await consent.revoke(context.db, context.consumer, str(id))
         context.audit_action("revoke_consent", subjects={revoked.grantor}, detail=revoked.id)
         return Consent.of(revoked)

@@ -11,11 +11,10 @@ import datetime
 
 import strawberry
 
-from authz.identity import OrgKind
-from hub.api.lifecycle_support import acting_for, require
+from hub.api.lifecycle_support import acting_for, permission, refuse, require
 from hub.api.query import GraphInfo
 from hub.assessment import figures
-from hub.errors import Forbidden, InvalidArgument
+from hub.errors import InvalidArgument
 
 COMPUTED_TYPES = ("AssessmentKindCount", "AssessmentDeadlines", "DepartmentAssessment")
 """Types of this module: answered by hub/assessment/figures.py, not by the graph projection."""
@@ -133,11 +132,13 @@ class AssessmentQuery:
         self, info: GraphInfo, year: int
     ) -> list[DepartmentAssessment]:
         context = info.context
-        require(info, OPERATION)
-        if context.consumer.org_kind is not OrgKind.ADMIN:
-            raise Forbidden(
+        # Every department's figures: for those who may name any department (on_behalf).
+        decision = permission(info, OPERATION, on_behalf=True)
+        if not decision.allowed:
+            refuse(
+                decision,
                 "只有信用管理部门可以查看全部部门的考核评估 "
-                "(every department's figures: the credit office only)"
+                "(every department's figures: the credit office only)",
             )
         found = await figures.assess(context.db, _year(year), today=context.today())
         return [DepartmentAssessment.of(d) for d in found]

@@ -20,7 +20,7 @@ import datetime
 
 import strawberry
 
-from authz.identity import OrgKind
+from authz.policy import Subject
 from graph.lifecycle import commitments, voluntary
 from graph.model import (
     CommitmentStatus,
@@ -28,9 +28,16 @@ from graph.model import (
     VerificationStatus,
     VoluntaryKind,
 )
-from hub.api.lifecycle_support import acting_for, require
+from hub.api.lifecycle_support import (
+    acting_for,
+    decide,
+    permission,
+    refuse,
+    require,
+    require_subject,
+)
 from hub.api.query import GraphInfo
-from hub.errors import Forbidden, InvalidArgument
+from hub.errors import InvalidArgument
 
 COMPUTED_TYPES = ("CommitmentItem", "Commitment", "VoluntaryItem")
 """Types of this module: answered by the lifecycle modules, not by the graph projection."""
@@ -183,7 +190,12 @@ def _subject(info: GraphInfo, subject: str | None) -> str:
     return code
 
 
-_VOLUNTARY_VERIFIERS = (OrgKind.DEPARTMENT, OrgKind.CREDIT_AGENCY, OrgKind.ADMIN)
+READ_COMMITMENTS = "readCommitments"
+"""Who reads an enterprise's commitments (operations.readCommitments): the enterprise itself,
+departments, the credit office; an association those made to its own programme (`offerer`)."""
+
+VOLUNTARY_HISTORY = "readVoluntaryHistory"
+"""Who sees rejected voluntary items and earlier versions (operations.readVoluntaryHistory)."""
 
 
 @strawberry.type
@@ -209,18 +221,22 @@ class CommitmentsQuery:
         self, info: GraphInfo, subject: str | None = None, status: CommitmentStatus | None = None
     ) -> list[Commitment]:
         consumer = info.context.consumer
-        code = _subject(info, subject)
-        offered_by = None
-        if consumer.org_kind is OrgKind.ENTERPRISE:
-            if code != consumer.org_code:
-                raise Forbidden("只能查看本主体的信用承诺 (you may see your own commitments)")
-        elif consumer.org_kind is OrgKind.ASSOCIATION:
-            offered_by = consumer.org_code  # its own programme's commitments only
-        elif consumer.org_kind not in (OrgKind.DEPARTMENT, OrgKind.ADMIN):
-            raise Forbidden(
+        kind_level = permission(info, READ_COMMITMENTS)
+        if not kind_level.allowed:
+            refuse(
+                kind_level,
                 f"{consumer.org_kind.label}不能查看信用承诺 (commitments are shown to the "
-                "enterprise, departments, the offering association and the credit office)"
+                "enterprise, departments, the offering association and the credit office)",
             )
+        code = _subject(info, subject)
+        decision = await require_subject(
+            info,
+            READ_COMMITMENTS,
+            Subject.enterprise(code),
+            "只能查看本主体的信用承诺 (you may see your own commitments)",
+        )
+        # `offerer`: an association sees its own programme's commitments only.
+        offered_by = consumer.org_code if decision.narrowed else None
         info.context.subjects.add(code)
         found = await commitments.commitments_of(
             info.context.db, code, status=status, offered_by=offered_by
@@ -235,15 +251,14 @@ class CommitmentsQuery:
     async def voluntary_items(
         self, info: GraphInfo, subject: str | None = None, include_history: bool = False
     ) -> list[VoluntaryItem]:
-        consumer = info.context.consumer
         code = _subject(info, subject)
-        sees_all = consumer.org_kind in _VOLUNTARY_VERIFIERS or (
-            consumer.org_kind is OrgKind.ENTERPRISE and code == consumer.org_code
-        )
+        history = await decide(info, VOLUNTARY_HISTORY, Subject.enterprise(code))
+        sees_all = history.allowed
         if include_history and not sees_all:
-            raise Forbidden(
+            refuse(
+                history,
                 "历史版本仅向本主体、核实单位和信用管理部门提供 (earlier versions are shown to "
-                "the enterprise itself, verifiers and the credit office)"
+                "the enterprise itself, verifiers and the credit office)",
             )
         statuses = (
             None if sees_all else [VerificationStatus.UNVERIFIED, VerificationStatus.VERIFIED]

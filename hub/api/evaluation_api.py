@@ -2,11 +2,11 @@
 
 The grade is not public (DOMAIN.md). Who may read an enterprise's evaluation is the sharing
 catalogue's `operations.readEvaluation`: `kinds` says which consumer kinds may ask at all and
-`subjects` the per-subject rule of each — ``duty`` (departments, the credit office: any
-subject), ``own`` (an enterprise: itself, PIPL Art. 24 — an automated grade is explained on
-request), ``consent`` (a bank or credit agency: subjects that granted it consent, checked
-exactly as the graph's conditional fields are, authz/enforcement.py), ``members`` (an
-association: its members). A refusal names the rule and carries a stable code.
+`subject` the per-subject relation of each, judged by the one policy (authz/policy.py) — ``any``
+(departments, the credit office), ``own`` (an enterprise: itself, PIPL Art. 24 — an automated
+grade is explained on request), ``consent`` (a bank or credit agency: subjects that granted it
+consent, checked exactly as the graph's conditional fields are), ``member`` (an association:
+its current members). A refusal names the rule and carries a stable code.
 
 The explanation holds only what the evaluation counted: published records, list entries in
 force, filed annual reports, verified voluntary items, related enterprises on a black list —
@@ -17,17 +17,16 @@ entry naming the subject.
 from __future__ import annotations
 
 import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import strawberry
 
-from authz.enforcement import Enforcer
-from authz.identity import Consumer
+from authz.policy import Decision, Subject
 from graph.evaluation import reading
 from graph.evaluation.run import evaluate_all
 from graph.identifiers import validate_uscc
 from graph.model import CreditGrade, RecordKind
-from hub.api.lifecycle_support import require
+from hub.api.lifecycle_support import decide, permission, refuse, require
 from hub.api.query import GraphInfo
 from hub.errors import ClientError, Forbidden, InvalidArgument, InvalidUscc
 
@@ -82,7 +81,7 @@ class NotAMember(EvaluationNotShared):
     """An association reads its members' evaluations only."""
 
     code = "NOT_A_MEMBER"
-    rule = "members"
+    rule = "member"
     why = "行业协会商会只能查询本会会员的评价结果 (an association may read its members' only)"
 
 
@@ -91,18 +90,6 @@ _REFUSALS: dict[str, type[EvaluationNotShared]] = {
     NoConsentForEvaluation.rule: NoConsentForEvaluation,
     NotAMember.rule: NotAMember,
 }
-
-
-class _Params:
-    """Collects the parameters of an enforcement condition."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-
-    def param(self, value: Any) -> str:
-        name = f"p{len(self.values)}"
-        self.values[name] = value
-        return f"${name}"
 
 
 def _uscc(value: str) -> str:
@@ -115,52 +102,23 @@ def _uscc(value: str) -> str:
     return code
 
 
-def subject_rule(info: GraphInfo) -> str:
-    """The catalogue's per-subject rule for the consumer (after the kind may ask at all)."""
+async def check_subject(info: GraphInfo, uscc: str) -> Decision:
+    """Refuse, naming the catalogue rule, unless the policy lets the consumer read `uscc`'s
+    evaluation (operations.readEvaluation: `kinds`, then the kind's `subject` relation)."""
     consumer = info.context.consumer
-    catalogue = info.context.catalogue
-    if not catalogue.may(consumer, READ_OPERATION):
+    kind_level = permission(info, READ_OPERATION)
+    if not kind_level.allowed:
         raise Forbidden(
             f"{consumer.org_kind.label}不能查询公共信用综合评价结果，评价等级不向社会公开 "
-            f"(the grade is not public: {catalogue.operation_citation(READ_OPERATION)})"
+            f"(the grade is not public: {kind_level.citation})"
         )
-    rules: dict[str, str] = catalogue.operations[READ_OPERATION].get("subjects", {})
-    rule = rules.get(consumer.org_kind.value)
-    if rule not in ("duty", "own", "consent", "members"):
-        raise Forbidden(
-            f"共享目录未规定{consumer.org_kind.label}的查询条件 (no subject rule for "
-            f"{consumer.org_kind.value} in operations.{READ_OPERATION}.subjects)"
-        )
-    return rule
-
-
-async def may_read(info: GraphInfo, consumer: Consumer, uscc: str) -> bool:
-    """Whether the consumer may read `uscc`'s evaluation (raises when its kind may not ask)."""
-    rule = subject_rule(info)
-    if rule == "duty":
-        return True
-    if rule == "own":
-        return consumer.org_code == uscc
-    params = _Params()
-    enforcer = Enforcer(info.context.catalogue, consumer)
-    condition = enforcer.condition(rule, "conditional", {"subject": "s"}, params)
-    if condition == "false":
-        return False
-    found = await info.context.db.read(
-        "MATCH (s:Enterprise {uscc: $subject}) RETURN " + condition + " AS ok",
-        {**params.values, "subject": uscc},
-    )
-    return bool(found and found[0]["ok"])
-
-
-async def check_subject(info: GraphInfo, uscc: str) -> None:
-    """Refuse, naming the catalogue rule, unless the consumer may read `uscc`'s evaluation."""
-    consumer = info.context.consumer
-    if await may_read(info, consumer, uscc):
-        return
-    rule = subject_rule(info)
-    refusal = _REFUSALS[rule]
-    raise refusal(f"operations.{READ_OPERATION}.subjects.{consumer.org_kind.value} = {rule}")
+    decision = await decide(info, READ_OPERATION, Subject.enterprise(uscc))
+    if decision.allowed:
+        return decision
+    refusal = _REFUSALS.get(decision.conditions[0] if decision.conditions else "")
+    if refusal is None:
+        refuse(decision)
+    raise refusal(decision.citation)
 
 
 # -- types -----------------------------------------------------------------------------------

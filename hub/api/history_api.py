@@ -12,11 +12,16 @@ import datetime
 
 import strawberry
 
-from authz.identity import OrgKind
+from authz.policy import Subject
+from hub.api.lifecycle_support import require_subject
 from hub.api.query import GraphInfo
-from hub.errors import Forbidden, InvalidArgument
+from hub.errors import InvalidArgument
 
 COMPUTED_TYPES = ("StateChange",)
+
+OPERATION = "readChangeHistory"
+"""The catalogue operation: the credit office, the providing or deciding department, the
+subject itself (operations.readChangeHistory.subject)."""
 
 
 @strawberry.type(description="One state change (事件): who, when, from what to what, and why")
@@ -39,13 +44,12 @@ _EVENTS = (
     "} "
     "WITH t, label "
     "OPTIONAL MATCH (t)-[:HAS_SUBJECT]->(s) "
-    "OPTIONAL MATCH (t)-[:PROVIDED_BY|DECIDED_BY]->(d:Department) "
     "WITH collect(DISTINCT t) AS targets, collect(DISTINCT coalesce(s.uscc, s.key)) AS subjects, "
-    "collect(DISTINCT d.code) AS owners, collect(DISTINCT [elementId(t), label]) AS labels "
+    "collect(DISTINCT [elementId(t), label]) AS labels "
     "CALL (targets) { UNWIND targets AS t MATCH (e:Event)-[:CONCERNS]->(t) "
     "  WITH e, collect(elementId(t)) AS on "
     "  RETURN collect({e: properties(e), on: on}) AS events } "
-    "RETURN subjects, owners, labels, events"
+    "RETURN subjects, labels, events"
 )
 
 
@@ -65,17 +69,18 @@ class HistoryQuery:
         if not rows or not rows[0]["labels"]:
             raise InvalidArgument("recordKey", "no such record or list entry")
         row = rows[0]
-        consumer = info.context.consumer
-        allowed = (
-            consumer.org_kind is OrgKind.ADMIN
-            or (consumer.org_kind is OrgKind.DEPARTMENT and consumer.org_code in row["owners"])
-            or (consumer.org_kind is OrgKind.ENTERPRISE and consumer.org_code in row["subjects"])
+        subject = (
+            Subject.record(record_key)
+            if record_key is not None
+            else Subject.list_entry(str(list_entry_id))
         )
-        if not allowed:
-            raise Forbidden(
-                "变更历史仅向信用管理部门、信息提供单位和信息主体本身提供 (the change history "
-                "is shown to the credit office, the providing department and the subject only)"
-            )
+        await require_subject(
+            info,
+            OPERATION,
+            subject,
+            "变更历史仅向信用管理部门、信息提供单位和信息主体本身提供 (the change history "
+            "is shown to the credit office, the providing department and the subject only)",
+        )
         info.context.subjects.update(row["subjects"])
         labels = {element: label for element, label in row["labels"]}
         events = sorted(row["events"], key=lambda item: (item["e"]["at"], item["e"]["id"]))

@@ -4,7 +4,7 @@ removal by the deciding department (六(一)), and the liability they carry (六
 The sharing catalogue's `operations.decideList` lets departments act for themselves and the
 credit office name a department; the rules within (谁认定、谁移出, the announcement period, the
 required items of a decision) are graph/lifecycle/lists.py's. Persons appear by key and masked
-name; their full names only to departments and the credit office, whose duty needs them.
+name; their full names only to those the catalogue shares `Person.name` with (`shows_names`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import datetime
 
 import strawberry
 
-from authz.identity import OrgKind
 from graph.lifecycle import lists
 from graph.model import ListEntryStatus, ListType, RoleKind
 from hub.api.lifecycle_support import acting_for, actor_of
@@ -28,13 +27,18 @@ COMPUTED_TYPES = (
 )
 """Types of this module: answered by the lifecycle, not by the graph projection."""
 
-NAME_READERS = frozenset({OrgKind.DEPARTMENT, OrgKind.ADMIN})
-"""Consumer kinds that see persons' full names here (the catalogue's `personal` class)."""
+PERSON_NAME = ("Person", "name")
+"""The catalogue field whose decision a person's full name follows wherever it appears."""
 
 
 def shows_names(info: GraphInfo) -> bool:
-    """Whether the caller may see persons' full names (departments and the credit office)."""
-    return info.context.consumer.org_kind in NAME_READERS
+    """Whether the caller may see persons' full names: the catalogue's decision for
+    `Person.name` (its `personal` class), the same wherever a person is named."""
+    context = info.context
+    decision = context.catalogue.field(context.consumer, *PERSON_NAME)
+    if decision.allowed:
+        context.released.add(decision.coordinate)
+    return decision.allowed
 
 
 @strawberry.type(description="An organisation by its 统一社会信用代码 and name")

@@ -18,12 +18,12 @@ returned.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 import strawberry
 
+from authz import policy
 from authz.catalogue import FieldDecision, Reason
-from authz.enforcement import Enforcer
+from authz.policy import Subject
 from graph import ownership
 from graph.identifiers import is_valid_uscc, validate_uscc
 from hub.api.lifecycle_support import require
@@ -178,18 +178,6 @@ class ControlledHoldings:
     withheld_holdings: int
 
 
-class _Params:
-    """Collects the parameters of compiled visibility predicates."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-
-    def param(self, value: Any) -> str:
-        name = f"visibility{len(self.values)}"
-        self.values[name] = value
-        return f"${name}"
-
-
 async def _visibility(
     info: GraphInfo, type_name: str, subject: str, subject_is_person: bool
 ) -> ownership.Visibility | None:
@@ -202,22 +190,21 @@ async def _visibility(
         return None
     if not decision.conditional:
         raise Forbidden(f"{(decision.reason or Reason.NOT_SHARED).label} ({decision.citation})")
-    params = _Params()
-    predicate = Enforcer(context.catalogue, context.consumer).any_condition(
-        decision.conditions, {"subject": ownership.NODE}, params
+    params = policy.CypherParams()
+    today = context.today()
+    predicate = policy.field_condition(
+        context.catalogue, context.consumer, decision, ownership.NODE, params, today
     )
     reason = decision.reason or Reason.NOT_SHARED
     if predicate == "false":
         raise SubjectNotShared(reason, decision.citation)
-    visibility = ownership.Visibility(predicate, params.values)
-    label = "Person" if subject_is_person else "Enterprise"
-    key = "key" if subject_is_person else "uscc"
-    found = await context.db.read(
-        f"MATCH (n:{label} {{{key}: $code}}) RETURN {visibility.over('n')} AS visible",
-        {"code": subject, **params.values},
+    start = Subject.person(subject) if subject_is_person else Subject.enterprise(subject)
+    holds = await policy.field_holds(
+        context.db, context.catalogue, context.consumer, decision, start, today
     )
-    if found and not found[0]["visible"]:
+    if holds is False:  # None: no such subject, answered as not found below
         raise SubjectNotShared(reason, decision.citation)
+    visibility = ownership.Visibility(predicate, params.values)
     context.released.add(decision.coordinate)
     return visibility
 

@@ -13,17 +13,20 @@ import datetime
 
 import strawberry
 
-from authz.identity import OrgKind
+from authz.policy import Subject
+from graph.identifiers import is_valid_uscc
 from graph.lifecycle import rectification
 from graph.model import RectificationStatus, SeverityTier
-from hub.api.lifecycle_support import acting_for, require
+from hub.api.lifecycle_support import acting_for, permission, refuse, require, require_subject
 from hub.api.query import GraphInfo
-from hub.errors import Forbidden, InvalidArgument
+from hub.errors import InvalidArgument
 
 COMPUTED_TYPES = ("Rectification",)
 """Types of this module: answered by the lifecycle module, not by the graph projection."""
 
 OPERATION = "orderRectification"
+READ_OPERATION = "readRectifications"
+"""Who reads a subject's orders: the subject itself, departments, the credit office."""
 
 
 @strawberry.type(description="A rectification order with a deadline (限期整改) and its outcome")
@@ -93,20 +96,24 @@ class RectificationQuery:
         status: RectificationStatus | None = None,
     ) -> list[Rectification]:
         consumer = info.context.consumer
-        code = (subject or consumer.org_code or "").strip()
-        if consumer.org_kind is OrgKind.ENTERPRISE:
-            code = code.upper()
-            if code != consumer.org_code:
-                raise Forbidden(
-                    "只能查看本主体的限期整改 (you may see your own rectification orders)"
-                )
-        elif consumer.org_kind not in (OrgKind.DEPARTMENT, OrgKind.ADMIN):
-            raise Forbidden(
+        kind_level = permission(info, READ_OPERATION)
+        if not kind_level.allowed:
+            refuse(
+                kind_level,
                 f"{consumer.org_kind.label}不能查看限期整改 (rectification orders are shown to "
-                "the subject, departments and the credit office)"
+                "the subject, departments and the credit office)",
             )
+        code = (subject or consumer.org_code or "").strip()
         if not code:
             raise InvalidArgument("subject", "name the enterprise or person")
+        if is_valid_uscc(code.upper()):  # a person key keeps its case
+            code = code.upper()
+        await require_subject(
+            info,
+            READ_OPERATION,
+            Subject.party(code),
+            "只能查看本主体的限期整改 (you may see your own rectification orders)",
+        )
         info.context.subjects.add(code)
         found = await rectification.rectifications_of(info.context.db, code, status=status)
         today = info.context.today()
@@ -121,8 +128,8 @@ class RectificationQuery:
     ) -> list[Rectification]:
         context = info.context
         require(info, OPERATION)
-        if department is None and context.consumer.org_kind is OrgKind.ADMIN:
-            scope = None
+        if department is None and permission(info, OPERATION, on_behalf=True).allowed:
+            scope = None  # those who may name any department see every department's
         else:
             scope = acting_for(info, OPERATION, department, "department")
         today = context.today()

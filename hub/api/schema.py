@@ -79,6 +79,7 @@ def _original(error: GraphQLError) -> BaseException | None:
 COMPUTED_TYPES: tuple[str, ...] = (
     "Consent",
     "AccessExplanation",
+    "OperationExplanation",
     "AccessLogEntry",
     *FEED_TYPES,
     *LIST_TYPES,

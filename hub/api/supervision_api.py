@@ -14,12 +14,13 @@ import datetime
 
 import strawberry
 
-from authz.identity import Consumer, OrgKind
+from authz import policy
+from authz.policy import Subject
 from graph.model import InspectionOutcome, InspectionTaskStatus, SeverityTier
 from graph.supervision import results, roster, tasks
 from graph.supervision.industries import sector_label
 from graph.supervision.policy import STRATA, STRATUM_LABELS
-from hub.api.lifecycle_support import acting_for, require
+from hub.api.lifecycle_support import acting_for, decide, require
 from hub.api.query import GraphInfo
 from hub.errors import Forbidden, InvalidArgument
 
@@ -41,11 +42,27 @@ OPERATION = "manageInspections"
 MAX_PAGE = 100
 
 
-def _sees_draw(consumer: Consumer, department: str) -> bool:
-    """The credit office and the organising department see a draw's seed and counts."""
-    return consumer.org_kind is OrgKind.ADMIN or (
-        consumer.org_kind is OrgKind.DEPARTMENT and consumer.org_code == department
+DRAW_DETAILS = "readDrawDetails"
+"""The catalogue operation behind a draw's seed, counts and unpublished results: the credit
+office and the organising department (operations.readDrawDetails)."""
+
+ROSTER_NAMES = "readRosterNames"
+"""The catalogue operation behind inspectors' full names: the department itself and the
+credit office (operations.readRosterNames)."""
+
+
+async def _sees_draws(info: GraphInfo, found: list[tasks.InspectionTask]) -> list[bool]:
+    """Whether the caller sees each task's draw in full (one policy question for the page)."""
+    context = info.context
+    decisions = await policy.decide_many(
+        context.db,
+        context.catalogue,
+        context.consumer,
+        DRAW_DETAILS,
+        [Subject.task(t.id) for t in found],
+        today=context.today(),
     )
+    return [d.allowed for d in decisions]
 
 
 def _page(first: int, offset: int) -> tuple[int, int]:
@@ -159,9 +176,8 @@ class InspectionTask:
         return [InspectionObject.of(o, self.full) for o in found]
 
     @classmethod
-    def of(cls, task: tasks.InspectionTask, consumer: Consumer) -> InspectionTask:
-        """The task as `consumer` may see it."""
-        full = _sees_draw(consumer, task.department)
+    def of(cls, task: tasks.InspectionTask, full: bool) -> InspectionTask:
+        """The task; its draw's seed and counts only when the reader is entitled (`full`)."""
         return cls(
             id=strawberry.ID(task.id),
             title=task.title,
@@ -285,14 +301,19 @@ class SupervisionQuery:
             first=first,
             offset=offset,
         )
+        full = await _sees_draws(info, found)
         return InspectionTaskPage(
-            total_count=total, tasks=[InspectionTask.of(t, context.consumer) for t in found]
+            total_count=total,
+            tasks=[InspectionTask.of(t, f) for t, f in zip(found, full, strict=True)],
         )
 
     @strawberry.field(description="One inspection task with its draw (public: 一公开)")
     async def inspection_task(self, info: GraphInfo, id: strawberry.ID) -> InspectionTask | None:
         found = await tasks.task(info.context.db, str(id).strip())
-        return None if found is None else InspectionTask.of(found, info.context.consumer)
+        if found is None:
+            return None
+        [full] = await _sees_draws(info, [found])
+        return InspectionTask.of(found, full)
 
     @strawberry.field(
         description="Recompute a task's draw from its recorded inputs and a seed (the recorded "
@@ -304,7 +325,7 @@ class SupervisionQuery:
         context = info.context
         require(info, OPERATION)
         found = await tasks.task(context.db, str(task_id))
-        if found is None or not _sees_draw(context.consumer, found.department):
+        if found is None or not (await _sees_draws(info, [found]))[0]:
             raise Forbidden(
                 "只有信用管理部门和组织抽查的部门可以复核抽取过程 "
                 "(the credit office and the organising department replay a draw)"
@@ -330,9 +351,8 @@ class SupervisionQuery:
         "names; full names for the department itself and the credit office"
     )
     async def inspectors(self, info: GraphInfo, department: str) -> list[Inspector]:
-        consumer = info.context.consumer
         code = department.strip().upper()
-        full = _sees_draw(consumer, code)
+        full = (await decide(info, ROSTER_NAMES, Subject.organisation(code))).allowed
         found = await roster.roster(info.context.db, code)
         return [
             Inspector(
@@ -409,7 +429,7 @@ class SupervisionMutation:
             today=context.today(),
         )
         context.audit_action("create_inspection_task", subjects=set(), detail=created.id)
-        return InspectionTask.of(created, context.consumer)
+        return InspectionTask.of(created, (await _sees_draws(info, [created]))[0])
 
     @strawberry.mutation(
         description="Draw the task's objects and inspectors at random from `seed` (a fresh "
@@ -429,7 +449,7 @@ class SupervisionMutation:
             context.db, actor, organisation, str(task_id), seed=seed, today=context.today()
         )
         context.audit_action("draw_inspection_task", subjects=set(), detail=drawn.id)
-        return InspectionTask.of(drawn, context.consumer)
+        return InspectionTask.of(drawn, (await _sees_draws(info, [drawn]))[0])
 
     @strawberry.mutation(
         description="As the organising department: the result of inspecting one drawn "

@@ -16,6 +16,7 @@ from typing import Any, Generic, NoReturn, TypeVar
 import strawberry
 
 import hub.api.enums  # noqa: F401  (registers the enumerations)
+from authz import policy
 from graph.identifiers import uscc_category
 from graph.lifecycle.base import china_today
 from graph.lifecycle.memberships import current_membership
@@ -240,7 +241,7 @@ def association_subject(node: str, name: str) -> str:
 
 def _grade_condition(p: Projection, grades: list[CreditGrade], enterprise: str) -> str:
     """Members graded `grades`, where the catalogue shares a grade with this consumer at all
-    (operations.readEvaluation `kinds`) and for this member (its `subjects` rule)."""
+    (operations.readEvaluation `kinds`) and for this member (its `subject` rule)."""
     evaluation = p.var("v")
     graded = (
         f"EXISTS {{ MATCH ({evaluation}:{Label.EVALUATION} {{uscc: {enterprise}.uscc, "
@@ -250,22 +251,17 @@ def _grade_condition(p: Projection, grades: list[CreditGrade], enterprise: str) 
     if enforcer is None:
         return graded
     catalogue, consumer = enforcer.catalogue, enforcer.consumer
-    if not catalogue.may(consumer, READ_EVALUATION):
+    kind_level = policy.permit(catalogue, consumer, READ_EVALUATION)
+    if not kind_level.allowed:
         raise Forbidden(
             f"评价等级不向{consumer.org_kind.label}提供，不能按等级筛选 (grades are not shared "
-            f"with you: {catalogue.operation_citation(READ_EVALUATION)})"
+            f"with you: {kind_level.citation})"
         )
-    rules: dict[str, str] = catalogue.operations[READ_EVALUATION].get("subjects", {})
-    rule = rules.get(consumer.org_kind.value)
-    if rule == "duty":
-        return graded
-    if rule in ("own", "consent", "members"):
-        condition = enforcer.condition(rule, "conditional", {"subject": enterprise}, p)
-        return f"({condition}) AND {graded}"
-    raise Forbidden(
-        f"共享目录未规定{consumer.org_kind.label}的评价查询条件 (no subject rule for "
-        f"{consumer.org_kind.value} in operations.{READ_EVALUATION}.subjects)"
+    # The one policy's per-subject rule (operations.readEvaluation.subject), as Cypher.
+    condition = policy.subject_predicate(
+        catalogue, consumer, READ_EVALUATION, enterprise, p, enforcer.today
     )
+    return graded if condition == "true" else f"({condition}) AND {graded}"
 
 
 def _member_filters(p: Projection, args: Mapping[str, Any], scope: Scope) -> list[str]:
