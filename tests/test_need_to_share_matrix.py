@@ -483,3 +483,58 @@ async def test_a_bank_sees_an_enterprise_evaluation_only_with_consent(kernel: Ke
     value, withheld, _ = await _ask(kernel, without, "CreditEvaluation", "grade", person=False)
     assert value is None and withheld[0]["reason"] == "NEEDS_CONSENT"
     assert E2 not in with_consent.consented
+
+
+async def test_access_explain_answers_for_every_field_of_every_type(
+    client_for: Any,
+) -> None:
+    """accessExplain covers the computed types too, with the same decisions the policy takes."""
+    catalogue = default_catalogue()
+    asker = next(a for a in ASKERS if a.name == "bank without consent")
+    names = sorted(
+        name
+        for name, t in SCHEMA.type_map.items()
+        if isinstance(t, GraphQLObjectType)
+        and not name.startswith("__")
+        and name not in ("Query", "Mutation", "Subscription")
+    )
+    async with client_for(asker.consumer) as http:
+        for name in names:
+            body = (
+                await http.post(
+                    "/graphql",
+                    json={
+                        "query": "query($t: String!) { accessExplain(typeName: $t) "
+                        "{ fieldName decision reason citation } }",
+                        "variables": {"t": name},
+                    },
+                )
+            ).json()
+            assert "errors" not in body, (name, body)
+            explained = {e["fieldName"]: e for e in body["data"]["accessExplain"]}
+            assert set(explained) == set(_object(name).fields), name
+            for field, explanation in explained.items():
+                decision = catalogue.field(asker.consumer, name, field)
+                expected = (
+                    "ALLOWED"
+                    if decision.allowed
+                    else "CONDITIONAL"
+                    if decision.conditional
+                    else "WITHHELD"
+                )
+                assert explanation["decision"] == expected, (name, field)
+                assert explanation["citation"].startswith(decision.citation), (name, field)
+    # A name is public for an enterprise and decided as Person.name for a person.
+    async with client_for(asker.consumer) as http:
+        body = (
+            await http.post(
+                "/graphql",
+                json={
+                    "query": '{ accessExplain(typeName: "SubjectRef", fieldName: "name") '
+                    "{ decision citation } }"
+                },
+            )
+        ).json()
+    [explanation] = body["data"]["accessExplain"]
+    assert explanation["decision"] == "ALLOWED"
+    assert "decided as Person.name (PERSONAL_DATA)" in explanation["citation"]

@@ -10,6 +10,7 @@ from authz import audit, consent, policy
 from authz.catalogue import FieldDecision
 from authz.enforcement import Enforcer
 from authz.policy import Decision, Subject, SubjectKind
+from hub.api.field_policy import person_citation
 from hub.api.lifecycle_support import permission, refuse, require_subject
 from hub.api.query import GraphInfo
 from hub.errors import InvalidArgument
@@ -187,7 +188,8 @@ class AccessQuery:
                     reason=reason.value if reason else None,
                     reason_label=reason.label if reason else None,
                     conditions=[c.kind for c in decision.conditions],
-                    citation=decision.citation,
+                    citation=decision.citation
+                    + person_citation(catalogue, context.consumer, type_name, name),
                     row_rule=rule.citation if rule else None,
                 )
             )

@@ -30,6 +30,7 @@ from hub.api.evaluation_api import COMPUTED_TYPES as EVALUATION_TYPES
 from hub.api.evaluation_api import EvaluationMutation, EvaluationQuery
 from hub.api.feeds_api import COMPUTED_TYPES as FEED_TYPES
 from hub.api.feeds_api import FeedsMutation, FeedsQuery
+from hub.api.field_policy import install_field_policy
 from hub.api.history_api import COMPUTED_TYPES as HISTORY_TYPES
 from hub.api.history_api import HistoryQuery
 from hub.api.lists_api import COMPUTED_TYPES as LIST_TYPES
@@ -99,8 +100,8 @@ COMPUTED_TYPES: tuple[str, ...] = (
     *ASSESSMENT_TYPES,
     *ASSOCIATION_TYPES,
 )
-"""Types answered by hub code under its own operation rules (operations.* in the catalogue),
-not by the graph projection: they need no field entries in the sharing catalogue."""
+"""Types answered by hub code (operations.* in the catalogue say who may ask), not by the graph
+projection: their fields are decided by the catalogue through hub/api/field_policy.py."""
 
 QUERIES: tuple[type, ...] = (
     GraphQuery,
@@ -266,6 +267,8 @@ def build_schema(guards: GuardConfig | None = None) -> Schema:
         extensions=[*guard_extensions(guards), Errors, AccessReport, AuditTrail],
     )
     install_resolvers(schema._schema, CONNECTION_TYPES)
+    # Computed types: the same field decisions, applied as their values are resolved.
+    install_field_policy(schema._schema)
     return schema
 
 
