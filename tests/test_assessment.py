@@ -113,14 +113,18 @@ async def year_of_work(db: Database, client_for: ClientFor) -> AsyncIterator[Non
     created = await ask(
         client_for,
         MARKET,
-        """mutation { createInspectionTask(title: "制造业抽查", sectors: ["C"], year: 2026)
+        # Every grade at the top of its band, and a seed whose first chance falls low: the draw
+        # rounds a stratum's fraction by chance, and this test needs an object to record on.
+        """mutation { createInspectionTask(title: "制造业抽查", sectors: ["C"], year: 2026,
+                        ratios: [{grade: "A", ratio: 0.05}, {grade: "B", ratio: 0.2},
+                                 {grade: "C", ratio: 0.6}, {grade: "D", ratio: 1}])
                       { id } }""",
     )
     task_id = created["createInspectionTask"]["id"]
     drawn = await ask(
         client_for,
         MARKET,
-        """mutation($id: ID!) { drawInspectionTask(taskId: $id, seed: 7) {
+        """mutation($id: ID!) { drawInspectionTask(taskId: $id, seed: 31) {
              objects { uscc inspectors { certificateNumber } } } }""",
         id=task_id,
     )
