@@ -22,6 +22,7 @@ import strawberry
 from graph.database import Row
 from graph.lifecycle.base import china_today
 from graph.model import RecordKind
+from graph.publication import current_version
 from hub.api.query import GraphInfo
 from hub.api.types import IN_WINDOW, RecordConnection
 from hub.errors import InvalidArgument
@@ -83,7 +84,7 @@ class DisclosureQuery:
             # With the kind, this lets the planner seek the (kind, decisionDate) index
             # (migration 0002) instead of scanning every record; a 双公示 record has a date.
             "r.decisionDate IS NOT NULL",
-            "r.current = true",
+            current_version("r"),
             # Judged on the request's Beijing date, a parameter (Cypher's date() is UTC).
             IN_WINDOW.format(
                 node="r", today=p.param(p.enforcer.today if p.enforcer else china_today())
