@@ -136,8 +136,11 @@ ROLE_OF_REL = "left(type({rel}), size(type({rel})) - 3)"
 
 # In force on the request's Beijing date ({today}, a parameter: Cypher's date() is UTC), by the
 # one rule graph/publication.py states for bans.
-_BAN_IN_FORCE = ban_in_force("b", "{today}").replace("{", "{{").replace("}", "}}").replace(
-    "{{today}}", "{today}"
+_BAN_IN_FORCE = (
+    ban_in_force("b", "{today}")
+    .replace("{", "{{")
+    .replace("}", "}}")
+    .replace("{{today}}", "{today}")
 )
 
 
