@@ -20,8 +20,9 @@ from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
 from authz.identity import Consumer
+from hub.api.lifecycle_support import acting_for, permission, refuse
 from hub.api.query import GraphInfo
-from hub.errors import ClientError, Forbidden, InvalidArgument
+from hub.errors import ClientError, InvalidArgument
 from loaders import batches, timeliness
 from loaders.collection import NotInCatalogue, UnknownSupplier
 from loaders.feed_kinds import FEED_KINDS, UnknownFeedKind
@@ -181,23 +182,12 @@ def _row(row: batches.QuarantinedRow) -> QuarantinedRow:
 
 
 def _organisation(consumer: Consumer, operation: str, info: GraphInfo, named: str | None) -> str:
-    """The organisation an operation acts for: the caller's own, or one the caller may name."""
-    catalogue = info.context.catalogue
-    if not catalogue.may(consumer, operation):
-        raise Forbidden(
-            f"{consumer.org_kind.label}不能执行此操作 (not allowed: "
-            f"{catalogue.operation_citation(operation)})"
-        )
-    if named is None or named.strip().upper() == consumer.org_code:
-        if consumer.org_code is None:
-            raise InvalidArgument("supplier", "name the organisation to act for")
-        return consumer.org_code
-    if not catalogue.may(consumer, operation, on_behalf=True):
-        raise Forbidden(
-            "只能以本单位名义操作 (you act for your own organisation only: "
-            f"{catalogue.operation_citation(operation, on_behalf=True)})"
-        )
-    return named.strip().upper()
+    """The organisation an operation acts for: the caller's own, or one the caller may name
+    (the one policy's `kinds`, then `on_behalf` when naming another)."""
+    decision = permission(info, operation)
+    if not decision.allowed:
+        refuse(decision, f"{consumer.org_kind.label}不能执行此操作")
+    return acting_for(info, operation, named, "supplier")
 
 
 async def _submission(info: GraphInfo, summary: LoadSummary) -> FeedSubmission:
@@ -339,9 +329,7 @@ class FeedsQuery:
         department: str | None = None,
     ) -> list[PublicationTimeliness]:
         consumer = info.context.consumer
-        if department is None and info.context.catalogue.may(
-            consumer, "publicationTimeliness", on_behalf=True
-        ):
+        if department is None and permission(info, "publicationTimeliness", on_behalf=True).allowed:
             scope = None
         else:
             scope = _organisation(consumer, "publicationTimeliness", info, department)

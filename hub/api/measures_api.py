@@ -23,7 +23,7 @@ from graph.model import (
     SanctionStatus,
     SeverityTier,
 )
-from hub.api.lifecycle_support import acting_for, actor_of, require
+from hub.api.lifecycle_support import acting_for, actor_of, permission, require
 from hub.api.lists_api import OrgRef, SubjectRef, shows_names
 from hub.api.query import GraphInfo
 from hub.errors import InvalidArgument
@@ -457,9 +457,7 @@ class MeasuresQuery:
         organisation: str | None = None,
     ) -> list[MeasureStatistics]:
         context = info.context
-        if organisation is None and context.catalogue.may(
-            context.consumer, "measureStatistics", on_behalf=True
-        ):
+        if organisation is None and permission(info, "measureStatistics", on_behalf=True).allowed:
             scope = None
         else:
             scope = acting_for(info, "measureStatistics", organisation, "organisation")
