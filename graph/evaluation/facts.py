@@ -51,7 +51,12 @@ from graph.model import (
     SeverityTier,
     VerificationStatus,
 )
-from graph.publication import black_list_entry_in_force, list_entry_in_force, record_counts
+from graph.publication import (
+    black_list_entry_in_force,
+    current_version,
+    list_entry_in_force,
+    record_counts,
+)
 
 
 class Fact(StrEnum):
@@ -155,7 +160,7 @@ def transaction_runner(tx: neo4j.AsyncManagedTransaction) -> Runner:
 # -- the queries -----------------------------------------------------------------------------
 BASICS: Final = (
     "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) "
-    "OPTIONAL MATCH (prev:Evaluation {uscc: u, current: true}) "
+    f"OPTIONAL MATCH (prev:{Label.EVALUATION} {{uscc: u}}) WHERE {current_version('prev')} "
     "RETURN collect({uscc: u, name: e.name, foundedOn: toString(e.foundedOn), "
     "capital: e.registeredCapital, status: e.status, reportYears: e.annualReportYears, "
     "reportFiledOn: [d IN e.annualReportFiledOn | toString(d)], "
@@ -212,8 +217,8 @@ LIST_ENTRIES: Final = (
 
 VOLUNTARY: Final = (
     "UNWIND $usccs AS u "
-    "MATCH (:Enterprise {uscc: u})<-[:HAS_SUBJECT]-(v:VoluntaryItem {current: true}) "
-    f"WHERE v.verification = '{VerificationStatus.VERIFIED}' "
+    f"MATCH (:{Label.ENTERPRISE} {{uscc: u}})<-[:{Rel.HAS_SUBJECT}]-(v:{Label.VOLUNTARY_ITEM}) "
+    f"WHERE {current_version('v')} AND v.verification = '{VerificationStatus.VERIFIED}' "
     "WITH u, v ORDER BY v.registeredOn DESC, v.id "
     "WITH u, count(v) AS n, collect({id: v.id, kind: $itemKind, title: v.title})[..$max] "
     "AS sources "

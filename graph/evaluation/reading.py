@@ -203,7 +203,8 @@ async def evaluation_run(db: Database, run_id: str | None) -> StoredRun | None:
 async def current_grade_counts(db: Database) -> dict[CreditGrade, int]:
     """Counts of current grades now (the last run plus any refreshes since)."""
     found = await db.read(
-        "MATCH (v:Evaluation {current: true}) RETURN v.grade AS grade, count(*) AS n"
+        f"MATCH (v:{Label.EVALUATION}) WHERE {current_version('v')} "
+        "RETURN v.grade AS grade, count(*) AS n"
     )
     counts = dict.fromkeys(CreditGrade, 0)
     for row in found:

@@ -40,6 +40,7 @@ from graph.evaluation.model import IndicatorModel, default_model
 from graph.evaluation.scoring import Scored, score_subject
 from graph.lifecycle.base import new_id, single
 from graph.model import CreditGrade, EvaluationScope, Label
+from graph.publication import current_version
 
 SCOPE_ALL: Final = EvaluationScope.ALL.value
 SCOPE_SUBJECT: Final = EvaluationScope.SUBJECT.value
@@ -79,7 +80,7 @@ WRITE: Final = (
     "MATCH (run:EvaluationRun {id: $runId}) "
     "UNWIND $rows AS row "
     "MATCH (e:Enterprise {uscc: row.uscc}) "
-    "OPTIONAL MATCH (old:Evaluation {uscc: row.uscc, current: true}) "
+    f"OPTIONAL MATCH (old:{Label.EVALUATION} {{uscc: row.uscc}}) WHERE {current_version('old')} "
     "WITH run, row, e, collect(old) AS olds "
     # A refresh committed while this run was under way (a repair) read newer facts: keep it.
     "WHERE none(o IN olds WHERE o.createdAt > run.startedAt) "

@@ -23,8 +23,8 @@ import neo4j
 from graph.database import Database
 from graph.lifecycle.base import Actor, NotFound, WrongState, add_event, rows, single
 from graph.lifecycle.notices import earlier_recipients, notify, notify_watchers
-from graph.model import ListEntryStatus, NoticeKind, RecordKind, RecordStatus
-from graph.publication import OPEN_ENTRY_STATUSES, STANDING_STATUSES
+from graph.model import Label, ListEntryStatus, NoticeKind, RecordKind, RecordStatus, Rel
+from graph.publication import OPEN_ENTRY_STATUSES, STANDING_STATUSES, current_version
 
 ENDED_STATUSES: Final = frozenset({ListEntryStatus.REMOVED, ListEntryStatus.EXPIRED})
 """States of an entry that has left its list."""
@@ -140,8 +140,9 @@ async def end_list_entry(
 
 
 _LIABILITIES: Final = (
-    "MATCH (:ListEntry {id: $id})-[:RESULTED_IN]->(r:Record {kind: $kind, current: true}) "
-    "WHERE r.status IN $open "
+    f"MATCH (:{Label.LIST_ENTRY} {{id: $id}})-[:{Rel.RESULTED_IN}]->"
+    f"(r:{Label.RECORD} {{kind: $kind}}) "
+    f"WHERE {current_version('r')} AND r.status IN $open "
     "WITH r, r.status AS before, r.publishFrom AS publishFrom "
     "SET r.publishUntil = CASE WHEN r.publishUntil IS NULL OR r.publishUntil > date($stop) "
     "  THEN date($stop) ELSE r.publishUntil END, "

@@ -57,6 +57,7 @@ from graph.model import (
     RoleKind,
     SeverityTier,
 )
+from graph.publication import current_version
 from graph.records import iso, publication_stamps, version_props, write_records
 from graph.workdays import CalendarNotCovered, mainland_calendar
 
@@ -419,8 +420,9 @@ _SUBJECT: Final = (
 
 _RECORDS: Final = (
     "UNWIND $keys AS key "
-    "OPTIONAL MATCH (r:Record {key: key, current: true})-[:HAS_SUBJECT]->(s) "
-    "WHERE (s:Enterprise AND s.uscc = $subject) OR (s:Person AND s.key = $subject) "
+    f"OPTIONAL MATCH (r:{Label.RECORD} {{key: key}})-[:{Rel.HAS_SUBJECT}]->(s) "
+    f"WHERE {current_version('r')} "
+    "AND ((s:Enterprise AND s.uscc = $subject) OR (s:Person AND s.key = $subject)) "
     "RETURN key, r IS NOT NULL AS found"
 )
 
@@ -432,8 +434,8 @@ _CREATE: Final = (
     "WITH l "
     "CALL (l) { UNWIND $linked AS link MATCH (p:Person {key: link.key}) "
     "  CREATE (l)-[:LINKED_PERSON {role: link.role}]->(p) } "
-    "CALL (l) { UNWIND $keys AS key MATCH (r:Record {key: key, current: true}) "
-    "  CREATE (l)-[:BASED_ON]->(r) } "
+    f"CALL (l) {{ UNWIND $keys AS key MATCH (r:{Label.RECORD} {{key: key}}) "
+    f"  WHERE {current_version('r')} CREATE (l)-[:{Rel.BASED_ON}]->(r) }} "
     "RETURN elementId(l) AS element"
 )
 
