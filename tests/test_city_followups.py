@@ -285,6 +285,7 @@ async def test_a_corrected_code_is_rewritten_where_organisations_are_named_by_co
         "  firstLoadedAt: datetime()}) "
         "CREATE (:Notice {id: 'T-CC-NOTICE', recipient: $wrong, createdAt: datetime()}) "
         "CREATE (:Objection {id: 'T-CC-OBJ', decider: $wrong, status: 'PENDING'}) "
+        "CREATE (:Consent {id: 'T-CC-CONSENT', grantee: $wrong}) "
         "CREATE (:RiskAlert {id: 'T-CC-ALERT', departments: [$other, $wrong]}) "
         "CREATE (:Event {id: 'T-CC-EVENT', actorCode: $wrong})",
         {"wrong": wrong, "other": SAMR},
@@ -293,10 +294,11 @@ async def test_a_corrected_code_is_rewritten_where_organisations_are_named_by_co
     [found] = await db.read(
         "MATCH (r:Record {uid: 'T-CC|1'}), (b:Batch {id: 'T-CC-BATCH'}), "
         "(n:Notice {id: 'T-CC-NOTICE'}), (o:Objection {id: 'T-CC-OBJ'}), "
-        "(a:RiskAlert {id: 'T-CC-ALERT'}), (e:Event {id: 'T-CC-EVENT'}) "
+        "(a:RiskAlert {id: 'T-CC-ALERT'}), (e:Event {id: 'T-CC-EVENT'}), "
+        "(c:Consent {id: 'T-CC-CONSENT'}) "
         "RETURN r.issuingAuthorityCode AS record, r.key AS key, b.supplier AS batch, "
         "n.recipient AS notice, o.decider AS objection, a.departments AS alert, "
-        "e.actorCode AS event"
+        "e.actorCode AS event, c.grantee AS consent"
     )
     assert (found["record"], found["batch"], found["notice"], found["objection"]) == (
         right,
@@ -305,6 +307,7 @@ async def test_a_corrected_code_is_rewritten_where_organisations_are_named_by_co
         right,
     )
     assert found["alert"] == [SAMR, right]
+    assert found["consent"] == right
     # Natural keys and history keep the code they were written with.
     assert found["key"] == f"PENALTY|{wrong}|城管罚1"
     assert found["event"] == wrong

@@ -104,11 +104,12 @@ KIND_GROUPS: dict[str, Group] = {
 }
 OTHER = Group("other", "其他信息")
 
-# Groups each section shows even when empty ("无…"), so a reader sees what was looked for.
+# Groups each section shows even when empty ("无…"), so a reader sees what was looked for; the
+# other kinds' groups (行政奖励, 虚假诉讼失信人, the acts of 四(三) …) appear when there is one.
 FIXED_GROUPS: dict[str, tuple[str, ...]] = {
     "administrative": ("行政许可", "行政处罚"),
-    "honest": ("守信激励名单", "行政奖励", "表彰奖励", "纳税信用等级"),
-    "serious": ("严重失信主体名单", "失信被执行人", "虚假诉讼失信人", "市场、行业禁入"),
+    "honest": ("守信激励名单", "表彰奖励", "纳税信用等级"),
+    "serious": ("严重失信主体名单", "失信被执行人", "市场、行业禁入"),
     "abnormal": ("经营异常名录",),
     "commitment": ("信用承诺", "违反信用承诺"),
     "judicial": ("司法判决",),
