@@ -24,6 +24,7 @@ from datetime import date
 from typing import Final
 
 from graph.model import (
+    Label,
     ListEntryStatus,
     ListType,
     RecordKind,
@@ -40,6 +41,7 @@ __all__ = [
     "add_years",
     "ban_in_force",
     "black_list_entry_in_force",
+    "current_record",
     "current_version",
     "is_listed",
     "is_public",
@@ -257,6 +259,12 @@ def current_version(node: str) -> str:
     """Cypher: the record (or evaluation, voluntary item …) is the current version of its key;
     older versions stay as history behind ``SUPERSEDES``."""
     return f"{node}.current = true"
+
+
+def current_record(node: str, key: str) -> str:
+    """Cypher: ``MATCH`` the current version of the record whose natural key is the expression
+    `key` as `node`, ending in its ``WHERE`` (add conditions with ``AND``)."""
+    return f"MATCH ({node}:{Label.RECORD} {{key: {key}}}) WHERE {current_version(node)} "
 
 
 def record_standing(node: str) -> str:

@@ -26,7 +26,7 @@ from typing import Any, Final
 import neo4j
 
 from graph.model import Label, RecordKind, RecordStatus, Rel, SeverityTier
-from graph.publication import publication_window
+from graph.publication import current_record, publication_window
 from graph.workdays import CalendarNotCovered, WorkdayCalendar, publish_by
 
 __all__ = [
@@ -190,7 +190,7 @@ async def write_records(
 
 
 _NEW_VERSION: Final = (
-    f"MATCH (old:{Label.RECORD} {{key: $key, current: true}}) "
+    f"{current_record('old', '$key')}"
     # The new uid goes in with the copy: a copy still carrying the old uid would violate the
     # uniqueness constraint the moment it is set.
     "WITH old, old {.*, uid: old.key + '#v' + toString(old.version + 1), "

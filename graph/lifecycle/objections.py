@@ -57,6 +57,7 @@ from graph.model import (
     ObjectionStatus,
     RecordStatus,
 )
+from graph.publication import current_record
 
 CORRECTABLE: Final = {
     "title": str,
@@ -173,12 +174,11 @@ class OutcomeDoesNotFit(LifecycleError):
 
 # -- filing ----------------------------------------------------------------------------------
 _TARGET_RECORD = (
-    "MATCH (r:Record {key: $key, current: true}) "
-    "OPTIONAL MATCH (r)-[:HAS_SUBJECT]->(s) "
+    current_record("r", "$key") + "OPTIONAL MATCH (r)-[:HAS_SUBJECT]->(s) "
     "OPTIONAL MATCH (r)-[:PROVIDED_BY]->(d:Department) "
     "OPTIONAL MATCH (pending:Objection {status: 'PENDING'})-[:CONCERNS]->(:Record {key: $key}) "
-    # 谁认定、谁处理: the deciding authority (on any version: lifecycle versions copy only the
-    # supplier link), else the department that supplied the record.
+    # 谁认定、谁处理: the deciding authority (on any version: versions made before graph/records.py
+    # did not copy the decider link), else the department that supplied the record.
     "WITH r, s, d, pending, "
     "[(r)-[:SUPERSEDES*0..]->(:Record)-[:DECIDED_BY]->(o) | o.code][0] AS decider "
     "RETURN elementId(r) AS element, r.status AS status, coalesce(s.uscc, s.key) AS subject, "
@@ -500,8 +500,8 @@ async def _apply(
     key = objection.record_key
     current = await single(
         tx,
-        "MATCH (r:Record {key: $key, current: true}) "
-        "RETURN elementId(r) AS e, r.statusBeforeObjection AS before, r.remarks AS remarks, "
+        current_record("r", "$key")
+        + "RETURN elementId(r) AS e, r.statusBeforeObjection AS before, r.remarks AS remarks, "
         "r.publishFrom AS publishFrom, r.publishUntil AS publishUntil",
         {"key": key},
     )
@@ -510,8 +510,7 @@ async def _apply(
     before = current["before"] or RecordStatus.EFFECTIVE.value
     if outcome is ObjectionOutcome.REJECT:
         await tx.run(
-            "MATCH (r:Record {key: $key, current: true}) "
-            "SET r.status = $before REMOVE r.statusBeforeObjection",
+            current_record("r", "$key") + "SET r.status = $before REMOVE r.statusBeforeObjection",
             {"key": key, "before": before},
         )
         await add_event(

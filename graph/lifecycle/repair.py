@@ -55,7 +55,12 @@ from graph.model import (
     RepairStatus,
     SeverityTier,
 )
-from graph.publication import OPEN_ENTRY_STATUSES, add_months, minimum_period_months
+from graph.publication import (
+    OPEN_ENTRY_STATUSES,
+    add_months,
+    current_record,
+    minimum_period_months,
+)
 
 NOT_REPAIRABLE_EARLY: Final = ("停产停业", "吊销", "责令关闭")
 """Penalty categories that cannot be repaired before their publication ends (Order 36)."""
@@ -164,12 +169,11 @@ class NotTheFindingDepartment(NotResponsible):
 
 # -- applying --------------------------------------------------------------------------------
 _RECORD = (
-    "MATCH (r:Record {key: $key, current: true}) "
-    "OPTIONAL MATCH (r)-[:HAS_SUBJECT]->(s) "
+    current_record("r", "$key") + "OPTIONAL MATCH (r)-[:HAS_SUBJECT]->(s) "
     "OPTIONAL MATCH (r)-[:PROVIDED_BY]->(d:Department) "
     "OPTIONAL MATCH (pending:RepairApplication {status: 'PENDING', recordKey: $key}) "
-    # 谁认定、谁修复: the deciding authority (on any version: lifecycle versions copy only the
-    # supplier link), else the department that supplied the record.
+    # 谁认定、谁修复: the deciding authority (on any version: versions made before graph/records.py
+    # did not copy the decider link), else the department that supplied the record.
     "WITH r, s, d, pending, "
     "[(r)-[:SUPERSEDES*0..]->(:Record)-[:DECIDED_BY]->(o) | o.code][0] AS finder "
     "RETURN elementId(r) AS element, r.status AS status, r.severity AS severity, "
@@ -433,8 +437,8 @@ async def _repair(
     if application.record_key is not None:
         record = await single(
             tx,
-            "MATCH (r:Record {key: $key, current: true}) WHERE r.status = 'EFFECTIVE' "
-            "SET r.status = 'REPAIRED', r.repairedOn = date($today), "
+            current_record("r", "$key") + f"AND r.status = '{RecordStatus.EFFECTIVE}' "
+            f"SET r.status = '{RecordStatus.REPAIRED}', r.repairedOn = date($today), "
             "r.repairApplication = $application "
             "RETURN elementId(r) AS e, r.uid AS uid, r.publishFrom AS publishFrom",
             {

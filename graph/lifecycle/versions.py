@@ -34,7 +34,7 @@ from graph.lifecycle.notices import (
     withdraw_from_earlier_recipients,
 )
 from graph.model import NoticeKind, RecordKind, RecordStatus, SeverityTier
-from graph.publication import OPEN_ENTRY_STATUSES, STANDING_STATUSES
+from graph.publication import OPEN_ENTRY_STATUSES, STANDING_STATUSES, current_record
 from graph.records import iso, new_version, publication_stamps, version_props, write_records
 
 
@@ -176,8 +176,7 @@ async def tell_earlier_recipients(
 # The entries resting on a record (any version), or decided by the same authority under the
 # record's document number (a court's 失信被执行人名单 entry names the case).
 _ENTRIES_ON_RECORD: Final = (
-    "MATCH (r:Record {key: $key, current: true}) "
-    "CALL (r) { "
+    current_record("r", "$key") + "CALL (r) { "
     "  MATCH (l:ListEntry)-[:BASED_ON]->(:Record {key: r.key}) RETURN l "
     "  UNION "
     "  MATCH (l:ListEntry {decisionNumber: r.documentNumber})-[:DECIDED_BY]->(:Department "
@@ -203,7 +202,7 @@ async def _end_entries_on(
 
 
 _PERFORMED: Final = (
-    "MATCH (r:Record {key: $key, current: true}) WHERE r.status IN $open "
+    current_record("r", "$key") + "AND r.status IN $open "
     "OPTIONAL MATCH (r)-[:SUPERSEDES]->(old:Record) "
     "WITH r, coalesce(old.performedOn, r.performedOn, date($today)) AS performed "
     "SET r.performedOn = performed, "
@@ -304,8 +303,7 @@ class Revocation:
 
 
 _TO_REVOKE: Final = (
-    "MATCH (r:Record {key: $key, current: true}) "
-    "OPTIONAL MATCH (r)-[:HAS_SUBJECT]->(s) "
+    current_record("r", "$key") + "OPTIONAL MATCH (r)-[:HAS_SUBJECT]->(s) "
     "OPTIONAL MATCH (r)-[:PROVIDED_BY]->(d) "
     "RETURN r.status AS status, r.publishFrom AS publishFrom, "
     "coalesce(s.uscc, s.key) AS subject, d.code AS provider, "
