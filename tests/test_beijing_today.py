@@ -1,16 +1,21 @@
 """One notion of "today": the Beijing date, passed to Cypher as a parameter.
 
 At 00:30 Beijing time it is still the previous day in UTC, the server's ``date()``. A record
-first published that day, a black-list entry whose period ended the day before: readers judge
-both on the Beijing date they are given, never on the server's clock.
+first published that day, a black-list entry whose period ended the day before: readers (the
+evaluation, the contagion signal, the hub through its kernel clock) judge both on the Beijing
+date they are given, never on the server's clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 
 from graph.database import Database
 from graph.evaluation.facts import Fact, database_runner, gather
@@ -19,6 +24,7 @@ from graph.model import ListEntryStatus, ListType, RecordKind, RecordStatus, Sev
 from graph.publication import black_list_entry_in_force, record_published
 from graph.risk.contagion import find_contagion
 from graph.risk.thresholds import load_thresholds
+from hub.app import GraphQLApp
 
 DAY = date(2026, 6, 1)
 HALF_PAST_MIDNIGHT = datetime.combine(DAY, time(0, 30), tzinfo=CHINA_TIME)
@@ -117,3 +123,33 @@ async def test_contagion_ignores_a_black_list_entry_past_its_period(
     yesterday = HALF_PAST_MIDNIGHT.astimezone(UTC).date()
     causes = {f.subject for f in await find_contagion(db, thresholds, yesterday)}
     assert SUBJECT in causes
+
+
+async def _public_records(hub_app: Starlette, day: date) -> list[dict[str, Any]]:
+    """The subject's records as the public sees them through a GraphQL endpoint whose clock
+    says `day` (the hub's kernel clock: the Beijing date each request is judged on)."""
+    endpoint = GraphQLApp(replace(hub_app.state.kernel, clock=lambda: day))
+    transport = httpx.ASGITransport(app=endpoint)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        response = await http.post(
+            "/",
+            json={
+                "query": "query($u: String!) { enterprise(uscc: $u) { records { edges "
+                "{ node { id inPublicationWindow } } } } }",
+                "variables": {"u": SUBJECT},
+            },
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    return [edge["node"] for edge in body["data"]["enterprise"]["records"]["edges"]]
+
+
+async def test_the_hub_judges_publication_on_its_beijing_clock(
+    hub_app: Starlette, subjects: None
+) -> None:
+    today = china_today(HALF_PAST_MIDNIGHT)
+    assert await _public_records(hub_app, today) == [
+        {"id": "BJT|1#v1", "inPublicationWindow": True}
+    ]
+    # Judged on the UTC date of that moment, the record is not yet published: not public.
+    assert await _public_records(hub_app, HALF_PAST_MIDNIGHT.astimezone(UTC).date()) == []
