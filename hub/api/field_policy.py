@@ -40,9 +40,11 @@ from graphql import (
     GraphQLSchema,
     default_field_resolver,
 )
+from graphql.pyutils import Path
 
 from authz import policy
 from authz.catalogue import Catalogue, FieldDecision, Reason, default_catalogue
+from authz.identity import Consumer
 from authz.policy import Subject
 from graph.model import Label
 from hub.api.query import RequestContext
@@ -138,6 +140,18 @@ def _pair(coordinate: str) -> tuple[str, str]:
     return type_name, field_name
 
 
+def person_citation(catalogue: Catalogue, consumer: Consumer, type_name: str, field: str) -> str:
+    """For a field decided as another coordinate when its object stands for a person (its
+    `person` key): that decision's citation, to add to the field's own ("" otherwise)."""
+    spec = catalogue.types.get(type_name, {}).get("fields", {}).get(field) or {}
+    person = spec.get("person")
+    if not person:
+        return ""
+    decision = catalogue.field(consumer, *_pair(person))
+    verdict = "allowed" if decision.allowed else (decision.reason or Reason.NOT_SHARED).value
+    return f"; for a natural person decided as {person} ({verdict}): {decision.citation}"
+
+
 def install_field_policy(schema: GraphQLSchema, catalogue: Catalogue | None = None) -> int:
     """Wrap each field of a computed type that some consumer may not see; make it nullable.
 
@@ -164,7 +178,7 @@ def _guarded(guard: Guard, field_def: GraphQLField) -> Resolver:
         context = info.context
         if not isinstance(context, RequestContext) or not context.enforce:
             return resolve(root, info, **kwargs)
-        verdict = judge(context, guard, root, info.path.as_list())
+        verdict = judge(context, guard, root, info.path)
         if verdict is None:
             return resolve(root, info, **kwargs)
         if isinstance(verdict, FieldDecision):
@@ -203,11 +217,11 @@ def _withhold(context: RequestContext, guard: Guard, decision: FieldDecision, in
 
 
 def judge(
-    context: RequestContext, guard: Guard, root: Any, path: list[str | int]
+    context: RequestContext, guard: Guard, root: Any, path: Path
 ) -> FieldDecision | Awaitable[FieldDecision | None] | None:
     """None: serve the field; a decision: withhold it; an awaitable: a per-subject condition
     is judged first (it yields the refusing decision, or None to serve)."""
-    subject = _subject(context, guard, root, path)
+    own_subject = _own_subject(context, guard, root, path)
     coordinate = (guard.type_name, guard.field_name)
     person = IS_PERSON.get(guard.type_name)
     if guard.person_coordinate is not None and person is not None and person(root):
@@ -216,9 +230,36 @@ def judge(
     if decision.allowed:
         context.released.add(guard.coordinate)
         return None
-    if not decision.conditional or subject is None:
+    if not decision.conditional:
         return decision
-    return _conditional(context, guard, decision, subject)
+    subject = own_subject or _enclosing_subject(context, path)
+    if subject is None:
+        return decision
+    known = _known(context, decision, subject)
+    if known is None:
+        return _conditional(context, guard, decision, subject)
+    if known:
+        context.released.add(guard.coordinate)
+        return None
+    return decision
+
+
+def _known(context: RequestContext, decision: FieldDecision, subject: str) -> bool | None:
+    """The condition's answer when it needs no read or was read for this request already (the
+    common case: every field of every object after the first answers synchronously)."""
+    own = context.consumer.org_code
+    if own is not None and subject == own and any(c.kind == "own" for c in decision.conditions):
+        return True  # judged by value, as the policy judges `own` for an organisation
+    if all(c.kind == "own" for c in decision.conditions):
+        return False
+    answer = _request_state(context).answers.get(_key(decision, subject))
+    if answer is not None and answer.done() and not answer.cancelled():
+        return bool(answer.result())
+    return None
+
+
+def _key(decision: FieldDecision, subject: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    return tuple((c.kind, c.sharing_class) for c in decision.conditions), subject
 
 
 async def _conditional(
@@ -230,24 +271,34 @@ async def _conditional(
     return decision
 
 
-def _subject(context: RequestContext, guard: Guard, root: Any, path: list[str | int]) -> str | None:
-    """Whose data `root` is: its own subject attribute, else the nearest enclosing object's."""
+def _own_subject(context: RequestContext, guard: Guard, root: Any, path: Path) -> str | None:
+    """Whose data `root` is, when its type names it; noted for the objects nested below it
+    (keyed by the object's path, which its fields' paths share)."""
+    if guard.subject_path is None:
+        return None
+    subject = _attribute(root, guard.subject_path)
+    if not isinstance(subject, str):
+        return None
+    if path.prev is not None:
+        _request_state(context).subjects[path.prev] = subject
+    return subject
+
+
+def _enclosing_subject(context: RequestContext, path: Path) -> str | None:
+    """The subject of the nearest enclosing object that named one."""
     subjects = _request_state(context).subjects
-    if guard.subject_path is not None:
-        subject = _attribute(root, guard.subject_path)
-        if isinstance(subject, str):
-            subjects[tuple(path[:-1])] = subject
-            return subject
-    for end in range(len(path) - 1, 0, -1):
-        found = subjects.get(tuple(path[:end]))
+    step = path.prev
+    while step is not None:
+        found = subjects.get(step)
         if found is not None:
             return found
+        step = step.prev
     return None
 
 
 @dataclass
 class _RequestState:
-    subjects: dict[tuple[str | int, ...], str]
+    subjects: dict[Path, str]
     answers: dict[tuple[tuple[tuple[str, str], ...], str], asyncio.Future[bool | None]]
 
 
@@ -267,13 +318,11 @@ async def subject_meets(context: RequestContext, decision: FieldDecision, subjec
     """Whether a conditional field decision holds for `subject` (an enterprise's USCC; an
     association's code for its own roll), judged once per request and class by the policy
     (authz/policy.py: the compiled enforcement's own Cypher conditions)."""
-    own = context.consumer.org_code
-    if own is not None and subject == own and any(c.kind == "own" for c in decision.conditions):
-        return True  # judged by value, as the policy judges `own` for an organisation
-    if all(c.kind == "own" for c in decision.conditions):
-        return False
+    known = _known(context, decision, subject)
+    if known is not None:
+        return known
     answers = _request_state(context).answers
-    key = (tuple((c.kind, c.sharing_class) for c in decision.conditions), subject)
+    key = _key(decision, subject)
     answer = answers.get(key)
     if answer is None:
         answer = answers[key] = asyncio.ensure_future(
