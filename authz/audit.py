@@ -261,19 +261,24 @@ _WRITE_ENTRIES = (
 )
 
 
+RECORD_FIELDS = f"{Label.RECORD}."
+"""An entry that released a field coordinate starting so served records of its subjects."""
+
+
 def _recipient(props: dict[str, Any]) -> str | None:
     """The organisation an entry served records to (a `Recipient` of its subjects), if any.
 
     The public has no address to tell, so anonymous entries note none."""
     if props["orgCode"] is None:
         return None
-    released = any(field.startswith("Record.") for field in props["released"])
+    released = any(field.startswith(RECORD_FIELDS) for field in props["released"])
     return str(props["orgCode"]) if released else None
 
 
+# The same rule as `_recipient`, over the entries already written.
 _NOTE_RECIPIENTS = (
     "MATCH (e:AuditEntry)-[:ABOUT]->(x) "
-    "WHERE e.orgCode IS NOT NULL AND any(c IN e.released WHERE c STARTS WITH 'Record.') "
+    "WHERE e.orgCode IS NOT NULL AND any(c IN e.released WHERE c STARTS WITH $records) "
     "WITH e.orgCode AS org, x, min(e.at) AS first, max(e.at) AS last "
     f"MERGE (v:{Label.RECIPIENT} {{org: org}})-[:{Rel.RECEIVED_RECORDS_OF}]->(x) "
     "SET v.firstAt = CASE WHEN v.firstAt IS NULL OR first < v.firstAt THEN first "
@@ -292,7 +297,7 @@ async def note_recipients(db: Database) -> int:
     )
     if not head or head[0]["done"]:
         return 0  # no chain yet (so no entries), or noted already
-    rows = await db.write(_NOTE_RECIPIENTS)
+    rows = await db.write(_NOTE_RECIPIENTS, {"records": RECORD_FIELDS})
     # The head is not hashed: marking it does not touch the chain.
     await db.write(
         "MATCH (c:AuditChain {id: $chain}) SET c.recipientsNoted = true",
