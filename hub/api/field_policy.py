@@ -8,9 +8,12 @@ members) judged on the object's subject, and reported the same way: the value is
 ``extensions.access.withheld`` names the path, the reason and the catalogue citation
 (`RequestContext.note_withheld`).
 
-Costs are opt-in. `install_field_policy` runs once per schema: it wraps only the fields of
-computed types that some consumer kind may not see (a `public` field is served to everyone and
-keeps its resolver untouched), and makes those fields nullable, since a withheld value is null.
+Costs are opt-in. `install_field_policy` runs once per schema, like the projection's
+`install_resolvers` (a schema extension's `resolve` hook would run for every field of every
+response, projected ones included; Strawberry field extensions cannot change nullability): it
+wraps only the fields of computed types that some consumer kind may not see (a `public` field is
+served to everyone and keeps its resolver untouched), and makes those fields nullable, since a
+withheld value is null.
 A per-subject condition costs one read per (class, subject) and request, shared by every field
 and object that asks.
 
@@ -206,8 +209,8 @@ async def _after(
 
 def _withhold(context: RequestContext, guard: Guard, decision: FieldDecision, info: Info) -> None:
     reason = decision.reason or Reason.NOT_SHARED
-    # The object holding the field was served (it is in the response): a request is refused
-    # as a whole (NOTHING_SHARED) only when nothing at all was.
+    # The object holding the field was served (it is in the response), and the audit says so
+    # by its type name: a request is refused as a whole (NOTHING_SHARED) only when nothing was.
     context.released.add(guard.type_name)
     context.note_withheld(info.path.as_list(), guard.coordinate, reason.value)
     if decision.coordinate != guard.coordinate:
