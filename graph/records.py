@@ -20,6 +20,7 @@ loader's); `new_version` copies the current version with changes (a lifecycle de
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any, Final
 
@@ -80,11 +81,17 @@ def publication_stamps(
     )
     deadline = None
     if calendar is not None and publish_from is not None:
-        try:
-            deadline = publish_by(decided_on, calendar)
-        except CalendarNotCovered:
-            deadline = None
+        deadline = _publish_by(decided_on, calendar)
     return {"publishFrom": publish_from, "publishUntil": publish_until, "publishBy": deadline}
+
+
+@functools.lru_cache(maxsize=8192)
+def _publish_by(decided_on: date, calendar: WorkdayCalendar) -> date | None:
+    # Many records share a decision day (a feed, the demo data): count each day's deadline once.
+    try:
+        return publish_by(decided_on, calendar)
+    except CalendarNotCovered:
+        return None
 
 
 def version_props(key: str, version: int, status: RecordStatus | str) -> dict[str, Any]:

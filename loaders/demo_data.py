@@ -2581,9 +2581,11 @@ async def _load_records(db: Database, data: DemoData, *, batch_size: int) -> dic
     providers = {link["record"]: link["department"] for link in data.record_providers}
     previous = {link["record"]: link["previous"] for link in data.record_supersedes}
     loaded_at = datetime.combine(DemoSpec().today, time(), tzinfo=CHINA_TIME)
+    # The generator may name one uid twice (two entries under one 文号 give their liability
+    # records the same document number): the later row wins, as MERGE on uid did.
+    unique = {record["uid"]: record for record in data.records}
     passes: list[dict[str, list[dict[str, Any]]]] = [{}, {}]
-    for record in data.records:
-        uid = record["uid"]
+    for uid, record in unique.items():
         props = {k: v for k, v in record.items() if k not in RECORD_DATES}
         row = {
             "props": props,
