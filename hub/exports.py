@@ -11,11 +11,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from authz import policy
 from authz.identity import PUBLIC, Consumer
 from hub.kernel import Kernel
 from loaders.batches import export_quarantine_csv, get_batch, list_quarantine
 
 __all__ = ["quarantine_csv"]
+
+READ_QUARANTINE = "readQuarantine"
 
 
 def _refusal(status: int, code: str, message: str) -> JSONResponse:
@@ -29,13 +32,13 @@ async def quarantine_csv(request: Request) -> Response:
     db = kernel.db
     batch = request.path_params["batch"]
     catalogue = kernel.catalogue
-    if not catalogue.may(consumer, "readQuarantine"):
+    if not policy.permit_either(catalogue, consumer, READ_QUARANTINE).allowed:
         return _refusal(403, "FORBIDDEN", "只有报送单位可下载隔离数据 (suppliers only)")
     info = await get_batch(db, batch)
     if info is None:
         return _refusal(404, "NOT_FOUND", "没有该批次 (no such batch)")
     own = info.supplier == consumer.org_code
-    if not own and not catalogue.may(consumer, "readQuarantine", on_behalf=True):
+    if not own and not policy.permit(catalogue, consumer, READ_QUARANTINE, on_behalf=True).allowed:
         return _refusal(403, "FORBIDDEN", "只能下载本单位的批次 (your own batches only)")
     text = export_quarantine_csv(info, await list_quarantine(db, batch))
     return Response(

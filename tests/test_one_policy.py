@@ -43,7 +43,15 @@ from tests.fixtures import (
 )
 from tests.graphql import query
 
-HUB_API = Path(__file__).resolve().parent.parent / "hub" / "api"
+HUB = Path(__file__).resolve().parent.parent / "hub"
+HUB_API = HUB / "api"
+POLICY_USERS = [
+    *sorted(HUB_API.glob("*.py")),
+    HUB / "exports.py",
+    *sorted((HUB / "reports").rglob("*.py")),
+    *sorted((HUB / "site").rglob("*.py")),
+]
+"""The hub modules that answer requests: each asks authz.policy, none decides itself."""
 
 
 def _org(kind: OrgKind, code: str, *, purpose: str | None = None, sector: str = "") -> Consumer:
@@ -108,13 +116,35 @@ def test_the_kind_comparison_check_catches_what_it_must() -> None:
     assert kind_comparisons("w = c.org_kind.label") == []
 
 
-def test_no_module_of_the_api_compares_consumer_kinds() -> None:
+def direct_permission_calls(source: str) -> list[int]:
+    """Lines of `source` asking the catalogue for a permission directly (`….may(…)`) instead
+    of through authz.policy."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "may"
+    ]
+
+
+def test_the_direct_permission_check_catches_what_it_must() -> None:
+    assert direct_permission_calls("ok = catalogue.may(c, 'x')") == [1]
+    assert direct_permission_calls("a = 1\nb = hub.catalogue.may(c, 'x', on_behalf=True)") == [2]
+    assert direct_permission_calls("ok = policy.permit(catalogue, c, 'x').allowed") == []
+
+
+def test_no_module_answering_requests_compares_kinds_or_asks_the_catalogue_directly() -> None:
     offenders = {
-        path.name: lines
-        for path in sorted(HUB_API.glob("*.py"))
-        if (lines := kind_comparisons(path.read_text(encoding="utf-8")))
+        str(path.relative_to(HUB)): lines
+        for path in POLICY_USERS
+        if (
+            lines := kind_comparisons(text := path.read_text(encoding="utf-8"))
+            + direct_permission_calls(text)
+        )
     }
-    assert offenders == {}, "ask authz.policy instead of comparing kinds"
+    assert {"exports.py", "reports/issuing.py"} <= {str(p.relative_to(HUB)) for p in POLICY_USERS}
+    assert offenders == {}, "ask authz.policy instead of comparing kinds or calling may()"
 
 
 def test_the_catalogue_refuses_an_unknown_relation_or_a_kind_without_a_rule() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from authz import policy
 from graph.database import Row
 from graph.identifiers import (
     is_valid_uscc,
@@ -164,9 +165,9 @@ class Query:
         if id_number is not None:
             # Refused before the number is checked or hashed: the answer would confirm that it
             # belongs to someone and open the enterprises behind them.
-            catalogue = info.context.catalogue
-            if not catalogue.may(info.context.consumer, IDENTIFY_PERSON):
-                raise PersonalDataRefused(catalogue.operation_citation(IDENTIFY_PERSON))
+            decision = policy.permit(info.context.catalogue, info.context.consumer, IDENTIFY_PERSON)
+            if not decision.allowed:
+                raise PersonalDataRefused(decision.citation)
             problems = validate_resident_id(id_number.strip())
             if problems:
                 raise InvalidIdNumber("idNumber", [problem.reason for problem in problems])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from authz import policy
 from authz.audit import AuditEvent, append
 from authz.identity import Consumer
 from graph.lifecycle.base import CHINA_TIME
@@ -30,10 +31,10 @@ NUMBER_ATTEMPTS = 3
 
 def require_issue(hub: Kernel, consumer: Consumer) -> None:
     """Refuse a consumer whose kind the catalogue does not let issue reports."""
-    if not hub.catalogue.may(consumer, OPERATION):
+    decision = policy.permit(hub.catalogue, consumer, OPERATION)
+    if not decision.allowed:
         raise Forbidden(
-            f"{consumer.org_kind.label}不能出具信用报告 (not allowed: "
-            f"{hub.catalogue.operation_citation(OPERATION)})"
+            f"{consumer.org_kind.label}不能出具信用报告 (not allowed: {decision.citation})"
         )
 
 
@@ -98,7 +99,7 @@ def may_open(hub: Kernel, consumer: Consumer, report: StoredReport) -> bool:
         return True
     if report.issued_to is not None and consumer.org_code == report.issued_to:
         return True
-    return hub.catalogue.may(consumer, OPERATION, on_behalf=True)
+    return policy.permit(hub.catalogue, consumer, OPERATION, on_behalf=True).allowed
 
 
 def refusal_message(hub: Kernel) -> str:
