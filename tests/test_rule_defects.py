@@ -245,7 +245,7 @@ def _lone_a_drawn(seed: int) -> bool:
     policy = sampling_policy()
     population = {"A": ["A-ONLY"], "D": [f"D-{k}" for k in range(3)]}
     plan = plan_draw(
-        population, population, ["I1", "I2"], policy.ratios(None) | {"A": 0.05}, 2, seed, policy
+        population, population, ["I1", "I2"], policy.ratios(None) | {"A": 0.05}, 2, seed
     )
     return any(o.uscc == "A-ONLY" for o in plan.objects)
 
@@ -269,7 +269,7 @@ def test_each_stratum_draws_its_ratio_on_average_and_never_strays_by_a_whole_obj
     population = {grade: [f"{grade}-{k:02d}" for k in range(size)]}
     sizes = []
     for seed in range(2000):
-        plan = plan_draw(population, population, ["I1", "I2"], policy.ratios(None), 2, seed, policy)
+        plan = plan_draw(population, population, ["I1", "I2"], policy.ratios(None), 2, seed)
         [stratum] = [s for s in plan.strata if s.stratum == grade]
         assert stratum.planned == stratum.drawn == len(plan.objects)
         sizes.append(stratum.planned)

@@ -570,13 +570,9 @@ def test_the_published_order_of_drawn_objects_says_nothing_about_their_grades() 
     # reading the public list top to bottom does not walk from A to D.
     policy = sampling_policy()
     population = {s: [f"{s}-{k:02d}" for k in range(20)] for s in ("A", "B", "C", "D")}
-    plan = plan_draw(
-        population, population, ["I1", "I2", "I3"], policy.ratios(None), 2, 20261129, policy
-    )
+    plan = plan_draw(population, population, ["I1", "I2", "I3"], policy.ratios(None), 2, 20261129)
     in_order = [o.stratum for o in sorted(plan.objects, key=lambda o: o.position)]
     assert set(in_order) == {"A", "B", "C", "D"}
     assert in_order != sorted(in_order, key="ABCD".index)
-    replay = plan_draw(
-        population, population, ["I1", "I2", "I3"], policy.ratios(None), 2, 20261129, policy
-    )
+    replay = plan_draw(population, population, ["I1", "I2", "I3"], policy.ratios(None), 2, 20261129)
     assert replay == plan, "the shuffle is part of the seeded draw"

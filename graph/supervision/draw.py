@@ -26,7 +26,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from graph.supervision.policy import STRATA, SamplingPolicy
+from graph.supervision.policy import STRATA
 
 
 @dataclass(frozen=True)
@@ -105,14 +105,13 @@ def plan_draw(
     ratios: Mapping[str, float],
     per_object: int,
     seed: int,
-    policy: SamplingPolicy,
 ) -> DrawPlan:
     """Draw each stratum's share — the ratio of its population, its fraction rounded at random
     (`stratum_size`, see the module's docstring) — from its eligible enterprises, then
     `per_object` distinct inspectors for each drawn object. Positions are a seeded shuffle of
     all drawn objects, so the published order says nothing about grades. `roster` must hold at
-    least `per_object` ids when anything is drawn. (`policy` no longer changes the sizes: the
-    task's ratios, already checked against the bands, do.)"""
+    least `per_object` ids when anything is drawn. The sizes follow the task's ratios alone
+    (already checked against the sampling policy's bands when the task was made)."""
     rng = random.Random(seed)
     strata: list[StratumDraw] = []
     picked: list[tuple[str, str]] = []

@@ -376,7 +376,6 @@ async def draw_task(
             task.ratios,
             task.inspectors_per_object,
             chosen,
-            policy,
         )
         await tx.run(
             _WRITE_OBJECTS,
@@ -467,7 +466,6 @@ async def replay(
         drawn_task.ratios,
         drawn_task.inspectors_per_object,
         drawn_task.seed if seed is None else seed,
-        policy,
     )
     recorded = await db.read(
         "MATCH (o:InspectionObject {taskId: $id}) "
