@@ -1080,6 +1080,9 @@ class _Generator:
         self.association_codes: list[str] = []
         self.bank_names: list[str] = []
         self.doc_numbers: dict[tuple[str, str, int], int] = {}
+        # 文号 of list decisions: two decisions never share one (the liability records of an
+        # entry are keyed by its number).
+        self.decision_numbers: set[str] = set()
         self.names: set[str] = set()
         # per enterprise
         self.subjects: list[_Subject] = []
@@ -1170,6 +1173,16 @@ class _Generator:
         n = (self._between(1, 30) if last is None else last) + self._between(1, 3)
         self.doc_numbers[key] = n
         return _DOCUMENT_PATTERNS[kind].format(p=self.departments[dept_short].prefix, y=year, n=n)
+
+    def _decision_number(self, pattern: str, drawn: int) -> str:
+        """A list decision's 文号 from `pattern` (with an `{n}`): the number drawn, or the next
+        one no earlier decision has taken. (The draw itself stays, so the rest of the data is
+        what the seed always gave.)"""
+        n = drawn
+        while (number := pattern.format(n=n)) in self.decision_numbers:
+            n += 1
+        self.decision_numbers.add(number)
+        return number
 
     # -- organisations ------------------------------------------------------------------------
 
@@ -2234,7 +2247,9 @@ class _Generator:
                     status=RecordStatus.EFFECTIVE,
                     random_performance=False,
                 )
+                # The enforcement case's number is the generator's own sequence: unique.
                 decision_number = f"{record['documentNumber'][:-1]}号之一"
+                self.decision_numbers.add(decision_number)
             else:
                 record = self._penalty(
                     subject,
@@ -2244,7 +2259,9 @@ class _Generator:
                     status=record_status,
                 )
                 dept = self.departments[spec.department]
-                decision_number = f"{dept.prefix}失信〔{decision.year}〕{self._between(1, 60)}号"
+                decision_number = self._decision_number(
+                    f"{dept.prefix}失信〔{decision.year}〕{{n}}号", self._between(1, 60)
+                )
             entry_id = self._new_entry(
                 ListType.BLACK,
                 spec.name,
@@ -2366,7 +2383,9 @@ class _Generator:
                 list_name, dept, basis, removal = _RED_TAX
                 decision = record["decisionDate"]
                 until: date | None = record["validTo"]
-                number = f"国家税务总局舞钢市税务局公告{year + 1}年第{self._between(1, 12)}号"
+                number = self._decision_number(
+                    f"国家税务总局舞钢市税务局公告{year + 1}年第{{n}}号", self._between(1, 12)
+                )
                 start = decision
                 status = ListEntryStatus.ACTIVE
             else:
@@ -2383,7 +2402,9 @@ class _Generator:
                 honoured = max(lo, decision - timedelta(days=self._between(10, 60)))
                 record = self._honour(subject, honoured, ("市发改委", "舞钢市诚信建设示范企业"))
                 until = add_years(start, 2)
-                number = f"舞发改信用〔{decision.year}〕{self._between(1, 40)}号"
+                number = self._decision_number(
+                    f"舞发改信用〔{decision.year}〕{{n}}号", self._between(1, 40)
+                )
             removed: date | None = None
             if until is not None and until < today:
                 status, removed = ListEntryStatus.REMOVED, until
@@ -2581,9 +2602,11 @@ async def _load_records(db: Database, data: DemoData, *, batch_size: int) -> dic
     providers = {link["record"]: link["department"] for link in data.record_providers}
     previous = {link["record"]: link["previous"] for link in data.record_supersedes}
     loaded_at = datetime.combine(DemoSpec().today, time(), tzinfo=CHINA_TIME)
-    # The generator may name one uid twice (two entries under one 文号 give their liability
-    # records the same document number): the later row wins, as MERGE on uid did.
+    # Every decision has its own 文号, so every record its own uid: a repeat is a generator
+    # bug, refused rather than silently merged.
     unique = {record["uid"]: record for record in data.records}
+    if len(unique) != len(data.records):
+        raise ValueError("the demo data names a record uid twice")
     passes: list[dict[str, list[dict[str, Any]]]] = [{}, {}]
     for uid, record in unique.items():
         props = {k: v for k, v in record.items() if k not in RECORD_DATES}

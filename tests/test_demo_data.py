@@ -343,6 +343,17 @@ def test_list_entries(data: DemoData) -> None:
     assert {s["entry"] for s in data.list_entry_deciders} == set(ids)
 
 
+@pytest.mark.parametrize("enterprises", [300, 2000])
+def test_every_list_decision_has_its_own_document_number(enterprises: int) -> None:
+    # A liability record is keyed by its entry's 文号: two decisions sharing one would make
+    # two persons' records (or two entries' records) one uid. 2000 enterprises drew a repeat.
+    big = generate(DemoSpec(enterprises=enterprises), SECRET)
+    numbers = Counter(e["decisionNumber"] for e in big.list_entries)
+    assert [n for n, count in numbers.items() if count > 1] == []
+    uids = Counter(r["uid"] for r in big.records)
+    assert [u for u, count in uids.items() if count > 1] == []
+
+
 def test_every_black_entry_has_a_linked_person(data: DemoData) -> None:
     black = {e["id"] for e in data.list_entries if e["listType"] == ListType.BLACK.value}
     linked = {row["entry"] for row in data.linked_persons}
