@@ -726,8 +726,9 @@ async def merge_organisation(
     today: date,
     reason: str | None = None,
 ) -> Organisation:
-    """Merge `code` into `into` (same kind): its relationships move to `into`, its name becomes
-    an alias of `into`, and it is closed with MERGED_INTO; its events and revisions stay."""
+    """Merge `code` into `into` (same kind): its relationships move to `into`, properties
+    naming it by code (`CODE_REFERENCES`) name `into` instead, its name becomes an alias of
+    `into`, and it is closed with MERGED_INTO; its events and revisions stay."""
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> None:
         old = await _current(tx, code)
@@ -755,6 +756,9 @@ async def merge_organisation(
             },
         )
         await _set(tx, old["element"], {"closedOn": today, "mergedInto": into}, today)
+        # What named the merged organisation by code (pending decisions, grants, outbox,
+        # batches, inspectors …) now names the survivor, as after a code correction.
+        rewritten = await _rewrite_code_references(tx, old["props"]["code"], new["props"]["code"])
         target = new["props"]
         former = [
             n
@@ -784,6 +788,7 @@ async def merge_organisation(
                 "name": old["props"]["name"],
                 "into": target["name"],
                 "moved": dict(moved or {}),
+                "rewritten": rewritten,
             },
         )
 
