@@ -10,10 +10,13 @@ from authz import audit, consent, policy
 from authz.catalogue import FieldDecision
 from authz.enforcement import Enforcer
 from authz.policy import Decision, Subject, SubjectKind
+from graph.database import Database
+from graph.model import OrganisationKind
 from hub.api.field_policy import person_citation
 from hub.api.lifecycle_support import permission, refuse, require_subject
 from hub.api.query import GraphInfo
 from hub.errors import InvalidArgument
+from loaders.reference import OrganisationNotFound, resolve_organisation
 
 ACCESS_LOG = "readAccessLog"
 """Who sees who looked at an enterprise's data: itself, the credit office."""
@@ -265,11 +268,28 @@ async def _verdict(
     return "ALLOWED" if holds else "WITHHELD"
 
 
+GRANTEE_KINDS = (OrganisationKind.BANK, OrganisationKind.CREDIT_AGENCY)
+"""The organisations an enterprise may grant consent to."""
+
+
+async def grantee_code(db: Database, named: str) -> str:
+    """The code of the bank or credit agency `named` (its code, full name or a short name, as
+    the organisation register resolves it). A name several organisations share is refused
+    naming them; a closed one is refused as closed; an unknown name or code is passed on as a
+    code, for the consent rules to refuse as no bank or agency of the network."""
+    try:
+        return (await resolve_organisation(db, named, kinds=GRANTEE_KINDS)).code
+    except OrganisationNotFound:
+        return named.strip().upper()
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
         description="As an enterprise: let a bank or credit agency see the named sharing "
-        "classes of your data, for a purpose, until a date (授权查询)"
+        "classes of your data, for a purpose, until a date (授权查询). `grantee` is the "
+        "organisation's 统一社会信用代码, full name or short name (工行舞钢支行); a name "
+        "several organisations share is refused naming them"
     )
     async def grant_consent(
         self,
@@ -287,7 +307,7 @@ class Mutation:
             context.db,
             context.catalogue,
             context.consumer,
-            grantee=grantee.strip().upper(),
+            grantee=await grantee_code(context.db, grantee),
             classes=classes,
             purpose=purpose,
             expires_on=expires_on,
