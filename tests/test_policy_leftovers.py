@@ -4,12 +4,16 @@
   survivor's code, as a code correction does (CODE_REFERENCES).
 - `grantConsent(grantee:)` takes the bank's or agency's code, full name or short name through
   the organisation register's resolver; a name two organisations share is refused naming them.
+- graph/lifecycle/rectification.py finds current records and judges a withdrawn finding through
+  graph/publication.py's named predicates, not its own copies.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from authz.identity import Consumer, OrgKind
 from graph.database import Database
@@ -122,3 +126,14 @@ async def test_consent_names_its_grantee_by_code_full_name_or_short_name(
             "MATCH (t:Bank {code: $twin}) DETACH DELETE t",
             {"e2": E2, "b1": B1, "twin": twin, "started": started},
         )
+
+
+# -- rectification: the named predicates, not copies -------------------------------------------
+def test_rectification_states_no_current_version_or_withdrawn_status_of_its_own() -> None:
+    source = (
+        Path(__file__).resolve().parent.parent / "graph/lifecycle/rectification.py"
+    ).read_text(encoding="utf-8")
+    assert "current: true" not in source, "use graph.publication.current_record"
+    assert not re.search(r"RecordStatus\.(REPAIRED|REVOKED)", source), (
+        "a repaired or revoked finding is graph.publication.record_shared's rule"
+    )

@@ -55,8 +55,7 @@ from graph.model import (
     Rel,
     SeverityTier,
 )
-
-_CLOSED_FINDING = (RecordStatus.REPAIRED.value, RecordStatus.REVOKED.value)
+from graph.publication import current_record, record_shared
 
 
 # -- refusals ---------------------------------------------------------------------------------
@@ -152,7 +151,7 @@ _FINDER = (
 _RETURN = (
     "MATCH (r)-[:HAS_SUBJECT]->(s) "
     "OPTIONAL MATCH (d:Department {code: r.orderedBy}) "
-    "OPTIONAL MATCH (f:Record {key: r.findingKey, current: true}) "
+    f"OPTIONAL {current_record('f', 'r.findingKey')}"
     "RETURN properties(r) AS r, elementId(r) AS element, coalesce(s.uscc, s.key) AS subject, "
     # A person is named de-identified here: the order's readers need the finding, not the name.
     "CASE WHEN s:Enterprise THEN s.name ELSE s.nameMasked END AS subjectName, "
@@ -191,9 +190,11 @@ async def order(
     async def work(tx: neo4j.AsyncManagedTransaction) -> Rectification:
         found = await single(
             tx,
-            "MATCH (f:Record {key: $key, current: true})-[:HAS_SUBJECT]->(s) "
+            current_record("f", "$key") + f"MATCH (f)-[:{Rel.HAS_SUBJECT}]->(s) "
             f"WITH f, s, {_FINDER} AS p "
-            "RETURN properties(f) AS f, p.code AS by, p.name AS byName, "
+            # A repaired or revoked finding is withdrawn (六(六)): nothing follows from it.
+            f"RETURN properties(f) AS f, {record_shared('f')} AS standing, "
+            "p.code AS by, p.name AS byName, "
             "coalesce(s.uscc, s.key) AS subject, "
             "CASE WHEN s:Enterprise THEN s.name ELSE s.nameMasked END AS subjectName, "
             "s:Enterprise AS enterprise, EXISTS { "
@@ -205,7 +206,7 @@ async def order(
         if found["by"] != department:
             raise NotTheFindingDepartment("责令整改", "order its rectification")
         f = found["f"]
-        if f["status"] in _CLOSED_FINDING:
+        if not found["standing"]:
             raise WrongState(
                 f"该记录已{RecordStatus.of(f['status']).label}，不能责令整改 "
                 "(the finding has been repaired or revoked)"
@@ -235,7 +236,7 @@ async def order(
         )
         created = await single(
             tx,
-            "MATCH (f:Record {key: $finding, current: true})-[:HAS_SUBJECT]->(s) "
+            current_record("f", "$finding") + f"MATCH (f)-[:{Rel.HAS_SUBJECT}]->(s) "
             "CREATE (r:Rectification {id: $id, orderedOn: date($today), deadline: date($deadline), "
             "requirement: $requirement, status: $status, severity: $severity, "
             "orderedBy: $department, orderedBySubject: $who, findingKey: $finding, "
