@@ -25,11 +25,14 @@ from authz.tokens import TokenVerifier
 from graph.database import Database
 from graph.lifecycle.rules import LifecycleRules
 from graph.migrations import migrate
+from hub.api.notices_api import feed_of
 from hub.api.schema import build_schema
 from hub.auth import BearerAuth
 from hub.exports import quarantine_csv
 from hub.guards.http import RequestLimits
 from hub.guards.rate_limit import RateLimits
+from hub.guards.streams import StreamCounter, StreamLimitsMiddleware
+from hub.guards.url_size import UrlLimits
 from hub.kernel import Kernel, RequestContext, request_context
 from hub.reports.routes import report_routes
 from hub.settings import Settings
@@ -118,15 +121,20 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     kernel = start_kernel(settings)
     db = kernel.db
     graphql_app = GraphQLApp(kernel)
+    streams = StreamCounter()
 
     async def healthz(request: Request) -> JSONResponse:
+        # Open subscription streams (hub/guards/streams.py) and the one outbox poll feeding
+        # them (hub/api/notices_api.py), so a monitor sees streams pile up.
+        counts = {**streams.snapshot(), "feed": feed_of(db).snapshot()}
         try:
             await db.ping()
         except (DriverError, Neo4jError, OSError) as error:
             return JSONResponse(
-                {"status": "unavailable", "neo4j": type(error).__name__}, status_code=503
+                {"status": "unavailable", "neo4j": type(error).__name__, "streams": counts},
+                status_code=503,
             )
-        return JSONResponse({"status": "ok", "neo4j": "ok"})
+        return JSONResponse({"status": "ok", "neo4j": "ok", "streams": counts})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -158,6 +166,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             # Then the budget of who is asking, so a refused request's body is never read.
             Middleware(RateLimits, config=settings.rate_limits),
             Middleware(RequestLimits, config=settings.guards()),
+            # A GET's query string is held to the body limit (issue 20).
+            Middleware(UrlLimits, config=settings.guards()),
+            # Open streams per organisation and address: after authentication, like the rates.
+            Middleware(StreamLimitsMiddleware, limits=settings.streams, counter=streams),
         ],
         lifespan=lifespan,
     )

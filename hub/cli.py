@@ -65,7 +65,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         raise click.ClickException(
             f"{host}:{port} is already in use; stop what runs there or pass --port."
         )
+    from hub.guards.connections import guarded_protocol
+
     click.echo(f"Credit Hub serves http://{host}:{port}/graphql (GraphiQL in a browser).")
+    limits = settings.connections
     uvicorn.run(
         "hub.app:app_from_env",
         factory=True,
@@ -73,6 +76,12 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        # Stalled requests are closed and one address's connections capped (issue 20);
+        # the request line and headers may hold a GET's query string up to the body limit.
+        http=guarded_protocol(limits),
+        limit_concurrency=limits.max_connections,
+        timeout_keep_alive=limits.keep_alive_timeout,
+        h11_max_incomplete_event_size=settings.guards().max_query_bytes + 16 * 1024,
     )
 
 

@@ -29,7 +29,9 @@ from authz.tokens import MIN_SECRET_BYTES, TokenConfig
 from graph.database import Connection
 from graph.provision import LocalNeo4j, ServerConfig
 from hub.guards.config import GuardConfig
+from hub.guards.connections import ConnectionLimits
 from hub.guards.rate_limit import RateLimitConfig
+from hub.guards.streams import StreamLimits
 
 
 class SettingsError(ValueError):
@@ -77,6 +79,8 @@ Port = Annotated[int, Field(ge=1, le=65535)]
 Rate = Annotated[int, Field(ge=0)]
 Memory = Annotated[str, Field(pattern=r"^[1-9][0-9]*[kKmMgG]?$")]
 Text = Annotated[str, Field(min_length=1)]
+Seconds = Annotated[float, Field(gt=0, le=3600)]
+Count = Annotated[int, Field(ge=0)]
 
 
 class Environment(BaseModel):
@@ -113,6 +117,25 @@ class Environment(BaseModel):
     rate_organisation_per_minute: Rate = Field(
         RateLimitConfig.organisation_per_minute, alias="CREDITHUB_RATE_ORG_PER_MINUTE"
     )
+    max_streams_per_organisation: Count = Field(
+        StreamLimits.per_organisation, alias="CREDITHUB_MAX_STREAMS_PER_ORG"
+    )
+    max_streams_per_address: Count = Field(
+        StreamLimits.per_address, alias="CREDITHUB_MAX_STREAMS_PER_ADDRESS"
+    )
+    header_timeout: Seconds = Field(
+        ConnectionLimits.header_timeout, alias="CREDITHUB_HEADER_TIMEOUT"
+    )
+    body_timeout: Seconds = Field(ConnectionLimits.body_timeout, alias="CREDITHUB_BODY_TIMEOUT")
+    keep_alive_timeout: Annotated[int, Field(ge=1, le=3600)] = Field(
+        ConnectionLimits.keep_alive_timeout, alias="CREDITHUB_KEEP_ALIVE_TIMEOUT"
+    )
+    max_connections: Annotated[int, Field(ge=1)] = Field(
+        ConnectionLimits.max_connections, alias="CREDITHUB_MAX_CONNECTIONS"
+    )
+    max_connections_per_address: Count = Field(
+        ConnectionLimits.max_per_address, alias="CREDITHUB_MAX_CONNECTIONS_PER_ADDRESS"
+    )
 
     def settings(self) -> Settings:
         """The hub's settings from these checked values."""
@@ -135,6 +158,17 @@ class Environment(BaseModel):
             rate_limits=RateLimitConfig(
                 public_per_minute=self.rate_public_per_minute,
                 organisation_per_minute=self.rate_organisation_per_minute,
+            ),
+            streams=StreamLimits(
+                per_organisation=self.max_streams_per_organisation,
+                per_address=self.max_streams_per_address,
+            ),
+            connections=ConnectionLimits(
+                header_timeout=self.header_timeout,
+                body_timeout=self.body_timeout,
+                keep_alive_timeout=self.keep_alive_timeout,
+                max_connections=self.max_connections,
+                max_per_address=self.max_connections_per_address,
             ),
         )
 
@@ -181,6 +215,10 @@ class Settings:
     production: bool = False
     # Requests per minute per organisation and per public address, in each hub process.
     rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
+    # Open subscription streams per organisation and per address, in each hub process.
+    streams: StreamLimits = field(default_factory=StreamLimits)
+    # Deadlines for a request's headers and body, and caps on open connections (`serve`).
+    connections: ConnectionLimits = field(default_factory=ConnectionLimits)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -270,6 +270,19 @@ async def notices_for(
     return [Notice.of(row["n"]) for row in found]
 
 
+async def notices_since(
+    db: Database, recipients: list[str], after: datetime, limit: int
+) -> list[Notice]:
+    """The notices of any of `recipients` created after `after`, oldest first: one read for
+    every subscription a hub process serves (hub/api/notices_api.py `NoticeFeed`)."""
+    found = await db.read(
+        "MATCH (n:Notice) WHERE n.recipient IN $recipients AND n.createdAt > $after "
+        "RETURN properties(n) AS n ORDER BY n.createdAt LIMIT $limit",
+        {"recipients": recipients, "after": after, "limit": limit},
+    )
+    return [Notice.of(row["n"]) for row in found]
+
+
 async def mark_read(db: Database, recipient: str, ids: list[str]) -> int:
     """Mark the recipient's notices read (others' ids are ignored); return how many changed."""
     found = await db.write(

@@ -11,21 +11,26 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import logging
+import weakref
 from collections.abc import AsyncGenerator
 
 import strawberry
+from neo4j.exceptions import DriverError, Neo4jError
 
 from graph.database import Database
 from graph.lifecycle import notices
 from graph.model import NoticeKind
 from hub.api.lifecycle_support import acting_for, require
 from hub.api.query import GraphInfo
-from hub.errors import InvalidArgument
+from hub.errors import ClientError, InvalidArgument
+
+log = logging.getLogger("credithub")
 
 COMPUTED_TYPES = ("Notice", "Watch")
 
 POLL_SECONDS = 1.0
-"""How often a subscription looks at the outbox: a notice arrives within about this long."""
+"""How often the process's feed looks at the outbox: a notice arrives within about this long."""
 
 MAX_SUBSCRIPTION_SECONDS = 3600
 OVERLAP = datetime.timedelta(seconds=10)
@@ -159,16 +164,131 @@ async def _stream(
     loop = asyncio.get_running_loop()
     ends = loop.time() + timeout_seconds
     since = datetime.datetime.now(datetime.UTC)
-    seen: set[str] = set()
     delivered = 0
-    while loop.time() < ends:
-        fresh = await notices.notices_for(db, recipient, after=since - OVERLAP, limit=200)
-        for notice in fresh:
-            if notice.id in seen or notice.created_at < since:
+    feed = feed_of(db)
+    queue = feed.subscribe(recipient)
+    try:
+        while (remaining := ends - loop.time()) > 0:
+            try:
+                notice = await asyncio.wait_for(queue.get(), remaining)
+            except TimeoutError:
+                return
+            if notice is None:
+                raise StreamOverflow
+            if notice.created_at < since:
                 continue
-            seen.add(notice.id)
             yield Notice.of(notice)
             delivered += 1
             if stop_after is not None and delivered >= stop_after:
                 return
-        await asyncio.sleep(POLL_SECONDS)
+    finally:
+        feed.unsubscribe(recipient, queue)
+
+
+class StreamOverflow(ClientError):
+    """The subscriber read its notices more slowly than they came; they wait in `notices`."""
+
+    code = "STREAM_OVERFLOW"
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"订阅读取过慢，已有 {QUEUE_SIZE} 条通知未读，订阅已结束，请以 notices 查询读取 "
+            "(the stream fell too far behind and has ended; read the rest with `notices`)"
+        )
+
+
+QUEUE_SIZE = 1000
+"""Notices waiting for one stream before it is ended (its reader is too slow)."""
+BATCH = 1000
+"""Notices read by one poll; more wait for the next."""
+
+Outbox = asyncio.Queue[notices.Notice | None]
+"""One stream's notices in order; `None` ends it (it fell more than QUEUE_SIZE behind)."""
+
+
+class NoticeFeed:
+    """One poll of the outbox per hub process, fanned out to every open stream.
+
+    Each `noticeAdded` stream used to read Neo4j once a second, so 1,000 open streams were
+    1,000 reads a second (issue 20). Here a stream is a queue: while any is open one task reads
+    the notices of every recipient with a stream, once per `POLL_SECONDS`, and puts each on its
+    recipient's queues; with none open it stops. An idle stream costs a queue and a suspended
+    generator, and no reads of its own. A failed read is logged and retried on the next tick
+    (the notices stay in the outbox; the window below catches up).
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.streams: dict[str, set[Outbox]] = {}
+        self.polls = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def subscribe(self, recipient: str) -> Outbox:
+        """A queue of `recipient`'s notices from now on; the poll runs while any is open."""
+        queue: Outbox = asyncio.Queue(maxsize=QUEUE_SIZE + 1)
+        self.streams.setdefault(recipient, set()).add(queue)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._poll())
+        return queue
+
+    def unsubscribe(self, recipient: str, queue: Outbox) -> None:
+        """Stop filling `queue` (its stream has ended)."""
+        queues = self.streams.get(recipient)
+        if queues is not None:
+            queues.discard(queue)
+            if not queues:
+                del self.streams[recipient]
+
+    def snapshot(self) -> dict[str, int]:
+        """What `/healthz` shows: streams fed, recipients polled for, polls made."""
+        return {
+            "streams": sum(len(q) for q in self.streams.values()),
+            "recipients": len(self.streams),
+            "polls": self.polls,
+        }
+
+    async def _poll(self) -> None:
+        since = datetime.datetime.now(datetime.UTC)
+        seen: dict[str, datetime.datetime] = {}
+        while self.streams:
+            await asyncio.sleep(POLL_SECONDS)
+            if not self.streams:
+                break
+            started = datetime.datetime.now(datetime.UTC)
+            try:
+                fresh = await notices.notices_since(
+                    self.db, sorted(self.streams), since - OVERLAP, BATCH
+                )
+            except (DriverError, Neo4jError, OSError) as error:
+                log.warning("notice poll failed: %s", type(error).__name__)
+                continue
+            self.polls += 1
+            for notice in fresh:
+                if notice.id in seen:
+                    continue
+                seen[notice.id] = notice.created_at
+                for queue in list(self.streams.get(notice.recipient, ())):
+                    _offer(queue, notice)
+            # A full batch: continue from its last notice, the rest come on the next tick.
+            since = fresh[-1].created_at if len(fresh) == BATCH else started
+            horizon = since - OVERLAP
+            seen = {id_: at for id_, at in seen.items() if at > horizon}
+
+
+def _offer(queue: Outbox, notice: notices.Notice) -> None:
+    if queue.qsize() >= QUEUE_SIZE:
+        if queue.qsize() == QUEUE_SIZE:
+            queue.put_nowait(None)  # the one extra place: tells the stream it fell behind
+        return
+    queue.put_nowait(notice)
+
+
+_FEEDS: weakref.WeakKeyDictionary[Database, NoticeFeed] = weakref.WeakKeyDictionary()
+
+
+def feed_of(db: Database) -> NoticeFeed:
+    """The process's one feed for `db` (made on first use)."""
+    feed = _FEEDS.get(db)
+    if feed is None:
+        feed = _FEEDS[db] = NoticeFeed(db)
+    return feed
