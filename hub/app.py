@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Any
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams as StarletteQueryParams
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http.types import QueryParams
 from strawberry.subscriptions import MULTIPART_SUBSCRIPTION_PROTOCOL
 
 from authz.audit import AuditWriter, note_recipients
@@ -28,10 +32,13 @@ from graph.migrations import migrate
 from hub.api.notices_api import feed_of
 from hub.api.schema import build_schema
 from hub.auth import BearerAuth
+from hub.errors import DUPLICATE_KEY, UPLOAD_REQUIRED
 from hub.exports import quarantine_csv
+from hub.guards.cross_site import CrossSiteRequests
 from hub.guards.http import RequestLimits
 from hub.guards.rate_limit import RateLimits
 from hub.guards.streams import StreamCounter, StreamLimitsMiddleware
+from hub.guards.strict_json import RefusedJson, decode_request_json
 from hub.guards.url_size import UrlLimits
 from hub.kernel import Kernel, RequestContext, request_context
 from hub.reports.routes import report_routes
@@ -52,7 +59,8 @@ class GraphQLApp(GraphQL[RequestContext, None]):
     """Strawberry's ASGI GraphQL endpoint with the hub's per-request context."""
 
     def __init__(self, kernel: Kernel) -> None:
-        # Multipart requests carry feed files (submitFeed). Tokens travel in a header, never a
+        # Multipart requests carry feed files (submitFeed), and only with a header a cross-site
+        # form cannot send (hub/guards/cross_site.py). Tokens travel in a header, never a
         # cookie, so a cross-site form cannot submit in a user's name (the CSRF concern).
         # Subscriptions (noticeAdded) stream over HTTP with the multipart subscription protocol,
         # so they pass the same authentication and limits as every other request.
@@ -84,15 +92,59 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response: Response = await self.run(Request(scope=scope, receive=receive))
+            response: Response = await self.run(request)
+        except RefusedJson as error:
+            response = JSONResponse(
+                {"error": {"code": error.code, "message": error.reason}},
+                status_code=error.status_code,
+            )
         except HTTPException as error:
             code = _HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
             response = JSONResponse(
                 {"error": {"code": code, "message": f"请求格式错误 ({error.reason})"}},
                 status_code=error.status_code,
             )
+        finally:
+            # An upload's files are spooled to temporary files: closed now, not when collected.
+            await request.close()
         await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Every JSON of a request (body, multipart operations and map, GET variables), decoded
+        strictly: duplicate members and lone surrogates refused (hub/guards/strict_json.py)."""
+        return decode_request_json(data)
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        """A GET's parameters; one named twice (``?query=…&query=…``) is refused, as in JSON."""
+        names = params.multi_items() if isinstance(params, StarletteQueryParams) else params.items()
+        for name, count in Counter(name for name, _ in names).items():
+            if count > 1:
+                raise RefusedJson(
+                    DUPLICATE_KEY,
+                    f"请求参数 {name!r} 重复，无法确定以哪个为准 "
+                    f"(the query parameter {name!r} is given more than once)",
+                )
+        return super().parse_query_params(params)
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        """A multipart request's operations, only when it uploads a file (`UPLOAD_REQUIRED`).
+
+        Multipart exists for files (the GraphQL multipart request spec); an operation without one
+        is sent as JSON, which a cross-site page cannot send without a preflight.
+        """
+        operations = await super().parse_multipart(request)
+        form = await request.get_form_data()
+        files_map = form.form.get("map")
+        if not form.files or not self.parse_json(files_map or "{}"):
+            raise RefusedJson(
+                UPLOAD_REQUIRED,
+                "multipart 请求仅用于上传文件，其他操作请以 application/json 发送 "
+                "(a multipart request must upload a file named in its `map`; send other "
+                "operations as application/json)",
+            )
+        return operations
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         # BearerAuth has verified the token (or its absence: the public) before we get here.
@@ -160,7 +212,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             *site_routes(kernel),
         ],
         middleware=[
-            # Authentication first: a bad token is refused before its body is read, and the
+            # Cross-site requests before anything: a multipart request without the preflight
+            # header is refused, and no code after this sees a cookie such a request carried.
+            Middleware(CrossSiteRequests),
+            # Then authentication: a bad token is refused before its body is read, and the
             # body limit can allow feed uploads to identified organisations only.
             Middleware(BearerAuth, verifier=TokenVerifier(settings.token_config())),
             # Then the budget of who is asking, so a refused request's body is never read.

@@ -19,6 +19,18 @@ INVALID_CURSOR: Final = "INVALID_CURSOR"
 INTERNAL_ERROR: Final = "INTERNAL_ERROR"
 """Something went wrong in the hub; the message says no more (see hub/api/schema.py)."""
 
+DUPLICATE_KEY: Final = "DUPLICATE_KEY"
+"""A JSON object in the request names a member twice (``"query"`` …): which one counts is not
+the client's to leave to the parser (hub/guards/strict_json.py)."""
+INVALID_UNICODE: Final = "INVALID_UNICODE"
+"""The request's JSON holds a lone UTF-16 surrogate (``"\\ud800"``): not a character, so it
+cannot be stored, searched or logged (hub/guards/strict_json.py)."""
+PREFLIGHT_REQUIRED: Final = "PREFLIGHT_REQUIRED"
+"""A multipart request without the header that a cross-site form cannot send
+(hub/guards/cross_site.py)."""
+UPLOAD_REQUIRED: Final = "UPLOAD_REQUIRED"
+"""A multipart request that uploads no file: operations without files are sent as JSON."""
+
 ERROR_LABELS: Final = {
     PARSE_FAILED: "查询语法错误",
     VALIDATION_FAILED: "查询不符合接口定义",

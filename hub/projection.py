@@ -15,6 +15,7 @@ projected never leaves the database.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,7 @@ from neo4j.time import Date, DateTime
 
 from authz.enforcement import SUBJECT_TYPES, WITHHELD, Enforcer
 from graph.lifecycle.base import china_today
+from hub.errors import InvalidArgument
 
 Info = _ResolveInfo[Any]
 
@@ -55,6 +57,10 @@ SUBJECT_KEY = "__s"
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+MAX_CURSOR_OFFSET = 10**15
+"""Largest offset a cursor may carry: beyond any list, far below Neo4j's 64-bit SKIP + LIMIT."""
+_CANONICAL_OFFSET = re.compile(r"0|[1-9][0-9]{0,15}")
+"""An offset as `encode_cursor` writes it: ASCII digits, no sign, no leading zero."""
 
 
 class InvalidCursor(ValueError):
@@ -427,21 +433,38 @@ def encode_cursor(offset: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
-    """The offset a cursor stands for; `InvalidCursor` for anything we did not issue."""
+    """The offset a cursor stands for; `InvalidCursor` for anything we did not issue.
+
+    Only a cursor exactly as `encode_cursor` writes it is taken: base64 that decodes loosely
+    (padding left off, stray characters), an offset written another way (``+3``, ``03``, the
+    full-width ``３`` or Arabic-Indic ``٣`` that `int` also reads) and an offset beyond
+    `MAX_CURSOR_OFFSET` (one that would overflow Neo4j's 64-bit SKIP) are the caller's mistake,
+    answered as ``INVALID_CURSOR`` rather than run or failing inside the database.
+    """
     try:
         kind, _, number = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        offset = int(number)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeError):  # not base64, not ASCII, not UTF-8
         raise InvalidCursor() from None
-    if kind != "offset" or offset < 0:
+    if kind != "offset" or not _CANONICAL_OFFSET.fullmatch(number):
+        raise InvalidCursor()
+    offset = int(number)
+    if offset > MAX_CURSOR_OFFSET or encode_cursor(offset) != cursor:
         raise InvalidCursor()
     return offset
 
 
 def page_window(args: Mapping[str, Any]) -> tuple[int, int]:
-    """(offset, size) from `first`/`after`, with `first` clamped to 1…MAX_PAGE."""
+    """(offset, size) from `first`/`after`; a `first` outside 1…MAX_PAGE is refused.
+
+    Refused, not clamped: a client asking for 0, -1 or 500 items and silently getting 1 or 100
+    would page wrongly without knowing it (``INVALID_ARGUMENT`` names the range).
+    """
     first = args.get("first")
-    size = DEFAULT_PAGE if first is None else max(1, min(int(first), MAX_PAGE))
+    if first is not None and not 1 <= int(first) <= MAX_PAGE:
+        raise InvalidArgument(
+            "first", f"每页条数须在 1 到 {MAX_PAGE} 之间 (must be between 1 and {MAX_PAGE})"
+        )
+    size = DEFAULT_PAGE if first is None else int(first)
     after = args.get("after")
     offset = decode_cursor(after) + 1 if after else 0
     return offset, size

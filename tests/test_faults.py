@@ -388,6 +388,7 @@ async def _submit(url: str, feed: Path) -> httpx.Response:
                 "map": json.dumps({"0": ["variables.file"]}),
             },
             files={"0": (feed.name, feed.read_bytes(), "text/csv")},
+            headers={"X-Credithub-Request": "1"},
         )
 
 

@@ -247,6 +247,8 @@ class HubSchema(Schema):
         for error in errors:
             original = _original(error)
             if original is not None and not isinstance(original, SAFE_ERRORS):
+                if not _should_mask(error):
+                    continue  # a variable that does not fit its type: the caller's input
                 StrawberryLogger.error(error, execution_context)
 
 
