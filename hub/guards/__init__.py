@@ -6,7 +6,9 @@ why): `max_depth.MaxDepthRule`, `max_aliases.MaxAliasesRule`; non-standard, and 
 `max_tokens.TokenLimit` (a parser option), `validation.GuardedValidation` (runs the rules, cached,
 with the public's production extras), `suggestions.HidePublicSuggestions`, and
 `http.RequestLimits` (body size, batches and malformed JSON, before GraphQL sees the request)
-and `rate_limit.RateLimits` (429 with Retry-After per organisation and public address).
+and `rate_limit.RateLimits` (429 with Retry-After per organisation and public address);
+`cross_site.CrossSiteRequests` (multipart only with a preflight header, cookies dropped without
+it) and `strict_json.decode_request_json` (duplicate JSON members and lone surrogates refused).
 
 Reused from Strawberry: `MaxTokensLimiter` (subclassed for a code), `AddValidationRules`,
 `ParserCache`. Not reused: `QueryDepthLimiter` and `MaxAliasesLimiter` (their errors name
