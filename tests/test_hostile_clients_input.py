@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 
 from authz.identity import Consumer, OrgKind
 from authz.tokens import TokenConfig, mint
@@ -418,3 +419,22 @@ async def test_no_cookie_passes_the_guard_without_the_header() -> None:
                 method, "/", headers={"Cookie": "session=s", "X-Credithub-Request": "1"}
             )
             assert marked.json() == {"cookie": "session=s"}
+
+
+async def test_no_cookie_reaches_a_websocket_either() -> None:
+    """A browser opens a WebSocket from any site with the hub's cookies and cannot add the
+    header: a WebSocket transport added later never sees a cookie."""
+    seen: list[dict[bytes, bytes]] = []
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(dict(scope["headers"]))
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        pass
+
+    handshake = {"type": "websocket", "path": "/ws", "headers": [(b"cookie", b"session=s")]}
+    await CrossSiteRequests(inner)(handshake, receive, send)
+    assert seen == [{}]

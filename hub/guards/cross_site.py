@@ -18,7 +18,9 @@ from another site. Hence two rules, applied before authentication:
   here, outside any authentication middleware: code after this guard never sees a cookie that
   a cross-site page could have made the browser send. A signed-in page then sends its requests
   with the header (fetch can; a cross-site form cannot); whoever wants cookies on plain form
-  posts or navigations must add CSRF tokens here first.
+  posts or navigations must add CSRF tokens here first. WebSocket handshakes are treated
+  the same (a browser opens one from any site with the cookies and cannot add the header), so
+  a WebSocket transport added later gets no cookie either.
 
 JSON POSTs and GET queries need nothing: a cross-site page cannot send `application/json`
 without a preflight, and a GET cannot carry a mutation (Strawberry refuses it).
@@ -51,7 +53,7 @@ class CrossSiteRequests:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or [])
@@ -60,7 +62,8 @@ class CrossSiteRequests:
             return
         content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
         if (
-            scope["method"] == "POST"
+            scope["type"] == "http"
+            and scope["method"] == "POST"
             and scope["path"] == GRAPHQL_PATH
             and content_type.lower().startswith(b"multipart/form-data")
         ):
