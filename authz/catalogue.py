@@ -8,6 +8,7 @@ is well-formed, and answers the two questions enforcement asks: may this consume
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -113,7 +114,7 @@ class Catalogue:
         self.types: dict[str, dict[str, Any]] = data.get("types", {})
         self.operations: dict[str, dict[str, Any]] = data.get("operations", {})
         self._check()
-        # Decisions depend only on (kind, sectors, type, field): compute each once, since
+        # Decisions depend only on (kind, duty, type, field): compute each once, since
         # every field of every request asks.
         self._decisions: dict[tuple[OrgKind, frozenset[str], str, str], FieldDecision] = {}
 
@@ -133,9 +134,19 @@ class Catalogue:
                 for name in entry.get(key, []):
                     if name not in self.classes:
                         raise CatalogueError(f"consumers.{kind_name}.{key}: unknown class {name}")
-            for name in entry.get("duty", {}):
+            duty = entry.get("duty", [])
+            if not isinstance(duty, list):
+                raise CatalogueError(
+                    f"consumers.{kind_name}.duty: a list of the classes a registered duty may "
+                    "grant (the organisation file's 职责 says which one has)"
+                )
+            for name in duty:
                 if name not in self.classes:
                     raise CatalogueError(f"consumers.{kind_name}.duty: unknown class {name}")
+                if name in entry.get("classes", []):
+                    raise CatalogueError(
+                        f"consumers.{kind_name}.duty: {name} is always shared (classes)"
+                    )
         for type_name, entry in self.types.items():
             for field_name, spec in entry.get("fields", {}).items():
                 if spec.get("class") not in self.classes:
@@ -192,6 +203,36 @@ class Catalogue:
         entry = self.operations.get(operation, {})
         return consumer.org_kind.value in entry.get("on_behalf" if on_behalf else "kinds", [])
 
+    def duty_classes(self, kind: OrgKind, duty: Iterable[str]) -> frozenset[str]:
+        """The classes an organisation's registered duty (职责, as the organisation file or
+        register states it: class labels such as 身份证件号码, or class names) grants a consumer
+        of `kind`: those of the kind's catalogue `duty` list it names. A class the kind is
+        always shared is accepted and adds nothing; anything else is refused (`ValueError`
+        naming it), so a clerk's typo never silently narrows or widens a department's view."""
+        entry = self.consumers[kind.value]
+        by_label = {spec.get("label", name): name for name, spec in self.classes.items()}
+        grantable = set(entry.get("duty", []))
+        granted: set[str] = set()
+        for raw in duty:
+            text = raw.strip()
+            if not text:
+                continue
+            name = text if text in self.classes else by_label.get(text)
+            if name is None:
+                raise ValueError(
+                    f"职责 {text!r} 不是共享目录中的共享类别 (not a sharing class of the "
+                    f"catalogue; known: {', '.join(sorted(by_label))})"
+                )
+            if name in grantable:
+                granted.add(name)
+            elif name not in entry.get("classes", []):
+                raise ValueError(
+                    f"职责 {text!r} 不能授予{entry.get('label', kind.value)} (the catalogue's "
+                    f"consumers.{kind.value}.duty = {sorted(grantable)} lists the classes a "
+                    "duty may grant this kind)"
+                )
+        return frozenset(granted)
+
     def operation_citation(self, operation: str, *, on_behalf: bool = False) -> str:
         """The catalogue entry behind an operation's refusal."""
         key = "on_behalf" if on_behalf else "kinds"
@@ -208,7 +249,7 @@ class Catalogue:
 
     def field(self, consumer: Consumer, type_name: str, field_name: str) -> FieldDecision:
         """May `consumer` see `type_name.field_name`: outright, never, or under conditions."""
-        key = (consumer.org_kind, consumer.sectors, type_name, field_name)
+        key = (consumer.org_kind, consumer.duty, type_name, field_name)
         decision = self._decisions.get(key)
         if decision is None:
             decision = _decide(self, *key)
@@ -231,7 +272,7 @@ class Catalogue:
 def _decide(
     catalogue: Catalogue,
     kind: OrgKind,
-    sectors: frozenset[str],
+    duty: frozenset[str],
     type_name: str,
     field_name: str,
 ) -> FieldDecision:
@@ -252,16 +293,18 @@ def _decide(
             None,
             f"{field_citation}; consumers.{kind.value}.classes ∋ {sharing_class}",
         )
-    duty_sectors = entry.get("duty", {}).get(sharing_class)
-    if duty_sectors is not None:
-        if sectors & set(duty_sectors):
+    if sharing_class in entry.get("duty", []):
+        # The catalogue says the class may be granted by duty; the organisation's registered
+        # duty (机构名录 职责, carried by its token) says whether this one has it.
+        where = f"{field_citation}; consumers.{kind.value}.duty ∋ {sharing_class}"
+        if sharing_class in duty:
             return FieldDecision(
                 coordinate,
                 sharing_class,
                 True,
                 (),
                 None,
-                f"{field_citation}; consumers.{kind.value}.duty.{sharing_class} ∩ your sectors",
+                f"{where}; your organisation's registered duty (职责) grants it",
             )
         return FieldDecision(
             coordinate,
@@ -269,7 +312,7 @@ def _decide(
             False,
             (),
             Reason.OUTSIDE_DUTY,
-            f"{field_citation}; consumers.{kind.value}.duty.{sharing_class} = {duty_sectors}",
+            f"{where}; your organisation's registered duty (职责) does not",
         )
     conditions = tuple(
         Condition(condition_kind, sharing_class)

@@ -25,6 +25,10 @@ class Consumer:
 
     `org_code` is the organisation's 统一社会信用代码 (the node it names in the graph);
     `purpose` is what the request is for (e.g. 贷前审查), which consent grants are bound to.
+    `duty` holds the sharing classes (e.g. ``personal_id``) the organisation's registered duty
+    grants (机构名录 职责, turned into classes when the token is minted; the catalogue's
+    ``consumers.<KIND>.duty`` says which classes a duty may grant at all). `sectors` (行业领域)
+    describes the organisation and decides nothing.
     """
 
     subject: str
@@ -33,6 +37,7 @@ class Consumer:
     org_name: str | None = None
     sectors: frozenset[str] = field(default_factory=frozenset)
     purpose: str | None = None
+    duty: frozenset[str] = field(default_factory=frozenset)
     token_id: str | None = None
 
     @property

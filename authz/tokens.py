@@ -268,6 +268,13 @@ class TokenVerifier:
             sectors = []
         if not isinstance(sectors, list) or not all(isinstance(s, str) and s for s in sectors):
             raise TokenClaimsInvalid("sectors must be a list of strings")
+        # The sharing classes the organisation's registered duty grants (the catalogue decides
+        # which classes a duty may grant at all; an unknown name grants nothing).
+        duty = claims.get("duty")
+        if duty is None:
+            duty = []
+        if not isinstance(duty, list) or not all(isinstance(d, str) and d for d in duty):
+            raise TokenClaimsInvalid("duty must be a list of sharing class names")
         return Consumer(
             subject=subject,
             org_kind=kind,
@@ -276,6 +283,7 @@ class TokenVerifier:
             sectors=frozenset(sectors),
             purpose=_text(claims, "purpose"),
             token_id=token_id,
+            duty=frozenset(duty),
         )
 
     def _jwk(self, kid: str) -> PyJWK | None:
@@ -438,4 +446,6 @@ def mint(
         claims["sectors"] = sorted(consumer.sectors)
     if consumer.purpose:
         claims["purpose"] = consumer.purpose
+    if consumer.duty:
+        claims["duty"] = sorted(consumer.duty)
     return jwt.encode(claims, config.hs256_secret, algorithm=HS256)

@@ -14,6 +14,7 @@ from typing import TypeVar
 import click
 
 from authz import audit
+from authz.catalogue import default_catalogue
 from authz.identity import Consumer, OrgKind
 from authz.tokens import mint
 from graph.database import Database
@@ -295,16 +296,23 @@ def token(
         if not org or not org.strip():
             raise click.UsageError("name an organisation (or pass --admin)")
         found = resolve_or_exit(settings, org.strip(), include_enterprises=True)
+        kind = _KIND_OF_LABEL[found.label]
+        try:
+            # The registered duty (职责) becomes the classes it grants, as far as the catalogue
+            # lets a duty grant them (consumers.<KIND>.duty).
+            duty = default_catalogue().duty_classes(kind, found.duty)
+        except ValueError as error:
+            raise click.ClickException(f"{found.name} ({found.code}): {error}") from None
         consumer = Consumer(
             subject=subject or f"local@{found.code}",
-            org_kind=_KIND_OF_LABEL[found.label],
+            org_kind=kind,
             org_code=found.code,
             org_name=found.name,
-            # A department's sector decides its duty (personal data it may see).
             sectors=frozenset({found.sector})
             if found.sector and found.kind is OrganisationKind.DEPARTMENT
             else frozenset(),
             purpose=purpose,
+            duty=duty,
         )
     try:
         minted = mint(settings.token_config(), consumer, ttl=lifetime)

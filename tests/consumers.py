@@ -30,13 +30,25 @@ class Asker:
         raise ValueError(condition)
 
 
-def _org(kind: OrgKind, code: str, *, purpose: str | None = None, sector: str = "") -> Consumer:
+ID_DUTY = frozenset({"personal_id"})
+"""What a department's registered duty 身份证件号码 (机构名录 职责) grants: full ID numbers."""
+
+
+def _org(
+    kind: OrgKind,
+    code: str,
+    *,
+    purpose: str | None = None,
+    sector: str = "",
+    duty: frozenset[str] = frozenset(),
+) -> Consumer:
     return Consumer(
         subject=f"tester@{code}",
         org_kind=kind,
         org_code=code,
         sectors=frozenset({sector}) if sector else frozenset(),
         purpose=purpose,
+        duty=duty,
     )
 
 
@@ -55,9 +67,9 @@ ASKERS = (
         _org(OrgKind.ASSOCIATION, A1),
         members=frozenset({E1, E5}),
     ),
-    Asker("department (duty)", _org(OrgKind.DEPARTMENT, NDRC, sector="发展改革")),
+    Asker("department (duty)", _org(OrgKind.DEPARTMENT, NDRC, sector="发展改革", duty=ID_DUTY)),
     Asker("department (no ID duty)", _org(OrgKind.DEPARTMENT, HOUSING, sector="住房城乡建设")),
-    Asker("department (market)", _org(OrgKind.DEPARTMENT, SAMR, sector="市场监管")),
+    Asker("department (market)", _org(OrgKind.DEPARTMENT, SAMR, sector="市场监管", duty=ID_DUTY)),
     Asker("enterprise itself", _org(OrgKind.ENTERPRISE, E1)),
     Asker("other enterprise", _org(OrgKind.ENTERPRISE, E2)),
     Asker("admin", Consumer(subject="admin", org_kind=OrgKind.ADMIN)),

@@ -152,8 +152,10 @@ def forbidden_for(asker: Asker) -> set[str]:
     hidden = set()
     if kind not in ("DEPARTMENT", "ADMIN"):
         hidden |= {"LEAKMARK-P2-NAME", "LEAKMARK-P1-PERSONAL-RECORD"}
-    duty = set(default_catalogue().consumers["DEPARTMENT"]["duty"]["personal_id"])
-    if kind != "ADMIN" and not (kind == "DEPARTMENT" and asker.consumer.sectors & duty):
+    by_duty = "personal_id" in default_catalogue().consumers["DEPARTMENT"]["duty"]
+    if kind != "ADMIN" and not (
+        kind == "DEPARTMENT" and by_duty and "personal_id" in asker.consumer.duty
+    ):
         hidden.add("LEAKMARK-P2-IDNUMBER")
     # E2: no consent, no membership. Its repaired penalty: only E2 itself, SAMR (who supplied
     # it: 谁认定、谁修复) and the credit office.

@@ -7,27 +7,37 @@ from typing import Any
 from authz.identity import Consumer, OrgKind
 from graph.database import Database
 from tests.conftest import ClientFor
+from tests.consumers import ID_DUTY
 from tests.fixtures import B1, B2, CA1, E1, E2, E5, NDRC, SAMR, TAX
 from tests.graphql import errors, query
 
 
-def org(kind: OrgKind, code: str, *, sector: str = "", purpose: str | None = None) -> Consumer:
-    """A consumer acting for organisation `code`."""
+def org(
+    kind: OrgKind,
+    code: str,
+    *,
+    sector: str = "",
+    purpose: str | None = None,
+    duty: frozenset[str] = frozenset(),
+) -> Consumer:
+    """A consumer acting for organisation `code` (`duty`: the classes its registered duty
+    grants)."""
     return Consumer(
         subject=f"officer@{code}",
         org_kind=kind,
         org_code=code,
         sectors=frozenset({sector}) if sector else frozenset(),
         purpose=purpose,
+        duty=duty,
     )
 
 
 ENTERPRISE_E1 = org(OrgKind.ENTERPRISE, E1)
 ENTERPRISE_E2 = org(OrgKind.ENTERPRISE, E2)
 ENTERPRISE_E5 = org(OrgKind.ENTERPRISE, E5)
-MARKET = org(OrgKind.DEPARTMENT, SAMR, sector="市场监管")
-TAXATION = org(OrgKind.DEPARTMENT, TAX, sector="税务")
-DEVELOPMENT = org(OrgKind.DEPARTMENT, NDRC, sector="发展改革")
+MARKET = org(OrgKind.DEPARTMENT, SAMR, sector="市场监管", duty=ID_DUTY)
+TAXATION = org(OrgKind.DEPARTMENT, TAX, sector="税务", duty=ID_DUTY)
+DEVELOPMENT = org(OrgKind.DEPARTMENT, NDRC, sector="发展改革", duty=ID_DUTY)
 BANK_B1 = org(OrgKind.BANK, B1, purpose="贷后管理")
 BANK_B2 = org(OrgKind.BANK, B2, purpose="贷后管理")
 AGENCY = org(OrgKind.CREDIT_AGENCY, CA1, purpose="信用修复代理")

@@ -26,6 +26,7 @@ from authz.identity import PUBLIC, Consumer, OrgKind
 from authz.policy import Subject
 from graph.database import Database
 from tests.conftest import ClientFor
+from tests.consumers import ID_DUTY
 from tests.fixtures import (
     A1,
     B1,
@@ -54,19 +55,27 @@ POLICY_USERS = [
 """The hub modules that answer requests: each asks authz.policy, none decides itself."""
 
 
-def _org(kind: OrgKind, code: str, *, purpose: str | None = None, sector: str = "") -> Consumer:
+def _org(
+    kind: OrgKind,
+    code: str,
+    *,
+    purpose: str | None = None,
+    sector: str = "",
+    duty: frozenset[str] = frozenset(),
+) -> Consumer:
     return Consumer(
         subject=f"policy@{code}",
         org_kind=kind,
         org_code=code,
         sectors=frozenset({sector}) if sector else frozenset(),
         purpose=purpose,
+        duty=duty,
     )
 
 
-MARKET = _org(OrgKind.DEPARTMENT, SAMR, sector="市场监管")
+MARKET = _org(OrgKind.DEPARTMENT, SAMR, sector="市场监管", duty=ID_DUTY)
 HOUSING_DEPT = _org(OrgKind.DEPARTMENT, HOUSING, sector="住房城乡建设")
-DEVELOPMENT = _org(OrgKind.DEPARTMENT, NDRC, sector="发展改革")
+DEVELOPMENT = _org(OrgKind.DEPARTMENT, NDRC, sector="发展改革", duty=ID_DUTY)
 OFFICE = Consumer(subject="policy-office", org_kind=OrgKind.ADMIN)
 ENTERPRISE_E1 = _org(OrgKind.ENTERPRISE, E1)
 ENTERPRISE_E2 = _org(OrgKind.ENTERPRISE, E2)

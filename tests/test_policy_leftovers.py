@@ -4,25 +4,38 @@
   survivor's code, as a code correction does (CODE_REFERENCES).
 - `grantConsent(grantee:)` takes the bank's or agency's code, full name or short name through
   the organisation register's resolver; a name two organisations share is refused naming them.
+- A department's duty has one source: the organisation file's 职责 (what a clerk edits) says
+  which department has it, carried into its token by `credithub token`; the catalogue's
+  `consumers.DEPARTMENT.duty` says which classes a duty may grant at all. The sector decides
+  nothing.
 - graph/lifecycle/rectification.py finds current records and judges a withdrawn finding through
   graph/publication.py's named predicates, not its own copies.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner, Result
+
+from authz.catalogue import Reason, default_catalogue
 from authz.identity import Consumer, OrgKind
-from graph.database import Database
+from authz.tokens import TokenVerifier
+from graph.database import Connection, Database
 from graph.identifiers import WUGANG_REGION, make_uscc
 from graph.lifecycle.base import Actor
+from hub.cli import main
+from hub.settings import Settings
 from loaders.reference import merge_organisation
 from tests.conftest import ClientFor
 from tests.fixtures import B1, CA1, CONSENT_PURPOSE, E2
 from tests.graphql import errors, query
+from tests.processes import hub_env
 
 TODAY = date(2026, 11, 28)
 CLERK = Actor("ADMIN", None, "clerk")
@@ -137,3 +150,98 @@ def test_rectification_states_no_current_version_or_withdrawn_status_of_its_own(
     assert not re.search(r"RecordStatus\.(REPAIRED|REVOKED)", source), (
         "a repaired or revoked finding is graph.publication.record_shared's rule"
     )
+
+
+# -- a department's duty: the organisation file says who has it, the catalogue what it grants --
+def _department(sector: str, duty: frozenset[str] = frozenset()) -> Consumer:
+    return Consumer(
+        subject="duty@test",
+        org_kind=OrgKind.DEPARTMENT,
+        org_code=make_uscc("11", WUGANG_REGION, "MB0D7701"),
+        sectors=frozenset({sector}),
+        duty=duty,
+    )
+
+
+def test_the_registered_duty_not_the_sector_decides_full_id_numbers() -> None:
+    catalogue = default_catalogue()
+    # 发展改革 was a sector of the catalogue's old duty list: the sector alone grants nothing.
+    by_sector = catalogue.field(_department("发展改革"), "Person", "idNumber")
+    assert (by_sector.allowed, by_sector.reason) == (False, Reason.OUTSIDE_DUTY)
+    assert "registered duty (职责) does not" in by_sector.citation
+    # A housing department whose registered duty lists 身份证件号码 sees them.
+    by_duty = catalogue.field(
+        _department("住房城乡建设", frozenset({"personal_id"})), "Person", "idNumber"
+    )
+    assert by_duty.allowed and "consumers.DEPARTMENT.duty ∋ personal_id" in by_duty.citation
+    # Classes every department has stay independent of duty.
+    assert catalogue.field(_department("住房城乡建设"), "Person", "name").allowed
+
+
+def test_a_duty_grants_only_what_the_catalogue_lets_a_duty_grant() -> None:
+    catalogue = default_catalogue()
+    granted = catalogue.duty_classes(OrgKind.DEPARTMENT, ["个人信息", "身份证件号码"])
+    assert granted == frozenset({"personal_id"}), "个人信息 every department has already"
+    assert catalogue.duty_classes(OrgKind.DEPARTMENT, ["personal_id"]) == {"personal_id"}
+    assert catalogue.duty_classes(OrgKind.DEPARTMENT, []) == frozenset()
+    with pytest.raises(ValueError, match="不是共享目录中的共享类别"):
+        catalogue.duty_classes(OrgKind.DEPARTMENT, ["身份证号"])
+    with pytest.raises(ValueError, match=r"consumers\.BANK\.duty = \[\]"):
+        catalogue.duty_classes(OrgKind.BANK, ["身份证件号码"])
+
+
+def _cli(env: dict[str, str], *args: str) -> Result:
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+async def _token(env: dict[str, str], org: str) -> Consumer:
+    result = await asyncio.to_thread(_cli, env, "token", org)
+    assert result.exit_code == 0, result.output
+    return TokenVerifier(Settings.from_env(env).token_config()).verify(result.stdout.strip())
+
+
+async def test_a_clerk_edits_the_duty_in_the_organisation_file_and_the_next_token_follows(
+    db: Database, neo4j_connection: Connection, tmp_path: Path
+) -> None:
+    env = hub_env(neo4j_connection, tmp_path / "home")
+    code = make_uscc("11", WUGANG_REGION, "MB0D7702")
+    header = (
+        "统一社会信用代码,名称,简称/别名,类别,行业领域,职责/可查看个人信息,决定类型,决定文号前缀"
+    )
+
+    def organisations(duty: str) -> str:
+        path = tmp_path / "机构名录.csv"
+        name = "舞钢市医疗保障局(职责测试),市医保局(职责测试)"
+        row = f"{code},{name},部门,医疗保障,{duty},行政处罚,舞医保"
+        path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+        return str(path)
+
+    try:
+        # 医疗保障 is in no sector list: the file's duty alone grants full ID numbers.
+        loaded = await asyncio.to_thread(
+            _cli, env, "orgs", "import", organisations("个人信息、身份证件号码")
+        )
+        assert loaded.exit_code == 0, loaded.output
+        with_id = await _token(env, "市医保局(职责测试)")
+        assert with_id.duty == frozenset({"personal_id"})
+        assert default_catalogue().field(with_id, "Person", "idNumber").allowed
+
+        edited = await asyncio.to_thread(_cli, env, "orgs", "import", organisations("个人信息"))
+        assert edited.exit_code == 0, edited.output
+        without = await _token(env, code)
+        assert without.duty == frozenset()
+        assert not default_catalogue().field(without, "Person", "idNumber").allowed
+
+        # A duty that is no class of the catalogue is refused, not ignored.
+        typo = await asyncio.to_thread(_cli, env, "orgs", "import", organisations("身份证号"))
+        assert typo.exit_code == 0, typo.output
+        refused = await asyncio.to_thread(_cli, env, "token", code)
+        assert refused.exit_code != 0 and "身份证号" in refused.output
+    finally:
+        await db.write(
+            "MATCH (o:Department {code: $code}) "
+            "OPTIONAL MATCH (o)-[:PREVIOUS_REVISION*]->(rev) "
+            "OPTIONAL MATCH (e:Event)-[:CONCERNS]->(o) "
+            "DETACH DELETE rev, e, o",
+            {"code": code},
+        )
