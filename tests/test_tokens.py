@@ -95,6 +95,18 @@ def test_a_minted_token_names_the_consumer_it_was_minted_for() -> None:
     assert replace(verified, token_id=None) == BANK
 
 
+def test_a_department_token_carries_the_classes_its_registered_duty_grants() -> None:
+    department = Consumer(
+        subject="officer-3",
+        org_kind=OrgKind.DEPARTMENT,
+        org_code="11410481005701375R",
+        duty=frozenset({"personal_id"}),
+    )
+    verified = TokenVerifier(CONFIG).verify(mint(CONFIG, department, ttl=timedelta(hours=1)))
+    assert verified.duty == frozenset({"personal_id"})
+    assert TokenVerifier(CONFIG).verify(mint(CONFIG, BANK, ttl=timedelta(hours=1))).duty == set()
+
+
 def test_every_minted_token_has_its_own_id() -> None:
     verifier = TokenVerifier(CONFIG)
     ids = {verifier.verify(mint(CONFIG, BANK, ttl=timedelta(minutes=5))).token_id for _ in "ab"}
@@ -208,6 +220,8 @@ def test_what_is_not_a_jwt_is_malformed(garbage: str) -> None:
         ({"iat": None}, "missing claim 'iat'"),
         ({"sectors": "税务"}, "sectors"),
         ({"sectors": ["税务", 3]}, "sectors"),
+        ({"duty": "personal_id"}, "duty"),
+        ({"duty": ["personal_id", ""]}, "duty"),
         ({"purpose": ["贷前审查"]}, "'purpose' must be a string"),
     ],
 )
