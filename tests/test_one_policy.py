@@ -43,6 +43,7 @@ from tests.fixtures import (
     load_fixture_graph,
 )
 from tests.graphql import query
+from tests.lifecycle import org
 
 HUB = Path(__file__).resolve().parent.parent / "hub"
 HUB_API = HUB / "api"
@@ -55,22 +56,8 @@ POLICY_USERS = [
 """The hub modules that answer requests: each asks authz.policy, none decides itself."""
 
 
-def _org(
-    kind: OrgKind,
-    code: str,
-    *,
-    purpose: str | None = None,
-    sector: str = "",
-    duty: frozenset[str] = frozenset(),
-) -> Consumer:
-    return Consumer(
-        subject=f"policy@{code}",
-        org_kind=kind,
-        org_code=code,
-        sectors=frozenset({sector}) if sector else frozenset(),
-        purpose=purpose,
-        duty=duty,
-    )
+_org = org
+"""A consumer acting for one organisation (tests/lifecycle.py)."""
 
 
 MARKET = _org(OrgKind.DEPARTMENT, SAMR, sector="市场监管", duty=ID_DUTY)
