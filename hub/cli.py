@@ -327,6 +327,7 @@ def token(
     click.echo(
         f"{consumer.org_kind.label} {who}"
         + (f", purpose {purpose}" if purpose else "")
+        + (f", duty {', '.join(sorted(consumer.duty))}" if consumer.duty else "")
         + f", valid until {until:%Y-%m-%d %H:%M} UTC",
         err=True,
     )

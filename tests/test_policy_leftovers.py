@@ -194,9 +194,14 @@ def _cli(env: dict[str, str], *args: str) -> Result:
     return CliRunner().invoke(main, list(args), env=env)
 
 
+DUTY_ORG_SHORT = "市医保局(职责测试)"
+
+
 async def _token(env: dict[str, str], org: str) -> Consumer:
     result = await asyncio.to_thread(_cli, env, "token", org)
     assert result.exit_code == 0, result.output
+    # The clerk sees what the token grants.
+    assert ("duty personal_id" in result.stderr) == (org == DUTY_ORG_SHORT), result.stderr
     return TokenVerifier(Settings.from_env(env).token_config()).verify(result.stdout.strip())
 
 
@@ -222,7 +227,7 @@ async def test_a_clerk_edits_the_duty_in_the_organisation_file_and_the_next_toke
             _cli, env, "orgs", "import", organisations("个人信息、身份证件号码")
         )
         assert loaded.exit_code == 0, loaded.output
-        with_id = await _token(env, "市医保局(职责测试)")
+        with_id = await _token(env, DUTY_ORG_SHORT)
         assert with_id.duty == frozenset({"personal_id"})
         assert default_catalogue().field(with_id, "Person", "idNumber").allowed
 
