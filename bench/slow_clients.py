@@ -1,16 +1,19 @@
 """Slow and idle clients: does the credit check keep its p99 while hostile connections pile up?
 
-    .venv/bin/python -m bench.slow_clients [--enterprises 300] [--rounds 4] [--requests 100]
+    .venv/bin/python -m bench.slow_clients [--enterprises 300] [--rounds 3] [--seconds 30]
         [--slow 20] [--idle 200] [--keep]
 
 Issue 20: 20 slow-header/slow-body connections and 200 idle ones were held for as long as the
 clients liked. This starts ``credithub serve`` with its default limits on the bench Neo4j (the
 demo graph at ``--enterprises``, loaded unless already there), and measures the bank's credit
 check (bench/credit_check.py's request, as the credit office) one request at a time in
-alternating blocks of ``--requests``: a quiet block, then a hostile block while
+alternating blocks of ``--seconds`` (longer than the hub's header timeout, so its closing and
+the attackers' reconnecting are inside the hostile blocks): a quiet block, then a hostile
+block while
 
-* ``--slow`` connections (from 127.0.0.2) trickle a request one byte every 0.5 s, half of them
-  in the headers and half in a body declared longer than what is sent, and
+* ``--slow`` connections (from 127.0.0.2) trickle a request one byte every 0.5 s: half of them
+  their headers, half a body (headers sent at once, a body declared longer than what comes),
+  and
 * ``--idle`` connections (from 127.0.0.3 and 127.0.0.4, half each) connect and send nothing,
 
 every attacker reconnecting 0.5 s after the hub closes or refuses it, so the pressure stays on.
@@ -64,7 +67,7 @@ class Options:
 
     enterprises: int
     rounds: int
-    requests: int
+    seconds: float
     slow: int
     idle: int
     keep: bool
@@ -84,12 +87,14 @@ class Attack:
     async def run(self, stop: asyncio.Event) -> None:
         """Every attacker until `stop` is set."""
         tasks = [
-            *(self._attacker("127.0.0.2", _slow_request(k), stop) for k in range(self.slow)),
-            *(self._attacker(f"127.0.0.{3 + k % 2}", b"", stop) for k in range(self.idle)),
+            *(self._attacker("127.0.0.2", *_slow_request(k), stop) for k in range(self.slow)),
+            *(self._attacker(f"127.0.0.{3 + k % 2}", b"", b"", stop) for k in range(self.idle)),
         ]
         await asyncio.gather(*tasks)
 
-    async def _attacker(self, source: str, request: bytes, stop: asyncio.Event) -> None:
+    async def _attacker(
+        self, source: str, at_once: bytes, trickled: bytes, stop: asyncio.Event
+    ) -> None:
         while not stop.is_set():
             if not self.active.is_set():
                 await asyncio.sleep(0.1)
@@ -104,7 +109,8 @@ class Attack:
                 continue
             self.open += 1
             try:
-                self.outcomes[await self._hold(reader, writer, request, stop)] += 1
+                writer.write(at_once)
+                self.outcomes[await self._hold(reader, writer, trickled, stop)] += 1
             finally:
                 self.open -= 1
                 writer.close()
@@ -141,16 +147,18 @@ class Attack:
         return "still open when the block ended"
 
 
-def _slow_request(k: int) -> bytes:
+def _slow_request(k: int) -> tuple[bytes, bytes]:
+    """What a slow attacker sends at once, and what it then trickles."""
     if k % 2 == 0:  # slow headers: the request line and headers never finish quickly
-        return b"GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: hub\r\nX-Pad: " + b"a" * 200
+        return b"", b"GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: hub\r\nX-Pad: " + (
+            b"a" * 200
+        )
     body = b'{"query": "{ __typename }"}'
-    return (
+    head = (
         b"POST /graphql HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
         + f"Content-Length: {len(body) + 100}\r\n\r\n".encode()
-        + body
-        + b" " * 200
     )
+    return head, body + b" " * 200
 
 
 def summary(latencies: Sequence[float]) -> dict[str, float]:
@@ -185,7 +193,8 @@ async def measure(url: str, token: str, usccs: Sequence[str], options: Options) 
                     attack.active.set()
                     await asyncio.sleep(3.0)  # let the attackers connect
                     held.append(attack.open)
-                for _ in range(options.requests):
+                ends = time.monotonic() + options.seconds
+                while time.monotonic() < ends:
                     started = time.perf_counter()
                     await call(order[n % len(order)])
                     sides[side].append((time.perf_counter() - started) * 1000.0)
@@ -242,16 +251,16 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     """Read the command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.slow_clients", description=__doc__)
     parser.add_argument("--enterprises", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--requests", type=int, default=100, help="credit checks per block")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=30.0, help="seconds per block")
     parser.add_argument("--slow", type=int, default=20)
     parser.add_argument("--idle", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="leave the bench Neo4j running")
     args = parser.parse_args(argv)
-    for name in ("enterprises", "rounds", "requests"):
+    for name in ("enterprises", "rounds", "seconds"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
-    return Options(args.enterprises, args.rounds, args.requests, args.slow, args.idle, args.keep)
+    return Options(args.enterprises, args.rounds, args.seconds, args.slow, args.idle, args.keep)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -193,6 +193,7 @@ def test_streams_are_bounded_per_organisation_and_address_share_one_poll_and_are
     while _healthz(hub)["streams"]["open"] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _healthz(hub)["streams"]["open"] == 0
+    assert _healthz(hub)["streams"]["feed"]["streams"] == 0, "the feed still fills closed streams"
     sock, head = _open_stream(hub, E1)
     sock.close()
     assert head.startswith(b"HTTP/1.1 200"), head

@@ -29,7 +29,9 @@ from tests.processes import free_port, hub_env
 async def test_healthz_reports_ok_when_neo4j_answers(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "neo4j": "ok"}
+    body = response.json()
+    assert {"status": body["status"], "neo4j": body["neo4j"]} == {"status": "ok", "neo4j": "ok"}
+    assert body["streams"]["open"] == 0  # open subscription streams (issue 20)
 
 
 async def test_graphiql_is_served_to_browsers(client: httpx.AsyncClient) -> None:

@@ -10,6 +10,7 @@ every other request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import logging
 import weakref
@@ -154,8 +155,11 @@ class NoticesSubscription:
             )
         if stop_after is not None and stop_after < 1:
             raise InvalidArgument("stopAfter", "must be at least 1")
-        async for notice in _stream(info.context.db, _recipient(info), stop_after, timeout_seconds):
-            yield notice
+        stream = _stream(info.context.db, _recipient(info), stop_after, timeout_seconds)
+        # Closed with this generator, so its queue leaves the feed at once, not when collected.
+        async with contextlib.aclosing(stream):
+            async for notice in stream:
+                yield notice
 
 
 async def _stream(
@@ -219,6 +223,7 @@ class NoticeFeed:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.loop = asyncio.get_running_loop()
         self.streams: dict[str, set[Outbox]] = {}
         self.polls = 0
         self._task: asyncio.Task[None] | None = None
@@ -228,7 +233,7 @@ class NoticeFeed:
         queue: Outbox = asyncio.Queue(maxsize=QUEUE_SIZE + 1)
         self.streams.setdefault(recipient, set()).add(queue)
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._poll())
+            self._task = self.loop.create_task(self._poll())
         return queue
 
     def unsubscribe(self, recipient: str, queue: Outbox) -> None:
@@ -287,8 +292,9 @@ _FEEDS: weakref.WeakKeyDictionary[Database, NoticeFeed] = weakref.WeakKeyDiction
 
 
 def feed_of(db: Database) -> NoticeFeed:
-    """The process's one feed for `db` (made on first use)."""
+    """The process's one feed for `db` (made on first use, in a running event loop; a test
+    suite running several loops in turn gets one per loop)."""
     feed = _FEEDS.get(db)
-    if feed is None:
+    if feed is None or feed.loop is not asyncio.get_running_loop():
         feed = _FEEDS[db] = NoticeFeed(db)
     return feed
