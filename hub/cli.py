@@ -22,6 +22,7 @@ from graph.migrations import migrate
 from graph.model import OrganisationKind
 from graph.provision import ProvisionError
 from hub.cli_evaluation import register_evaluation_commands
+from hub.cli_exchange import register_exchange_commands
 from hub.cli_feeds import register_feed_commands
 from hub.cli_lifecycle import register_lifecycle_commands
 from hub.cli_orgs import register_org_commands, resolve_or_exit
@@ -399,6 +400,7 @@ def test(pytest_args: tuple[str, ...]) -> None:
 
 register_feed_commands(main)
 register_evaluation_commands(main)
+register_exchange_commands(main)
 register_lifecycle_commands(main)
 register_org_commands(main)
 register_risk_commands(main)
