@@ -220,11 +220,12 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             Middleware(BearerAuth, verifier=TokenVerifier(settings.token_config())),
             # Then the budget of who is asking, so a refused request's body is never read.
             Middleware(RateLimits, config=settings.rate_limits),
-            Middleware(RequestLimits, config=settings.guards()),
+            # Open streams per organisation and address (issue 20): after authentication, like
+            # the rates, and before the body is read, so a refused stream's body never is.
+            Middleware(StreamLimitsMiddleware, limits=settings.streams, counter=streams),
             # A GET's query string is held to the body limit (issue 20).
             Middleware(UrlLimits, config=settings.guards()),
-            # Open streams per organisation and address: after authentication, like the rates.
-            Middleware(StreamLimitsMiddleware, limits=settings.streams, counter=streams),
+            Middleware(RequestLimits, config=settings.guards()),
         ],
         lifespan=lifespan,
     )

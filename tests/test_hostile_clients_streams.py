@@ -27,6 +27,7 @@ from authz.identity import Consumer, OrgKind
 from authz.tokens import TokenConfig, mint
 from graph.database import Connection
 from hub.api.notices_api import POLL_SECONDS
+from hub.settings import Settings, SettingsError
 from tests.fixtures import E1, E2, PERSON_SECRET
 from tests.processes import free_port, hub_env
 
@@ -297,3 +298,25 @@ def test_get_variables_are_held_to_the_body_rules(hub: str) -> None:
     small = httpx.get(url, params={"query": "{ __typename }"}, timeout=10)
     assert small.status_code == 200
     assert small.json()["data"] == {"__typename": "Query"}
+
+
+def test_the_limits_are_read_from_the_environment_and_bad_values_refused() -> None:
+    settings = Settings.from_env(
+        {
+            "CREDITHUB_MAX_STREAMS_PER_ORG": "7",
+            "CREDITHUB_HEADER_TIMEOUT": "2.5",
+            "CREDITHUB_MAX_CONNECTIONS_PER_ADDRESS": "0",
+        }
+    )
+    assert settings.streams.per_organisation == 7
+    assert settings.streams.per_address == Settings().streams.per_address
+    assert settings.connections.header_timeout == 2.5
+    assert settings.connections.max_per_address == 0
+    for name, value in (
+        ("CREDITHUB_HEADER_TIMEOUT", "0"),
+        ("CREDITHUB_BODY_TIMEOUT", "soon"),
+        ("CREDITHUB_MAX_STREAMS_PER_ADDRESS", "-1"),
+        ("CREDITHUB_MAX_CONNECTIONS", "0"),
+    ):
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({name: value})

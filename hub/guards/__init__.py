@@ -8,7 +8,11 @@ with the public's production extras), `suggestions.HidePublicSuggestions`, and
 `http.RequestLimits` (body size, batches and malformed JSON, before GraphQL sees the request)
 and `rate_limit.RateLimits` (429 with Retry-After per organisation and public address);
 `cross_site.CrossSiteRequests` (multipart only with a preflight header, cookies dropped without
-it) and `strict_json.decode_request_json` (duplicate JSON members and lone surrogates refused).
+it) and `strict_json.decode_request_json` (duplicate JSON members and lone surrogates refused);
+`streams.StreamLimitsMiddleware` (open subscription streams per organisation and address),
+`url_size.UrlLimits` (a GET's query string held to the body limit) and
+`connections.GuardedH11Protocol` (the server protocol `credithub serve` runs: deadlines for a
+request's headers and body, open connections per address).
 
 Reused from Strawberry: `MaxTokensLimiter` (subclassed for a code), `AddValidationRules`,
 `ParserCache`. Not reused: `QueryDepthLimiter` and `MaxAliasesLimiter` (their errors name
