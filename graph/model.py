@@ -145,6 +145,7 @@ class Label(StrEnum):
     CREDIT_REPORT = "CreditReport"
     MIGRATION = "Migration"
     JOB_LOCK = "JobLock"
+    EXCHANGE_DELIVERY = "ExchangeDelivery"  # one attempt to deliver an export (hub/exchange/)
 
 
 class Rel(StrEnum):
@@ -492,3 +493,11 @@ class InspectionOutcome(LabelledEnum):
     CASE_FILED = ("CASE_FILED", "发现问题已立案查处")
     REFERRED = ("REFERRED", "发现问题已移送有关部门")
     OBSTRUCTED = ("OBSTRUCTED", "不配合检查情节严重")
+
+
+class DeliveryStatus(LabelledEnum):
+    """One delivery attempt of an export to a connected system (hub/exchange/delivery.py)."""
+
+    SENT = ("SENT", "已发送")
+    ACKNOWLEDGED = ("ACKNOWLEDGED", "已确认接收")
+    FAILED = ("FAILED", "发送失败")
