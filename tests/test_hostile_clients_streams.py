@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "hostile-clients-test-secret-of-32-bytes!!"
 HEADER_TIMEOUT = 1.0
 BODY_TIMEOUT = 1.5
-PER_ORG, PER_ADDRESS, CONNECTIONS_PER_ADDRESS = 3, 5, 250
+PER_ORG, PER_ADDRESS, CONNECTIONS_PER_ADDRESS, CONNECTIONS = 3, 5, 250, 600
 SUBSCRIBE = "subscription { noticeAdded(timeoutSeconds: 60) { kind title } }"
 STREAMING = 'multipart/mixed;subscriptionSpec="1.0",application/json'
 
@@ -56,6 +56,7 @@ def hub(neo4j_connection: Connection, tmp_path_factory: pytest.TempPathFactory) 
         CREDITHUB_HEADER_TIMEOUT=str(HEADER_TIMEOUT),
         CREDITHUB_BODY_TIMEOUT=str(BODY_TIMEOUT),
         CREDITHUB_MAX_CONNECTIONS_PER_ADDRESS=str(CONNECTIONS_PER_ADDRESS),
+        CREDITHUB_MAX_CONNECTIONS=str(CONNECTIONS),
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
@@ -261,6 +262,29 @@ def test_one_address_cannot_open_more_than_its_connections(hub: str) -> None:
     finally:
         for sock in opened:
             sock.close()
+
+
+def test_connections_beyond_the_process_cap_are_refused_with_a_code(hub: str) -> None:
+    # Four addresses, each within its own cap, together over the process's.
+    opened = [_connect(hub, f"127.0.0.{5 + k % 4}") for k in range(CONNECTIONS + 5)]
+    try:
+        surplus, closed_after = _read_until_closed(opened[-1], within=3)
+        assert closed_after is not None
+        assert surplus.startswith(b"HTTP/1.1 503"), surplus
+        assert _json_of(surplus)["error"]["code"] == "TOO_MANY_CONNECTIONS"
+    finally:
+        for sock in opened:
+            sock.close()
+    # Let go, the hub serves again.
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{hub}/healthz", timeout=5).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the hub did not serve again"
+        time.sleep(0.2)
 
 
 # -- item 6: GET held to the body limit --------------------------------------------------------

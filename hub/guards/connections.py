@@ -12,10 +12,11 @@ code when any of it arrived, and the connection is closed; one that sent nothing
 quietly (as a keep-alive timeout is). The deadline is for the whole phase, not per byte, so
 trickling one byte a second does not keep a connection open.
 
-It also caps the open connections of one client address: beyond ``max_per_address`` a new
-connection is answered 503 (``TOO_MANY_CONNECTIONS``) and closed at once. Uvicorn's own
-``limit_concurrency`` (the cap over all clients) answers 503 too, but lets one client take
-all of it. Behind a proxy every client has the proxy's address: raise the cap or set it to 0
+It also caps open connections: beyond ``max_per_address`` from one client address, or
+``max_connections`` in all, a new connection is answered 503 (``TOO_MANY_CONNECTIONS``) and
+closed at once. Uvicorn's own ``limit_concurrency`` (set to ``max_connections`` too, and also
+counting running requests) answers 503 in plain text and keeps the socket, and lets one client
+take all of it. Behind a proxy every client has the proxy's address: raise the cap or set it to 0
 (off) there, and let the proxy cap its clients.
 
 A protocol, not an ASGI middleware, because the headers' deadline runs before any ASGI
@@ -81,6 +82,16 @@ class GuardedH11Protocol(H11Protocol):
         """Count the connection against its address, refuse it beyond the cap, start the
         headers' deadline."""
         super().connection_made(transport)
+        if len(self.connections) > self.limits.max_connections:
+            # Uvicorn's limit_concurrency would keep the socket and answer each request 503 in
+            # plain text; here the surplus connection is told with a code and let go.
+            self._refuse(
+                503,
+                "TOO_MANY_CONNECTIONS",
+                f"服务器连接已满 (the hub holds {self.limits.max_connections} connections; "
+                "retry shortly)",
+            )
+            return
         self._address = self.client[0] if self.client else None
         if self._address is not None:
             self._open[self._address] += 1
