@@ -81,7 +81,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         # Stalled requests are closed and one address's connections capped (issue 20);
         # the request line and headers may hold a GET's query string up to the body limit.
         http=guarded_protocol(limits),
-        limit_concurrency=limits.max_connections,
+        # One above the protocol's own cap, which refuses a surplus connection with a code
+        # first; uvicorn's would count the connection itself and answer in plain text.
+        limit_concurrency=limits.max_connections + 1,
         timeout_keep_alive=limits.keep_alive_timeout,
         h11_max_incomplete_event_size=settings.guards().max_query_bytes + 16 * 1024,
     )
