@@ -13,7 +13,7 @@ __all__ = ["exchange", "register_exchange_commands"]
 
 @click.group(name="exchange")
 def exchange() -> None:
-    """Exchange with 信用河南, 信用平顶山, 国家企业信用信息公示系统（河南）, 联合奖惩 and 互联网+监管."""
+    """Exchange with 信用河南, 信用平顶山, the 公示系统, 联合奖惩 and 互联网+监管."""
 
 
 def register_exchange_commands(group: click.Group) -> None:
