@@ -189,6 +189,7 @@ class Rel(StrEnum):
     GRANTED_BY = "GRANTED_BY"  # (Consent)-[:GRANTED_BY]->(Enterprise|Person)
     ABOUT = "ABOUT"  # (AuditEntry)-[:ABOUT]->(subject)
     RECEIVED_RECORDS_OF = "RECEIVED_RECORDS_OF"  # (Recipient)-[:RECEIVED_RECORDS_OF]->(subject)
+    ALSO_SENT_BY = "ALSO_SENT_BY"  # (ListEntry|Record)-[:ALSO_SENT_BY]->(upper system)
 
 
 class LabelledEnum(StrEnum):
@@ -503,3 +504,10 @@ class DeliveryStatus(LabelledEnum):
     SENT = ("SENT", "已发送")
     ACKNOWLEDGED = ("ACKNOWLEDGED", "已确认接收")
     FAILED = ("FAILED", "发送失败")
+
+
+class ExchangeLevel(LabelledEnum):
+    """Which level of the network sent an imported list or result down (loaders/exchange/)."""
+
+    PROVINCE = ("PROVINCE", "省级下发")
+    NATIONAL = ("NATIONAL", "国家下发")

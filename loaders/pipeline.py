@@ -78,6 +78,11 @@ class LoadOptions:
     calendar: WorkdayCalendar | None = None
     uscc_overrides: frozenset[str] | None = None
     """Reviewed codes accepted despite failing the checks (default: loaders/uscc_overrides.toml)."""
+    wrap_writer: Callable[[Writer], Writer] | None = None
+    """Wraps the kind's writer: an import from an upper system (loaders/exchange/) stamps its
+    provenance on the nodes and links a decision the city already holds instead of rewriting it."""
+    batch_properties: Mapping[str, Any] = field(default_factory=dict)
+    """Extra provenance stored on the Batch node (the upper system and level of an import)."""
 
 
 @dataclass
@@ -99,6 +104,9 @@ class LoadSummary:
     severity_basis: Counter[str] = field(default_factory=Counter)
     """How the severity tier of the accepted rows was set (`SeverityBasis` → rows)."""
     seconds: float = 0.0
+    linked: int = 0
+    """Rows naming a decision the graph already held from another sender: linked, not copied."""
+    batch_properties: dict[str, Any] = field(default_factory=dict)
 
     @property
     def loaded(self) -> int:
@@ -115,6 +123,8 @@ class LoadSummary:
             "quarantined": self.quarantined,
             "quarantinedByReason": json.dumps(dict(self.quarantined_by_reason), sort_keys=True),
             "severityBasis": json.dumps(dict(self.severity_basis), sort_keys=True),
+            "linked": self.linked,
+            **self.batch_properties,
         }
 
     def render(self) -> str:
@@ -131,6 +141,12 @@ class LoadSummary:
             f"未变化 (unchanged)  {self.unchanged}",
             f"隔离 (quarantined)  {self.quarantined}",
         ]
+        if self.linked:
+            lines.insert(
+                -1,
+                f"已关联 (linked)     {self.linked}  同一主体同一文号的决定已有，关联而不重复写入 "
+                "(linked, not duplicated)",
+            )
         for code, count in sorted(self.quarantined_by_reason.items(), key=lambda kv: -kv[1]):
             lines.append(f"    {code:<28} {count}")
         if self.ignored_headers:
@@ -332,6 +348,8 @@ async def _run(
         batch, supplier, kind, loaded_at, person_secret, options.calendar or mainland_calendar()
     )
     writer = writer_for(kind.target)(provenance)
+    if options.wrap_writer is not None:
+        writer = options.wrap_writer(writer)
     summary = LoadSummary(
         batch,
         file_name,
@@ -339,6 +357,7 @@ async def _run(
         supplier.code,
         supplier.name,
         ignored_headers=checker.ignored_headers,
+        batch_properties=dict(options.batch_properties),
     )
     await db.write(
         START,
@@ -415,6 +434,8 @@ async def _write_chunk(
     for _, outcome in outcomes:
         if outcome is Outcome.NEW:
             summary.new += 1
+        elif outcome is Outcome.LINKED:
+            summary.linked += 1
         elif outcome is Outcome.NEW_VERSION:
             summary.new_versions += 1
         else:

@@ -42,6 +42,8 @@ class Outcome(StrEnum):
     NEW = "NEW"
     UNCHANGED = "UNCHANGED"
     NEW_VERSION = "NEW_VERSION"
+    LINKED = "LINKED"
+    """An upper system's copy of a decision the graph holds: linked to it (loaders/exchange/)."""
 
 
 @dataclass(frozen=True)
