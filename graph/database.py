@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString, TypeVar
 
@@ -118,6 +118,22 @@ class Database:
     ) -> list[Row]:
         """Run one query in a write transaction and return its rows as dicts."""
         return await self._run(neo4j.WRITE_ACCESS, cypher, params, metadata, timeout)
+
+    async def stream(
+        self, cypher: LiteralString, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[neo4j.Record]:
+        """Run one read query and yield its records as the server sends them.
+
+        For exports of millions of rows: nothing is held in memory. Not retried (rows already
+        yielded cannot be taken back), so a failure part-way raises to the caller.
+        """
+        log = _query_counter.get()
+        if log is not None:
+            log.append(cypher)
+        async with self._session(neo4j.READ_ACCESS) as session:
+            result = await session.run(cypher, dict(params or {}))
+            async for record in result:
+                yield record
 
     async def write_batches(
         self,

@@ -22,8 +22,19 @@ from hub.exchange.delivery import (
     exchange_status,
 )
 from hub.exchange.targets import TARGETS_FILE, Target, Targets, TargetsError, load_targets
+from hub.settings import Settings
 from loaders.collection import NotInCatalogue, UnknownSupplier
+from loaders.exchange.inspections import (
+    InspectionFileError,
+    InspectionImportSummary,
+    import_inspection_results,
+)
 from loaders.exchange.lists import import_list
+from loaders.exchange.measures import (
+    ProvincialCatalogueError,
+    ProvincialMeasuresSummary,
+    import_provincial_measures,
+)
 from loaders.exchange.sources import EXCHANGE_SOURCES
 from loaders.feed_kinds import UnknownFeedKind
 from loaders.pipeline import AmbiguousFeedKind, LoadOptions, LoadSummary
@@ -45,7 +56,9 @@ def register_exchange_commands(group: click.Group) -> None:
 
 # -- import: what comes down from the provincial and national systems (loaders/exchange/) -----
 
-_IMPORT_SOURCES = (*EXCHANGE_SOURCES,)
+_MEASURES_SOURCE = "province-measures"
+_INSPECTIONS_SOURCE = "internet-supervision"
+_IMPORT_SOURCES = (*EXCHANGE_SOURCES, _MEASURES_SOURCE, _INSPECTIONS_SOURCE)
 _IMPORTED_WITH_QUARANTINE = 2
 """Exit status when the import finished but rows went to quarantine (as `credithub load`)."""
 
@@ -69,10 +82,17 @@ def exchange_import(
     province / national: 省级下发 / 国家下发 的失信被执行人、严重失信主体名单、
       重大税收违法失信主体、红名单 (as feeds: validation, quarantine, provenance);
       与本市部门已报送的同一主体同一文号的决定关联，不重复写入 (linked, not duplicated).
+    province-measures: 全省统一的联合奖惩系统的措施清单 (TOML, versioned); 本市清单中
+      不在省级清单的措施被标出 (city measures not in it are flagged).
+    internet-supervision: “互联网+监管”系统的检查结果 (JSON internet-supervision.results.v1)
+      → INSPECTION records; 属本市双随机抽查任务的计入该任务 (a draw's object gets it).
     重复导入同一文件不产生变化 (loading the same file again changes nothing).
     """
     settings = settings_or_exit()
     options = LoadOptions(today=today.date() if today else None)
+    if source in (_MEASURES_SOURCE, _INSPECTIONS_SOURCE):
+        _import_other(settings, source, file, options.today)
+        return
 
     async def work(db: Database) -> LoadSummary:
         await migrate(db)
@@ -209,3 +229,84 @@ def exchange_status_command(target: str | None, targets_file: Path) -> None:
     for row in (header, *rows):
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
         click.echo("  ".join([*cells, row[-1]]).rstrip())
+
+
+# -- export (E1) -------------------------------------------------------------------------------
+
+
+@exchange.command(name="export")
+@click.argument("target")
+@click.option("--full", is_flag=True, help="Everything the target should have now.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z"]),
+    default=None,
+    help="Start of the range (a day: 00:00 Beijing time); default: the target's cursor.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where exports are written (default: <CREDITHUB_HOME>/exchange/exports).",
+)
+@click.option(
+    "--targets",
+    "targets_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Targets file (default: hub/exchange/targets.toml).",
+)
+def export_command(
+    target: str,
+    full: bool,
+    since: datetime.datetime | None,
+    out: Path | None,
+    targets_file: Path | None,
+) -> None:
+    """Write an export of TARGET (data files and manifest.json) and print its directory."""
+    from hub.exchange.export import ExportError, export, read_manifest
+
+    settings = settings_or_exit()
+    try:
+        targets = load_targets(targets_file or TARGETS_FILE)
+        targets.get(target)
+    except TargetsError as error:
+        raise click.ClickException(str(error)) from None
+    start: datetime.datetime | datetime.date | None = since
+    if since is not None and since.tzinfo is None:
+        start = since.date()  # a bare day: from its 00:00 Beijing time
+    destination = out or settings.home / "exchange" / "exports"
+    try:
+        directory = with_db(
+            settings,
+            lambda db: export(db, target, full=full, since=start, out=destination, targets=targets),
+        )
+    except ExportError as error:
+        raise click.ClickException(str(error)) from None
+    manifest = read_manifest(directory)
+    for entry in manifest["files"]:
+        withdrawn = entry.get("withdrawals")
+        extra = f"，撤回 {withdrawn} 行" if withdrawn else ""
+        click.echo(f"  {entry['name']}: {entry['rows']} 行{extra}", err=True)
+    click.echo(str(directory))
+
+
+def _import_other(settings: Settings, source: str, file: Path, today: datetime.date | None) -> None:
+    """The provincial measures catalogue or the 互联网+监管 results (not list feeds)."""
+
+    async def work(db: Database) -> ProvincialMeasuresSummary | InspectionImportSummary:
+        await migrate(db)
+        if source == _MEASURES_SOURCE:
+            return await import_provincial_measures(db, file, today=today)
+        return await import_inspection_results(db, file, today=today)
+
+    try:
+        summary = with_db(settings, work)
+    except (ProvincialCatalogueError, InspectionFileError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(summary.render())
+    refused = (
+        summary.refused if isinstance(summary, ProvincialMeasuresSummary) else summary.quarantined
+    )
+    if refused:
+        sys.exit(_IMPORTED_WITH_QUARANTINE)
