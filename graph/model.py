@@ -148,6 +148,7 @@ class Label(StrEnum):
     EXCHANGE_CURSOR = "ExchangeCursor"  # per target: how far its exports have gone (hub/exchange/)
     EXCHANGE_EXPORT = "ExchangeExport"  # one export written for a target (hub/exchange/)
     EXCHANGE_DELIVERY = "ExchangeDelivery"  # one attempt to deliver an export (hub/exchange/)
+    PROVINCIAL_MEASURE_CATALOGUE = "ProvincialMeasureCatalogue"  # 全省联合奖惩措施清单, a version
 
 
 class Rel(StrEnum):

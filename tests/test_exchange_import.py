@@ -18,12 +18,16 @@ from typing import Any
 import pytest
 
 from graph.database import Database
-from graph.model import ExchangeLevel, Rel
+from graph.model import ExchangeLevel, InspectionTaskStatus, RecordKind, Rel
 from loaders.batches import list_quarantine
+from loaders.demo_data import DEMO_REFERENCE
+from loaders.exchange.inspections import import_inspection_results
 from loaders.exchange.lists import import_list
+from loaders.exchange.measures import ProvincialCatalogueError, import_provincial_measures
 from loaders.exchange.samples import EXCHANGE_SAMPLES, city_rows
 from loaders.exchange.sources import NATIONAL, PROVINCE
 from loaders.pipeline import LoadOptions, LoadSummary, load_file, load_rows
+from loaders.reference.files import read_measure_catalogue
 from loaders.sample_feeds import BIG_DATA, COURT, SAMR, TAX, sample_enterprise_codes, write_samples
 from tests.fixtures import PERSON_SECRET, load_fixture_graph
 
@@ -101,7 +105,7 @@ async def test_province_list_file_loads_as_list_entries_with_provenance(
     db: Database, samples: Path
 ) -> None:
     summary = await _import(db, "province", samples / EXCHANGE_SAMPLES["lists"])
-    # Rows 2-3 (重大税收违法失信主体, 红名单; the header is row 1) are new, row 4 is the regulator's own decision.
+    # Rows 2-3 (the header is row 1) are new; row 4 is the regulator's own decision.
     assert (summary.rows_read, summary.new, summary.linked) == (6, 2, 1)
     assert summary.quarantined == 3
     problems = await _problems(db, summary)
@@ -212,3 +216,121 @@ async def test_the_national_copy_of_a_provincial_decision_is_linked_too(
         "RETURN l.provenance AS provenance, collect(o.code) AS systems"
     )
     assert row == {"provenance": ExchangeLevel.PROVINCE.value, "systems": [NATIONAL.code]}
+
+
+async def _city_measures(db: Database) -> None:
+    """The city's catalogue as Measure nodes (codes and names of the demo catalogue)."""
+    _, measures = read_measure_catalogue(DEMO_REFERENCE / "measures.toml")
+    await db.write(
+        "UNWIND $rows AS row MERGE (m:Measure {code: row.code}) SET m.name = row.name",
+        {"rows": [{"code": m.code, "name": m.name} for m in measures]},
+    )
+
+
+async def test_the_provincial_catalogue_flags_city_measures_not_in_it(
+    db: Database, samples: Path
+) -> None:
+    await _city_measures(db)
+    path = samples / EXCHANGE_SAMPLES["measures"]
+    summary = await import_provincial_measures(db, path, today=TODAY)
+    assert (summary.version, summary.status, summary.measures) == ("2026.2", "NEW", 13)
+    assert [(n, f) for n, f, _ in summary.refused] == [(14, "name"), (15, "category")]
+    assert [code for code, _ in summary.not_in_province] == ["M12", "M13"]
+    assert "⚠ M12" in summary.render()
+    flags = {
+        r["code"]: (r["listed"], r["version"])
+        for r in await db.read(
+            "MATCH (m:Measure) RETURN m.code AS code, m.inProvincialCatalogue AS listed, "
+            "m.provincialCatalogueVersion AS version"
+        )
+    }
+    assert flags["M12"] == (False, "2026.2") and flags["M01"] == (True, "2026.2")
+    assert sum(1 for listed, _ in flags.values() if not listed) == 2
+
+    before = await _shape(db)
+    again = await import_provincial_measures(db, path, today=TODAY)
+    assert (again.status, again.flags_changed) == ("UNCHANGED", 0)
+    assert await _shape(db) == before
+
+    # The same version with other content is refused; a new version supersedes the old.
+    changed = samples / "province-measures-changed.toml"
+    text = path.read_text(encoding="utf-8")
+    changed.write_text(text.replace('name = "取消参加评优评先资格"', 'name = "取消评优"'), "utf-8")
+    with pytest.raises(ProvincialCatalogueError):
+        await import_provincial_measures(db, changed, today=TODAY)
+    newer = samples / "province-measures-2027.toml"
+    newer.write_text(
+        text.replace('version = "2026.2"', 'version = "2027.1"')
+        + '\n[[measure]]\ncode = "HA-30"\nname = "通过“信用舞钢”网站向社会公开曝光"\n'
+        'category = "社会性惩戒"\n',
+        "utf-8",
+    )
+    third = await import_provincial_measures(db, newer, today=TODAY)
+    # M13 is now listed under the province's own code (matched by name).
+    assert [code for code, _ in third.not_in_province] == ["M12"]
+    [m13] = await db.read(
+        "MATCH (m:Measure {code: 'M13'}) RETURN m.provincialCode AS code, "
+        "m.provincialCatalogueVersion AS version"
+    )
+    assert m13 == {"code": "HA-30", "version": "2027.1"}
+    [versions] = await db.read(
+        "MATCH (c:ProvincialMeasureCatalogue) RETURN collect([c.version, c.current]) AS v"
+    )
+    assert sorted(versions["v"]) == [["2026.2", False], ["2027.1", True]]
+
+
+async def test_internet_supervision_results_become_inspection_records(
+    db: Database, samples: Path
+) -> None:
+    codes = sample_enterprise_codes()
+    # The city's draw: SAMR's drawn task names the first sample enterprise (the graph shape
+    # graph/supervision/tasks.py leaves after a draw), with no result yet.
+    await db.write(
+        "MATCH (e:Enterprise {uscc: $uscc}) "
+        "CREATE (t:InspectionTask {id: 'SJ-2026-EX', department: $dept, status: $drawn, "
+        "        title: '产品质量抽查', resultCount: 0, objectCount: 1}) "
+        "CREATE (o:InspectionObject {taskId: 'SJ-2026-EX', uscc: $uscc, position: 1}) "
+        "CREATE (o)-[:HAS_SUBJECT]->(e)",
+        {"uscc": codes[0], "dept": SAMR[1], "drawn": InspectionTaskStatus.DRAWN.value},
+    )
+    path = samples / EXCHANGE_SAMPLES["inspections"]
+    summary = await import_inspection_results(db, path, today=TODAY)
+    assert (summary.rows_read, summary.new, summary.in_draws, summary.quarantined) == (6, 2, 1, 4)
+    rows = await list_quarantine(db, summary.batch_id)
+    problems = {r.row_number: {(p.field, p.code) for p in r.problems} for r in rows}
+    assert problems == {
+        3: {("outcome", "INVALID_CHOICE")},
+        4: {("department", "DECIDER_NOT_REGISTERED")},
+        5: {("inspectedOn", "FUTURE_DATE")},
+        6: {("uscc", "REQUIRED")},
+    }
+    records = await db.read(
+        "MATCH (r:Record {kind: $kind})-[:HAS_SUBJECT]->(e:Enterprise) "
+        "MATCH (r)-[:PROVIDED_BY]->(d) "
+        "OPTIONAL MATCH (o:InspectionObject)-[:RESULTED_IN]->(r) "
+        "RETURN e.uscc AS uscc, d.code AS provider, r.provenance AS provenance, "
+        "r.externalId AS external, r.outcome AS outcome, o.taskId AS task ORDER BY uscc",
+        {"kind": RecordKind.INSPECTION.value},
+    )
+    assert [(r["uscc"], r["provider"], r["task"], r["outcome"]) for r in records] == sorted(
+        [
+            (codes[0], SAMR[1], "SJ-2026-EX", "NO_PROBLEM"),
+            (codes[1], TAX[1], None, "RECTIFICATION_ORDERED"),
+        ]
+    )
+    assert {(r["provenance"], r["external"][:9]) for r in records} == {
+        (ExchangeLevel.PROVINCE.value, "HNJG-2026")
+    }
+    [task] = await db.read(
+        "MATCH (t:InspectionTask {id: 'SJ-2026-EX'}) "
+        "MATCH (o:InspectionObject {taskId: t.id}) "
+        "RETURN t.status AS status, t.resultCount AS count, o.outcome AS outcome"
+    )
+    assert task == {
+        "status": InspectionTaskStatus.COMPLETED.value, "count": 1, "outcome": "NO_PROBLEM"
+    }  # fmt: skip
+
+    before = await _shape(db)
+    again = await import_inspection_results(db, path, today=TODAY)
+    assert (again.new, again.linked, again.unchanged, again.quarantined) == (0, 0, 2, 4)
+    assert await _shape(db) == before
