@@ -315,6 +315,7 @@ PROBES: dict[str, Probe] = {
         f'{{ controlledHoldings(uscc: "{E1}", maxDepth: 1) {{ __typename }} }}'
     ),
     "readRiskAlerts": Probe("{ riskScans(last: 1) { __typename } }"),
+    "readExchange": Probe("{ exchangeDeliveries(first: 1) { __typename } }"),
 }
 """One request per catalogue operation (a test fails when an operation has none)."""
 

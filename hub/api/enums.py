@@ -9,6 +9,7 @@ from graph.model import (
     BanScope,
     CommitmentStatus,
     CreditGrade,
+    DeliveryStatus,
     EnterpriseStatus,
     InspectionOutcome,
     InspectionTaskStatus,
@@ -66,3 +67,4 @@ _labelled(RiskAlertStatus, "State of a risk alert (预警状态)")
 _labelled(InspectionTaskStatus, "State of a 双随机 inspection task (抽查任务状态)")
 _labelled(InspectionOutcome, "Result of inspecting a drawn enterprise (抽查结果)")
 _labelled(CreditGrade, "Public credit evaluation grade, A lowest risk (公共信用综合评价等级)")
+_labelled(DeliveryStatus, "State of an export's delivery to a connected system (投递状态)")

@@ -28,6 +28,8 @@ from hub.api.commitments_api import CommitmentsMutation, CommitmentsQuery
 from hub.api.disclosure_api import DisclosureQuery
 from hub.api.evaluation_api import COMPUTED_TYPES as EVALUATION_TYPES
 from hub.api.evaluation_api import EvaluationMutation, EvaluationQuery
+from hub.api.exchange_api import COMPUTED_TYPES as EXCHANGE_TYPES
+from hub.api.exchange_api import ExchangeQuery
 from hub.api.feeds_api import COMPUTED_TYPES as FEED_TYPES
 from hub.api.feeds_api import FeedsMutation, FeedsQuery
 from hub.api.field_policy import install_field_policy
@@ -99,6 +101,7 @@ COMPUTED_TYPES: tuple[str, ...] = (
     *SUPERVISION_TYPES,
     *ASSESSMENT_TYPES,
     *ASSOCIATION_TYPES,
+    *EXCHANGE_TYPES,
 )
 """Types answered by hub code (operations.* in the catalogue say who may ask), not by the graph
 projection: their fields are decided by the catalogue through hub/api/field_policy.py."""
@@ -121,6 +124,7 @@ QUERIES: tuple[type, ...] = (
     EvaluationQuery,
     SupervisionQuery,
     AssessmentQuery,
+    ExchangeQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     Mutation,

@@ -40,6 +40,7 @@ import httpx
 
 from graph.database import Database
 from graph.model import DeliveryStatus, Label
+from hub.exchange.targets import DirectoryDelivery, Target, default_home
 
 __all__ = [
     "DeliveryEntry",
@@ -48,8 +49,13 @@ __all__ = [
     "DirectoryDrop",
     "HttpEndpoint",
     "RetryPolicy",
+    "TargetStatus",
+    "deliver",
+    "deliver_pending",
     "deliver_to",
     "delivery_log",
+    "destination_of",
+    "exchange_status",
 ]
 
 MANIFEST: Final = "manifest.json"
@@ -507,3 +513,214 @@ async def delivery_log(
         {"target": target, "first": first},
     )
     return [DeliveryEntry.of(row["d"]) for row in rows]
+
+
+# -- a target's delivery, pending exports, status ----------------------------------------------
+
+
+def destination_of(target: Target, home: Path | None = None) -> tuple[Destination, RetryPolicy]:
+    """Where `target` (hub/exchange/targets.toml) takes its exports, and how patiently."""
+    delivery = target.delivery
+    if isinstance(delivery, DirectoryDelivery):
+        outbox = target.outbox(home or default_home())
+        assert outbox is not None  # a directory delivery always has one
+        return DirectoryDrop(outbox), RetryPolicy()
+    token_env = delivery.token_env if delivery.auth == "bearer" else None
+    policy = RetryPolicy(
+        attempts=delivery.attempts,
+        base_delay=delivery.backoff_seconds,
+        max_delay=max(30.0, delivery.backoff_seconds),
+        timeout=delivery.timeout_seconds,
+    )
+    return HttpEndpoint(url=delivery.url, token_env=token_env), policy
+
+
+async def deliver(
+    db: Database,
+    target: Target,
+    export_dir: Path,
+    *,
+    home: Path | None = None,
+    retry: RetryPolicy | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Callable[[float], Any] = asyncio.sleep,
+) -> DeliveryResult:
+    """Deliver one export directory to `target` as its targets.toml entry says; logged."""
+    destination, policy = destination_of(target, home)
+    return await deliver_to(
+        db,
+        target.code,
+        destination,
+        export_dir,
+        retry=retry or policy,
+        transport=transport,
+        sleep=sleep,
+    )
+
+
+@dataclass(frozen=True)
+class PendingExport:
+    """An export of a target that no delivery has been acknowledged for yet."""
+
+    id: str
+    directory: Path
+
+
+async def pending_exports(db: Database, target: str) -> list[PendingExport]:
+    """The target's undelivered exports, oldest range first (the order they must arrive in)."""
+    rows = await db.read(
+        f"MATCH (x:{Label.EXCHANGE_EXPORT} {{target: $target}}) "
+        f"WHERE NOT EXISTS {{ MATCH (d:{Label.EXCHANGE_DELIVERY} "
+        "{target: $target, exportId: x.id, status: $acknowledged}) } "
+        "RETURN x.id AS id, x.dir AS dir ORDER BY x.createdAt, x.to, x.id",
+        {"target": target, "acknowledged": DeliveryStatus.ACKNOWLEDGED.value},
+    )
+    return [PendingExport(id=row["id"], directory=Path(row["dir"])) for row in rows]
+
+
+async def deliver_pending(
+    db: Database,
+    target: Target,
+    *,
+    home: Path | None = None,
+    retry: RetryPolicy | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Callable[[float], Any] = asyncio.sleep,
+) -> list[DeliveryResult]:
+    """Send every undelivered export of `target`, in order, stopping at the first failure.
+
+    Stopping keeps the order: a later incremental export never arrives before an earlier one
+    (its withdrawals would be applied to records the receiver has not got yet). What was not
+    sent stays pending for the next run.
+    """
+    results: list[DeliveryResult] = []
+    for pending in await pending_exports(db, target.code):
+        try:
+            result = await deliver(
+                db,
+                target,
+                pending.directory,
+                home=home,
+                retry=retry,
+                transport=transport,
+                sleep=sleep,
+            )
+        except DeliveryError as error:
+            result = await _log_refused(db, target.code, pending.id, str(error))
+        results.append(result)
+        if not result.delivered:
+            break
+    return results
+
+
+async def _log_refused(db: Database, target: str, export_id: str, why: str) -> DeliveryResult:
+    """Log an export that could not even be read (its directory gone or changed) as FAILED."""
+    attempt = await _next_attempt(db, target, export_id)
+    delivery_id = str(uuid.uuid4())
+    rows = await db.write(
+        f"CREATE (d:{Label.EXCHANGE_DELIVERY} {{id: $id, exportId: $export, target: $target, "
+        "attempt: $attempt, at: datetime(), finishedAt: datetime(), status: $status, "
+        "why: $why, destination: '', sent: [], acknowledged: [], requests: 0}) RETURN d.at AS at",
+        {
+            "id": delivery_id,
+            "export": export_id,
+            "target": target,
+            "attempt": attempt,
+            "status": DeliveryStatus.FAILED.value,
+            "why": why,
+        },
+    )
+    at = rows[0]["at"]
+    return DeliveryResult(
+        id=delivery_id,
+        export_id=export_id,
+        target=target,
+        status=DeliveryStatus.FAILED,
+        attempt=attempt,
+        requests=0,
+        sent=(),
+        acknowledged=(),
+        why=why,
+        at=at.to_native() if hasattr(at, "to_native") else at,
+        destination="",
+    )
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    """Where one target stands: its last export, cursor, what is pending, the last delivery."""
+
+    target: str
+    name: str
+    last_export: str | None
+    last_export_at: datetime | None
+    cursor: str | None
+    pending: int
+    last_delivery_at: datetime | None
+    last_delivery_status: DeliveryStatus | None
+    failures: int
+    """Failed delivery runs since the last acknowledged one."""
+    last_failure: str | None
+    """Why the latest failed run failed."""
+
+
+def _native(value: Any) -> Any:
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+async def exchange_status(db: Database, targets: list[Target]) -> list[TargetStatus]:
+    """The status of each of `targets`, in the order given."""
+    codes = [t.code for t in targets]
+    rows = await db.read(
+        "UNWIND $codes AS code "
+        "CALL (code) { "
+        f"  OPTIONAL MATCH (x:{Label.EXCHANGE_EXPORT} {{target: code}}) "
+        "  WITH x ORDER BY x.createdAt DESC LIMIT 1 RETURN x.id AS lastExport, "
+        "  x.createdAt AS lastExportAt } "
+        "CALL (code) { "
+        f"  OPTIONAL MATCH (c:{Label.EXCHANGE_CURSOR} {{target: code}}) "
+        "  RETURN toString(c.position) AS cursor LIMIT 1 } "
+        "CALL (code) { "
+        f"  OPTIONAL MATCH (x:{Label.EXCHANGE_EXPORT} {{target: code}}) "
+        f"  WHERE NOT EXISTS {{ MATCH (d:{Label.EXCHANGE_DELIVERY} "
+        "    {target: code, exportId: x.id, status: $acknowledged}) } "
+        "  RETURN count(x) AS pending } "
+        "CALL (code) { "
+        f"  OPTIONAL MATCH (d:{Label.EXCHANGE_DELIVERY} {{target: code}}) "
+        "  WITH d ORDER BY d.at DESC LIMIT 1 RETURN d.at AS lastAt, d.status AS lastStatus } "
+        "CALL (code) { "
+        f"  OPTIONAL MATCH (ok:{Label.EXCHANGE_DELIVERY} {{target: code, status: $acknowledged}}) "
+        "  WITH max(ok.at) AS since "
+        f"  OPTIONAL MATCH (f:{Label.EXCHANGE_DELIVERY} {{target: code, status: $failed}}) "
+        "  WHERE since IS NULL OR f.at > since "
+        "  WITH f ORDER BY f.at DESC "
+        "  RETURN count(f) AS failures, head(collect(f.why)) AS lastFailure } "
+        "RETURN code, lastExport, lastExportAt, cursor, pending, lastAt, lastStatus, failures, "
+        "lastFailure",
+        {
+            "codes": codes,
+            "acknowledged": DeliveryStatus.ACKNOWLEDGED.value,
+            "failed": DeliveryStatus.FAILED.value,
+        },
+    )
+    by_code = {row["code"]: row for row in rows}
+    found: list[TargetStatus] = []
+    for target in targets:
+        row = by_code[target.code]
+        found.append(
+            TargetStatus(
+                target=target.code,
+                name=target.name,
+                last_export=row["lastExport"],
+                last_export_at=_native(row["lastExportAt"]),
+                cursor=row["cursor"],
+                pending=int(row["pending"]),
+                last_delivery_at=_native(row["lastAt"]),
+                last_delivery_status=(
+                    DeliveryStatus.of(row["lastStatus"]) if row["lastStatus"] else None
+                ),
+                failures=int(row["failures"]),
+                last_failure=row["lastFailure"],
+            )
+        )
+    return found
