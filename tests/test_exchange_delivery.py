@@ -11,24 +11,35 @@ import hashlib
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from graph.database import Database
+from authz.identity import OrgKind
+from graph.database import Connection, Database
 from graph.model import DeliveryStatus, Label
+from hub.cli import main
 from hub.exchange.delivery import (
     DeliveryError,
     DirectoryDrop,
     HttpEndpoint,
     RetryPolicy,
+    deliver_pending,
     deliver_to,
     delivery_log,
+    exchange_status,
+    pending_exports,
 )
+from hub.exchange.export import export
+from hub.exchange.targets import Target, Targets, load_targets
+from tests.conftest import ClientFor
+from tests.lifecycle import BANK_B1, OFFICE, ask, org, refused
+from tests.processes import hub_env
 
 TOKEN = "s3cret-token-for-tests"
 TOKEN_ENV = "CREDITHUB_TEST_RECEIVER_TOKEN"
@@ -349,3 +360,180 @@ async def test_directory_drop_never_overwrites_a_different_export(
     assert result.status is DeliveryStatus.FAILED
     assert result.why is not None and "different export" in result.why
     assert (drop / "same-id" / "manifest.json").read_text(encoding="utf-8") == "{}"
+
+
+# -- pending exports, the command line, the API ------------------------------------------------
+
+
+def _targets_toml(path: Path, code: str, receiver: Receiver) -> Path:
+    """A targets file naming one publication target delivered to `receiver`."""
+    path.write_text(
+        f"""[targets.{code}]
+name = "测试接收系统"
+kind = "publication"
+receives = ["PENALTY", "BLACK_LIST"]
+format = "csv-utf8"
+
+[targets.{code}.delivery]
+type = "http"
+url = "{receiver.url}"
+auth = "bearer"
+token_env = "{TOKEN_ENV}"
+attempts = 2
+backoff_seconds = 0
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+OFFICE_CODE = "11410481MB1234567Y"
+
+
+@pytest.fixture(scope="module")
+async def credit_office(db: Database) -> AsyncIterator[None]:
+    """The hub's identity an export names; the fixture graph has none, so one is added here."""
+    rows = await db.write(
+        f"OPTIONAL MATCH (o:{Label.CREDIT_OFFICE}) WITH count(o) AS n WHERE n = 0 "
+        f"CREATE (o:{Label.CREDIT_OFFICE} {{code: $code, name: $name}}) RETURN o.code AS code",
+        {"code": OFFICE_CODE, "name": "舞钢市社会信用体系建设领导小组办公室"},
+    )
+    yield
+    if rows:
+        await db.write(
+            f"MATCH (o:{Label.CREDIT_OFFICE} {{code: $code}}) DELETE o", {"code": OFFICE_CODE}
+        )
+
+
+def _http_target(tmp_path: Path, receiver: Receiver) -> tuple[Targets, Target]:
+    code = f"receiver-{uuid.uuid4().hex[:8]}"
+    targets = load_targets(_targets_toml(tmp_path / "targets.toml", code, receiver))
+    return targets, targets.get(code)
+
+
+async def test_an_undelivered_export_is_kept_and_resent_in_order_on_the_next_run(
+    db: Database, receiver: Receiver, tmp_path: Path, credit_office: None
+) -> None:
+    targets, target = _http_target(tmp_path, receiver)
+    out = tmp_path / "out"
+    # Real exports (hub/exchange/export.py): a full one, then an incremental one right after.
+    first = await export(db, target.code, full=True, out=out, targets=targets)
+    receiver.fail_first = 100  # the receiving system is down
+    [failed] = await deliver_pending(db, target, retry=FAST)
+    assert failed.status is DeliveryStatus.FAILED and failed.export_id == first.name
+    second = await export(db, target.code, out=out, targets=targets)
+    assert [p.id for p in await pending_exports(db, target.code)] == [first.name, second.name]
+    # Stopping at the first failure keeps the order: the second export was not tried.
+    [failed_again] = await deliver_pending(db, target, retry=FAST)
+    assert failed_again.export_id == first.name and failed_again.attempt == 2
+    assert receiver.stored == {}
+    [status] = await exchange_status(db, [target])
+    assert status.pending == 2 and status.failures == 2
+    assert status.last_failure is not None and "HTTP 503" in status.last_failure
+
+    receiver.fail_first = 0  # back up
+    results = await deliver_pending(db, target, retry=FAST)
+    assert [(r.export_id, r.status) for r in results] == [
+        (first.name, DeliveryStatus.ACKNOWLEDGED),
+        (second.name, DeliveryStatus.ACKNOWLEDGED),
+    ]
+    manifests = [r["path"] for r in receiver.requests if r["path"].endswith("manifest.json")]
+    assert manifests[-2:] == [
+        f"/inbox/{first.name}/manifest.json",
+        f"/inbox/{second.name}/manifest.json",
+    ]
+    for directory in (first, second):
+        got = receiver.files(directory.name)
+        assert got == {p.name: p.read_bytes() for p in directory.iterdir()}
+    assert await pending_exports(db, target.code) == []
+    assert await deliver_pending(db, target, retry=FAST) == []
+    [status] = await exchange_status(db, [target])
+    assert status.pending == 0 and status.failures == 0
+    assert status.last_delivery_status is DeliveryStatus.ACKNOWLEDGED
+    assert status.last_export == second.name and status.cursor is not None
+
+
+async def test_an_export_whose_directory_is_gone_is_logged_as_failed(
+    db: Database, receiver: Receiver, tmp_path: Path, credit_office: None
+) -> None:
+    targets, target = _http_target(tmp_path, receiver)
+    directory = await export(db, target.code, full=True, out=tmp_path / "out", targets=targets)
+    for path in directory.iterdir():
+        path.unlink()
+    directory.rmdir()
+    [result] = await deliver_pending(db, target, retry=FAST)
+    assert result.status is DeliveryStatus.FAILED
+    assert result.why is not None and "manifest.json" in result.why
+    assert receiver.requests == []
+    assert [p.id for p in await pending_exports(db, target.code)] == [directory.name]
+
+
+def test_credithub_exchange_deliver_and_status(
+    db: Database,
+    neo4j_connection: Connection,
+    receiver: Receiver,
+    tmp_path: Path,
+    credit_office: None,
+) -> None:
+    code = f"cli-{uuid.uuid4().hex[:8]}"
+    targets = str(_targets_toml(tmp_path / "targets.toml", code, receiver))
+    env = hub_env(neo4j_connection, tmp_path / "home")
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(main, ["exchange", *args, "--targets", targets], env=env)
+
+    exported = run("export", code, "--full", "--out", str(tmp_path / "out"))
+    assert exported.exit_code == 0, exported.output
+    export_id = Path(exported.stdout.strip().splitlines()[-1]).name
+
+    receiver.token = "another-token"  # the receiver refuses ours: 401, not retried
+    refused_run = run("deliver", code)
+    assert refused_run.exit_code == 1, refused_run.output
+    assert export_id in refused_run.output and "HTTP 401" in refused_run.output
+    assert len(receiver.requests) == 1
+    status = run("status", code)
+    assert status.exit_code == 0, status.output
+    [header, line] = status.output.strip().splitlines()
+    assert header.split()[:3] == ["target", "last", "export"]
+    assert code in line and export_id in line and "FAILED" in line and "HTTP 401" in line
+    assert line.split()[line.split().index("FAILED") - 1] == "1"  # one pending
+
+    receiver.token = TOKEN
+    delivered = run("deliver", code)
+    assert delivered.exit_code == 0, delivered.output
+    assert "ACKNOWLEDGED" in delivered.output and "第2次" in delivered.output
+    status = run("status", code)
+    line = status.output.strip().splitlines()[1]
+    assert "ACKNOWLEDGED" in line and "HTTP 401" not in line
+    nothing = run("deliver", code)
+    assert nothing.exit_code == 0 and "nothing pending" in nothing.output
+    unknown = run("status", "no-such-target")
+    assert unknown.exit_code == 1 and "unknown exchange target" in unknown.output
+
+
+DELIVERIES = """query($target: String) {
+  exchangeDeliveries(target: $target, first: 5) {
+    exportId target status attempt requests sent acknowledged why at destination
+  }
+}"""
+
+
+async def test_the_credit_office_reads_the_delivery_log_a_bank_is_refused(
+    db: Database, client_for: ClientFor, receiver: Receiver, tmp_path: Path
+) -> None:
+    target = _target()
+    export_dir = make_export(tmp_path, target)
+    receiver.fail_first = 1
+    await deliver_to(db, target, _endpoint(receiver), export_dir, retry=FAST)
+    data = await ask(client_for, OFFICE, DELIVERIES, target=target)
+    [entry] = data["exchangeDeliveries"]
+    assert entry["exportId"] == export_dir.name and entry["status"] == "ACKNOWLEDGED"
+    assert entry["requests"] == 4 and entry["sent"][-1] == "manifest.json"
+    assert entry["destination"] == f"http {receiver.url}"
+    status = await ask(client_for, OFFICE, "{ exchangeStatus { target name pending } }")
+    assert {s["target"] for s in status["exchangeStatus"]} >= {"xinyong-henan", "gsxt-henan"}
+    for who in (BANK_B1, org(OrgKind.DEPARTMENT, "11410481MB0000011X")):
+        error = await refused(client_for, who, DELIVERIES, target=target)
+        assert error["extensions"]["code"] == "FORBIDDEN"
+        assert "operations.readExchange" in error["message"]
