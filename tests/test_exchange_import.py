@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from graph.database import Database
+from graph.lifecycle.base import Actor
 from graph.model import ExchangeLevel, InspectionTaskStatus, RecordKind, Rel
 from loaders.batches import list_quarantine
 from loaders.demo_data import DEMO_REFERENCE
@@ -27,11 +28,13 @@ from loaders.exchange.measures import ProvincialCatalogueError, import_provincia
 from loaders.exchange.samples import EXCHANGE_SAMPLES, city_rows
 from loaders.exchange.sources import NATIONAL, PROVINCE
 from loaders.pipeline import LoadOptions, LoadSummary, load_file, load_rows
-from loaders.reference.files import read_measure_catalogue
+from loaders.reference.files import read_measure_catalogue, read_organisations
+from loaders.reference.organisations import import_organisations
 from loaders.sample_feeds import BIG_DATA, COURT, SAMR, TAX, sample_enterprise_codes, write_samples
 from tests.fixtures import PERSON_SECRET, load_fixture_graph
 
 TODAY = datetime.date(2026, 11, 28)
+UPPER_SYSTEMS = DEMO_REFERENCE / "upper_systems.csv"
 OPTIONS = LoadOptions(today=TODAY)
 
 _ORGS = [
@@ -40,14 +43,6 @@ _ORGS = [
     {"code": TAX[1], "name": TAX[0], "shortName": "市税务局", "sector": "税务"},
     {"code": BIG_DATA[1], "name": BIG_DATA[0], "shortName": "市政务服务和大数据管理办",
      "sector": "政务服务和大数据"},
-    {"code": PROVINCE.code, "name": "河南省发展和改革委员会", "shortName": "信用河南",
-     "sector": "上级信用平台"},
-    {"code": NATIONAL.code, "name": "国家发展和改革委员会", "shortName": "信用中国",
-     "sector": "上级信用平台"},
-    {"code": "11410400005700049G", "name": "平顶山市中级人民法院", "shortName": "平顶山中院",
-     "sector": "上级机关"},
-    {"code": "11410000005700057N", "name": "国家税务总局河南省税务局",
-     "shortName": "河南省税务局", "sector": "上级机关"},
 ]  # fmt: skip
 
 
@@ -59,6 +54,11 @@ async def samples(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Asy
     await db.write(
         "UNWIND $rows AS row MERGE (d:Department {code: row.code}) SET d += row", {"rows": _ORGS}
     )
+    # The upper systems and the authorities above the city, from their reference file.
+    upper = await import_organisations(
+        db, read_organisations(UPPER_SYSTEMS), actor=Actor("ADMIN", None, "test"), today=TODAY
+    )
+    assert upper.created == 5
     directory = tmp_path_factory.mktemp("exchange")
     write_samples(directory)
     registered = await load_file(

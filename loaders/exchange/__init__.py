@@ -7,7 +7,8 @@
   系统), versioned, flagging the city's measures that are not in it;
 - `inspections`: inspection results recorded in “互联网+监管”, as INSPECTION records.
 
-The upper systems are registered organisations (loaders/reference/demo/organisations.csv, kind
-部门, sector 上级信用平台) and listed in the collection catalogue, so their files pass the same
-supplier, column and row checks and the same quarantine as any department's feed.
+The upper systems are registered organisations (loaders/reference/demo/upper_systems.csv, kind
+部门, sector 上级信用平台; the authorities above the city whose decisions they relay, 上级机关)
+and listed in the collection catalogue, so their files pass the same supplier, column and row
+checks and the same quarantine as any department's feed.
 """

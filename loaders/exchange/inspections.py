@@ -266,7 +266,8 @@ async def import_inspection_results(
     [found] = await db.read(_REGISTERED, {"codes": codes})
     departments = {code: name for code, name in found["departments"]}
     enterprises = set(found["enterprises"])
-    actor = Actor("SYSTEM", system.code, f"exchange:{system.key}")
+    # The upper system is registered as a department (reference data); it records, as a feed does.
+    actor = Actor(org_kind="DEPARTMENT", org_code=system.code, subject=f"exchange:{system.key}")
     await db.write(
         START,
         {
