@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from graph.database import Database
@@ -32,6 +33,7 @@ from loaders.reference.files import read_measure_catalogue, read_organisations
 from loaders.reference.organisations import import_organisations
 from loaders.sample_feeds import BIG_DATA, COURT, SAMR, TAX, sample_enterprise_codes, write_samples
 from tests.fixtures import PERSON_SECRET, load_fixture_graph
+from tests.graphql import query
 
 TODAY = datetime.date(2026, 11, 28)
 UPPER_SYSTEMS = DEMO_REFERENCE / "upper_systems.csv"
@@ -228,7 +230,7 @@ async def _city_measures(db: Database) -> None:
 
 
 async def test_the_provincial_catalogue_flags_city_measures_not_in_it(
-    db: Database, samples: Path
+    db: Database, samples: Path, client: httpx.AsyncClient
 ) -> None:
     await _city_measures(db)
     path = samples / EXCHANGE_SAMPLES["measures"]
@@ -246,6 +248,13 @@ async def test_the_provincial_catalogue_flags_city_measures_not_in_it(
     }
     assert flags["M12"] == (False, "2026.2") and flags["M01"] == (True, "2026.2")
     assert sum(1 for listed, _ in flags.values() if not listed) == 2
+    # The credit office sees the flag on the measures it manages.
+    data = await query(
+        client, "{ measures { code inProvincialCatalogue provincialCatalogueVersion } }"
+    )
+    shown = {m["code"]: m["inProvincialCatalogue"] for m in data["measures"]}
+    assert shown["M12"] is False and shown["M01"] is True
+    assert {m["provincialCatalogueVersion"] for m in data["measures"]} == {"2026.2"}
 
     before = await _shape(db)
     again = await import_provincial_measures(db, path, today=TODAY)

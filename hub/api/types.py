@@ -340,6 +340,14 @@ class Measure:
     category: MeasureCategory = graph(Prop("category"), "Family of the measure")
     basis: str | None = graph(Prop("basis"), "Legal basis (依据)")
     business: str | None = graph(Prop("business"), "Business it restricts, e.g. 招投标")
+    in_provincial_catalogue: bool | None = graph(
+        Prop("inProvincialCatalogue"),
+        "Listed in the current provincial catalogue (全省联合奖惩措施清单); false flags a city "
+        "measure the province does not list; null before one is imported",
+    )
+    provincial_catalogue_version: str | None = graph(
+        Prop("provincialCatalogueVersion"), "The provincial catalogue version it was compared with"
+    )
 
 
 # -- persons ------------------------------------------------------------------------------
