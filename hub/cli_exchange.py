@@ -117,7 +117,7 @@ def exchange_import(
         UnknownSupplier,
     ) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"来源 (provenance)   {source} {summary.batch_properties.get('provenance', '')}")
+    click.echo(f"来源 (provenance)   {source} {EXCHANGE_SOURCES[source].level.label}")
     click.echo(summary.render())
     if summary.quarantined:
         sys.exit(_IMPORTED_WITH_QUARANTINE)
