@@ -419,12 +419,16 @@ async def _post(
             return f"环境变量 {endpoint.token_env} 未设置 (the bearer token's variable is not set)"
         headers["Authorization"] = f"Bearer {token}"
     base = endpoint.url.rstrip("/")
-    uploads = [(f.name, f.sha256, f.path.read_bytes()) for f in export.files]
+    uploads: list[tuple[str, str, Path | bytes]] = [
+        (f.name, f.sha256, f.path) for f in export.files
+    ]
     uploads.append((MANIFEST, export.manifest_sha256, export.manifest))
     async with httpx.AsyncClient(
         headers=headers, timeout=policy.timeout, transport=transport, follow_redirects=False
     ) as client:
-        for name, sha, body in uploads:
+        for name, sha, source in uploads:
+            # One file in memory at a time (a million-row file is hundreds of megabytes).
+            body = source.read_bytes() if isinstance(source, Path) else source
             progress.sent.append(name)
             why = await _put(
                 client,
