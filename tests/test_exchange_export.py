@@ -205,10 +205,18 @@ async def test_revocation_and_repair_go_up_as_withdrawal_rows(
         reevaluate=_no_regrade,
     )  # fmt: skip
 
+    # A correction (the same 文号 sent again with another amount) goes up as its new version.
+    corrected = _penalty("舞市监罚〔2026〕E03号", "舞钢市丙公司", E3, **{"罚款金额(万元)": "2"})
+    corrected["处罚内容"] = "责令改正，罚款5000元"
+    summary = await load_rows(
+        db, [corrected], SAMR[1], "penalty", person_secret=PERSON_SECRET, source_name="fix"
+    )
+    assert summary.new_versions == 1, summary
+
     directory = await export(db, "xinyong-henan", out=tmp_path)
     manifest = _check_manifest(directory)
     files = {f["kind"]: f for f in manifest["files"]}
-    assert files["PENALTY"]["rows"] == 2 and files["PENALTY"]["withdrawals"] == 2
+    assert files["PENALTY"]["rows"] == 3 and files["PENALTY"]["withdrawals"] == 2
     found = _by_number(_csv(directory / "penalty.csv"))
     revoked = found["舞市监罚〔2026〕E01号"]
     repaired = found["舞市监罚〔2026〕E02号"]
@@ -219,6 +227,9 @@ async def test_revocation_and_repair_go_up_as_withdrawal_rows(
         assert row["处罚机关统一社会信用代码"] == SAMR[1] and row["处罚内容"] == ""
         assert row["违法事实"] == "" and row["罚款金额(万元)"] == ""
     assert revoked["版本号"] == "2"
+    correction = found["舞市监罚〔2026〕E03号"]
+    assert (correction["数据状态"], correction["版本号"]) == ("更正", "2")
+    assert correction["罚款金额(万元)"] == "2" and correction["撤销日期"] == ""
     repairs = _csv(directory / "repair.csv")
     assert (
         len(repairs) == 2

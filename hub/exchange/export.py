@@ -32,7 +32,6 @@ Each kind is one streamed read (graph/database.py ``stream``), rows written as t
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
@@ -57,6 +56,7 @@ from graph.model import (
     InspectionOutcome,
     InspectionTaskStatus,
     Label,
+    LabelledEnum,
     ListEntryStatus,
     ListType,
     MeasureCategory,
@@ -172,14 +172,21 @@ _SUBJECT_TYPE_LABELS: Final = {
     "PERSON": "自然人",
     "ENTERPRISE": "法人及非法人组织",
 }
-_DISPLAY: Final[Mapping[str, Callable[[str], str]]] = {
-    "subjectType": lambda v: _SUBJECT_TYPE_LABELS.get(v, v),
-    "severity": lambda v: SeverityTier.of(v).label,
-    "listType": lambda v: ListType.of(v).label,
-    "status": lambda v: InspectionTaskStatus.of(v).label,
-    "outcome": lambda v: InspectionOutcome.of(v).label,
-    "gradeLabel": lambda v: CreditGrade.of(v).label,
-    "measureCategory": lambda v: MeasureCategory.of(v).label,
+
+
+def _labels(enum: type[LabelledEnum]) -> dict[str, str]:
+    return {member.value: member.label for member in enum}
+
+
+# Stored enum values written as the labels the departments use (anything else as stored).
+_DISPLAY: Final[Mapping[str, Mapping[str, str]]] = {
+    "subjectType": _SUBJECT_TYPE_LABELS,
+    "severity": _labels(SeverityTier),
+    "listType": _labels(ListType),
+    "status": _labels(InspectionTaskStatus),
+    "outcome": _labels(InspectionOutcome),
+    "gradeLabel": _labels(CreditGrade),
+    "measureCategory": _labels(MeasureCategory),
 }
 
 
@@ -307,13 +314,11 @@ def sheet_for(feed: str) -> Sheet:
 
 def _text(value: Any) -> str | None:
     """One cell as text: dates ISO, whole amounts without ``.0``, lists joined by ``、``."""
-    if value is None:
-        return None
+    if value is None or type(value) is str:
+        return value
     if hasattr(value, "to_native"):
         value = value.to_native()
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -324,21 +329,28 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+_Layout = tuple[tuple[str, bool, bool, Mapping[str, str] | None], ...]
+
+
+def _layout(sheet: Sheet) -> _Layout:
+    """Per column: name, personal (always empty), the exchange's own, its display labels."""
+    return tuple(
+        (c.name, c.name in _PERSONAL, c.name.startswith("_"), _DISPLAY.get(c.name))
+        for c in sheet.columns
+    )
+
+
 def _cells(
-    sheet: Sheet, row: Mapping[str, Any], *, keep: frozenset[str] | None = None
+    layout: _Layout, row: Mapping[str, Any], *, keep: frozenset[str] | None = None
 ) -> list[str | None]:
     out: list[str | None] = []
-    for column in sheet.columns:
-        if column.name in _PERSONAL or (
-            keep is not None and column.name not in keep and not column.name.startswith("_")
-        ):
+    for name, personal, own, shown in layout:
+        if personal or (keep is not None and not own and name not in keep):
             out.append(None)
             continue
-        value = _text(row.get(column.name))
-        shown = _DISPLAY.get(column.name)
+        value = _text(row.get(name))
         if value is not None and shown is not None:
-            with contextlib.suppress(ValueError):  # not one of the enum's values: as stored
-                value = shown(value)
+            value = shown.get(value, value)
         out.append(value)
     return out
 
@@ -494,7 +506,37 @@ def _public(type_name: str, node: str, today: date) -> tuple[str, dict[str, Any]
     return predicate or "true", params.values
 
 
-def _records_query(kind: RecordKind, public: str, incremental: bool) -> str:
+# What the state of a row is judged on, read besides the sheet's own columns.
+_STATE_FIELDS: Final = (
+    "key",
+    "id",
+    "version",
+    "status",
+    "repairedOn",
+    "revokedOn",
+    "changedOn",
+    "publishUntil",
+    "removedOn",
+    "effectiveUntil",
+)
+
+
+def _fields(sheet: Sheet, stored: Mapping[str, str]) -> tuple[str, ...]:
+    """The node properties one row of `sheet` needs, each once (a list is read, not a map:
+    the driver builds no dict per row)."""
+    names = [
+        stored.get(c.name, c.name)
+        for c in sheet.columns
+        if not c.name.startswith("_") and c.name not in _PERSONAL
+    ]
+    return tuple(dict.fromkeys([*names, *_STATE_FIELDS]))
+
+
+def _values(node: str, fields: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f"{node}.{name}" for name in fields) + "]"
+
+
+def _records_query(public: str, incremental: bool, fields: tuple[str, ...]) -> str:
     changed = (
         # Versions loaded or made in the range, records an Event in the range concerns, and
         # publication windows that opened or closed on the days in between.
@@ -515,14 +557,11 @@ def _records_query(kind: RecordKind, public: str, incremental: bool) -> str:
         else f"MATCH (r:{Label.RECORD}) WHERE r.key STARTS WITH $prefix "
         f"AND {current_version('r')} AND {public} "
     )
-    return (
-        changed + f"RETURN properties(r) AS p, {public} AS shown, r.key AS sortKey ORDER BY r.key"
-    )
+    return changed + f"RETURN {_values('r', fields)} AS v, {public} AS shown ORDER BY r.key"
 
 
-def _record_state(row: Mapping[str, Any]) -> tuple[str, date | None]:
-    p = row["p"]
-    if row["shown"]:
+def _record_state(p: Mapping[str, Any], shown: bool) -> tuple[str, date | None]:
+    if shown:
         return (CORRECTED if (p.get("version") or 1) > 1 else NORMAL), None
     status = p.get("status")
     if status == RecordStatus.REPAIRED.value:
@@ -535,7 +574,7 @@ def _record_state(row: Mapping[str, Any]) -> tuple[str, date | None]:
     return REVOKED, p.get("changedOn")
 
 
-def _lists_query(public: str, incremental: bool) -> str:
+def _lists_query(public: str, incremental: bool, fields: tuple[str, ...]) -> str:
     changed = (
         "CALL () { "
         f"MATCH (l:{Label.LIST_ENTRY} {{listType: $listType}}) "
@@ -553,12 +592,11 @@ def _lists_query(public: str, incremental: bool) -> str:
         if incremental
         else f"MATCH (l:{Label.LIST_ENTRY} {{listType: $listType}}) WHERE {public} "
     )
-    return changed + f"RETURN properties(l) AS p, {public} AS shown, l.id AS sortKey ORDER BY l.id"
+    return changed + f"RETURN {_values('l', fields)} AS v, {public} AS shown ORDER BY l.id"
 
 
-def _list_state(row: Mapping[str, Any]) -> tuple[str, date | None]:
-    p = row["p"]
-    if row["shown"]:
+def _list_state(p: Mapping[str, Any], shown: bool) -> tuple[str, date | None]:
+    if shown:
         return (CORRECTED if (p.get("version") or 1) > 1 else NORMAL), None
     if p.get("status") == ListEntryStatus.REMOVED.value:
         return REMOVED, p.get("removedOn")
@@ -649,8 +687,10 @@ def _grades_query(incremental: bool) -> str:
 class _Plan:
     cypher: str
     params: dict[str, Any]
-    state: Callable[[Mapping[str, Any]], tuple[str, date | None]] | None = None
+    state: Callable[[Mapping[str, Any], bool], tuple[str, date | None]] | None = None
     list_columns: bool = False
+    fields: tuple[str, ...] = ()
+    """When set, the query returns ``v``: these properties in this order."""
 
 
 def _plan(feed: str, span: _Range, incremental: bool) -> _Plan:
@@ -658,11 +698,13 @@ def _plan(feed: str, span: _Range, incremental: bool) -> _Plan:
     if feed in (Feed.BLACK_LIST, Feed.RED_LIST):
         public, extra = _public("ListEntry", "l", span.today)
         list_type = ListType.BLACK if feed == Feed.BLACK_LIST else ListType.RED
+        fields = _fields(sheet_for(feed), _LIST_PROPERTY)
         return _Plan(
-            _lists_query(public, incremental),
+            _lists_query(public, incremental, fields),
             {**params, **extra, "listType": list_type.value},
             _list_state,
             list_columns=True,
+            fields=fields,
         )
     if feed == Feed.REPAIR:
         return _Plan(_repairs_query(incremental), params)
@@ -676,16 +718,18 @@ def _plan(feed: str, span: _Range, incremental: bool) -> _Plan:
         return _Plan(_grades_query(incremental), params)
     kind = RecordKind.of(feed)
     public, extra = _public("Record", "r", span.today)
+    fields = _fields(sheet_for(feed), _PROPERTY)
     return _Plan(
-        _records_query(kind, public, incremental),
+        _records_query(public, incremental, fields),
         {**params, **extra, "kind": kind.value, "prefix": f"{kind.value}|"},
         _record_state,
+        fields=fields,
     )
 
 
 def _prepared(feed: str, plan: _Plan, record: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
     """The row's values by column name and whether it is a withdrawal."""
-    p = dict(record["p"])
+    p = dict(zip(plan.fields, record["v"], strict=True)) if plan.fields else dict(record["p"])
     if plan.list_columns:
         for name, stored in _LIST_PROPERTY.items():
             p[name] = p.get(stored)
@@ -703,7 +747,7 @@ def _prepared(feed: str, plan: _Plan, record: Mapping[str, Any]) -> tuple[dict[s
         p["inspectors"] = [i for _, i in sorted(p.get("inspectors") or [])]
     if plan.state is None:
         return p, False
-    state, withdrawn_on = plan.state(record)
+    state, withdrawn_on = plan.state(p, bool(record["shown"]))
     p["_state"] = state
     p["_withdrawnOn"] = withdrawn_on
     p["_version"] = p.get("version")
@@ -789,11 +833,12 @@ async def export(
         plan = _plan(feed, span, incremental)
         path = directory / f"{sheet.stem}.{config.format.extension}"
         writer = _open_writer(path, sheet, config.format, end)
+        layout = _layout(sheet)
         rows = withdrawals = 0
         try:
             async for record in db.stream(plan.cypher, plan.params):
                 values, withdrawn = _prepared(feed, plan, record)
-                writer.row(_cells(sheet, values, keep=_IDENTIFYING if withdrawn else None))
+                writer.row(_cells(layout, values, keep=_IDENTIFYING if withdrawn else None))
                 rows += 1
                 withdrawals += withdrawn
         finally:
