@@ -22,9 +22,11 @@ from openpyxl import load_workbook
 from graph.database import Connection, Database
 from graph.identifiers import WUGANG_REGION, make_resident_id, make_uscc
 from graph.lifecycle.base import Actor, china_today
+from graph.lifecycle.objections import decide_objection, file_objection
 from graph.lifecycle.repair import apply_for_repair, decide_repair
 from graph.lifecycle.rules import LifecycleRules
 from graph.lifecycle.versions import revoke_record
+from graph.model import ObjectionGround, ObjectionOutcome
 from hub.cli import main
 from hub.exchange.export import export, read_manifest
 from hub.exchange.targets import TargetsError, load_targets
@@ -241,6 +243,42 @@ async def test_revocation_and_repair_go_up_as_withdrawal_rows(
     full = await export(db, "xinyong-henan", full=True, out=tmp_path)
     shown = _by_number(_csv(full / "penalty.csv"))
     assert "舞市监罚〔2026〕E01号" not in shown and "舞市监罚〔2026〕E02号" not in shown
+
+
+async def test_an_objection_upheld_goes_up_as_a_withdrawal_row(
+    db: Database, penalties: None, tmp_path: Path
+) -> None:
+    key = _key("舞市监罚〔2026〕E05号")
+    await export(db, "xinyong-henan", full=True, out=tmp_path)
+    objection = await file_objection(
+        db,
+        Actor("ADMIN", None, "exchange-test"),
+        grounds=ObjectionGround.WRONG_DATA,
+        statement="处罚对象认定错误",
+        evidence=None,
+        record_key=key,
+        list_entry_id=None,
+        rules=LifecycleRules(),
+        today=TODAY,
+    )
+    under = read_manifest(await export(db, "xinyong-henan", out=tmp_path))
+    # Under objection a record is still shown: it goes up again as it stands.
+    assert {f["kind"]: f["withdrawals"] for f in under["files"] if "withdrawals" in f}[
+        "PENALTY"
+    ] == 0
+    await decide_objection(
+        db,
+        Actor("DEPARTMENT", SAMR[1], "exchange-test"),
+        objection.id,
+        outcome=ObjectionOutcome.STOP_PUBLICATION,
+        reason="异议成立，停止公示",
+        today=TODAY,
+    )
+    directory = await export(db, "xinyong-henan", out=tmp_path)
+    found = _by_number(_csv(directory / "penalty.csv"))
+    stopped = found["舞市监罚〔2026〕E05号"]
+    assert (stopped["数据状态"], stopped["撤销日期"]) == ("撤销", TODAY.isoformat())
+    assert stopped["处罚内容"] == ""
 
 
 def _formats_file(tmp_path: Path) -> Path:

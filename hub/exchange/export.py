@@ -515,6 +515,7 @@ _STATE_FIELDS: Final = (
     "repairedOn",
     "revokedOn",
     "changedOn",
+    "publicationStoppedOn",
     "publishUntil",
     "removedOn",
     "effectiveUntil",
@@ -568,6 +569,9 @@ def _record_state(p: Mapping[str, Any], shown: bool) -> tuple[str, date | None]:
         return REPAIRED, p.get("repairedOn")
     if status == RecordStatus.REVOKED.value:
         return REVOKED, p.get("revokedOn") or p.get("changedOn")
+    if p.get("publicationStoppedOn") is not None:
+        # An objection upheld with 停止公示: withdrawn like a revocation, on the day decided.
+        return REVOKED, p["publicationStoppedOn"]
     if status in (RecordStatus.EFFECTIVE.value, RecordStatus.UNDER_OBJECTION.value):
         return EXPIRED, p.get("publishUntil")
     # Anything else that stopped the showing (an objection upheld …) is a withdrawal too.
