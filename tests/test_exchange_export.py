@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from graph.database import Connection, Database
 from graph.identifiers import WUGANG_REGION, make_resident_id, make_uscc
 from graph.lifecycle.base import Actor, china_today
+from graph.lifecycle.lists import remove_list_entry
 from graph.lifecycle.objections import decide_objection, file_objection
 from graph.lifecycle.repair import apply_for_repair, decide_repair
 from graph.lifecycle.rules import LifecycleRules
@@ -279,6 +280,50 @@ async def test_an_objection_upheld_goes_up_as_a_withdrawal_row(
     stopped = found["舞市监罚〔2026〕E05号"]
     assert (stopped["数据状态"], stopped["撤销日期"]) == ("撤销", TODAY.isoformat())
     assert stopped["处罚内容"] == ""
+
+
+async def test_a_black_list_entry_goes_up_and_its_removal_as_a_withdrawal(
+    db: Database, penalties: None, tmp_path: Path
+) -> None:
+    entry = {
+        "行政相对人名称": "舞钢市丙公司",
+        "行政相对人类别": "法人及非法人组织",
+        "统一社会信用代码": E3,
+        "名单类型": "黑名单",
+        "名单名称": "严重违法失信名单",
+        "认定依据": "《市场监督管理严重违法失信名单管理办法》第九条",
+        "认定文书号": "舞市监认〔2026〕E1号",
+        "认定日期": DECIDED.isoformat(),
+        "告知日期": (DECIDED - timedelta(days=10)).isoformat(),
+        "生效日期": DECIDED.isoformat(),
+        "移出条件": "信用修复后移出",
+        "认定部门": SAMR[0],
+        "认定部门统一社会信用代码": SAMR[1],
+    }
+    summary = await load_rows(
+        db, [entry], SAMR[1], "list_decision", person_secret=PERSON_SECRET, source_name="list"
+    )
+    assert summary.new == 1, summary
+    entry_id = f"BLACK|{SAMR[1]}|舞市监认〔2026〕E1号"
+    listed = await export(db, "xinyong-henan", full=True, out=tmp_path)
+    header = [c.label for c in FEED_KINDS["list_decision"].columns] + STATE
+    rows = _csv(listed / "black_list.csv")
+    assert rows[0] == header and len(rows) == 2
+    shown = dict(zip(header, rows[1], strict=True))
+    assert shown["认定文书号"] == "舞市监认〔2026〕E1号" and shown["名单类型"] == "黑名单"
+    assert shown["移出条件"] == "信用修复后移出" and shown["数据状态"] == "正常"
+    assert _csv(listed / "red_list.csv") == [header]
+
+    await remove_list_entry(
+        db, Actor("DEPARTMENT", SAMR[1], "t"), SAMR[1], entry_id, "已完成信用修复", today=TODAY
+    )
+    directory = await export(db, "xinyong-henan", out=tmp_path)
+    [_, row] = _csv(directory / "black_list.csv")
+    removed = dict(zip(header, row, strict=True))
+    assert (removed["数据状态"], removed["撤销日期"]) == ("移出", TODAY.isoformat())
+    assert removed["认定依据"] == "" and removed["信息标识"] == entry_id
+    full = await export(db, "xinyong-henan", full=True, out=tmp_path)
+    assert _csv(full / "black_list.csv") == [header]
 
 
 def _formats_file(tmp_path: Path) -> Path:
