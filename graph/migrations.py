@@ -194,6 +194,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         "reference data: the credit office is keyed by its code like every organisation",
         (_unique("CreditOffice", "code"),),
     ),
+    Migration(
+        "0013",
+        "exchange: one cursor per target, exports by id; versions and events found by time",
+        (
+            _unique("ExchangeCursor", "target"),
+            _unique("ExchangeExport", "id"),
+            # An incremental export reads what changed in (cursor, now]: by these, not a scan.
+            "CREATE INDEX record_loaded_at IF NOT EXISTS FOR (r:Record) ON (r.loadedAt)",
+            "CREATE INDEX event_at IF NOT EXISTS FOR (e:Event) ON (e.at)",
+            "CREATE INDEX record_publish_from IF NOT EXISTS FOR (r:Record) ON (r.publishFrom)",
+            "CREATE INDEX record_publish_until IF NOT EXISTS FOR (r:Record) ON (r.publishUntil)",
+        ),
+    ),
 )
 
 

@@ -538,25 +538,31 @@ def _values(node: str, fields: tuple[str, ...]) -> str:
 
 
 def _records_query(public: str, incremental: bool, fields: tuple[str, ...]) -> str:
+    record = f"{Label.RECORD}"
+    current = current_version("r")
     changed = (
         # Versions loaded or made in the range, records an Event in the range concerns, and
-        # publication windows that opened or closed on the days in between.
+        # publication windows that opened or closed on the days in between — each found by
+        # its index (migration 0013), not by a scan of the kind.
         "CALL () { "
-        f"MATCH (r:{Label.RECORD}) WHERE r.key STARTS WITH $prefix AND {current_version('r')} "
-        "AND r.loadedAt > $from AND r.loadedAt <= $to RETURN r "
+        f"MATCH (r:{record}) USING INDEX r:{record}(loadedAt) "
+        f"WHERE r.loadedAt > $from AND r.loadedAt <= $to AND r.kind = $kind AND {current} "
+        "RETURN r "
         "UNION "
-        f"MATCH (ev:{Label.EVENT})-[:{Rel.CONCERNS}]->(x:{Label.RECORD}) "
-        "WHERE ev.at > $from AND ev.at <= $to AND x.kind = $kind "
-        f"MATCH (r:{Label.RECORD} {{key: x.key}}) WHERE {current_version('r')} RETURN r "
+        f"MATCH (ev:{Label.EVENT}) USING INDEX ev:{Label.EVENT}(at) "
+        "WHERE ev.at > $from AND ev.at <= $to "
+        f"MATCH (ev)-[:{Rel.CONCERNS}]->(x:{record}) WHERE x.kind = $kind "
+        f"MATCH (r:{record} {{key: x.key}}) WHERE {current} RETURN r "
         "UNION "
-        f"MATCH (r:{Label.RECORD}) WHERE r.key STARTS WITH $prefix AND {current_version('r')} "
-        "AND ((r.publishUntil >= $fromDay AND r.publishUntil < $toDay) "
-        "OR (r.publishFrom > $fromDay AND r.publishFrom <= $toDay)) RETURN r "
+        f"MATCH (r:{record}) WHERE r.publishUntil >= $fromDay AND r.publishUntil < $toDay "
+        f"AND r.kind = $kind AND {current} RETURN r "
+        "UNION "
+        f"MATCH (r:{record}) WHERE r.publishFrom > $fromDay AND r.publishFrom <= $toDay "
+        f"AND r.kind = $kind AND {current} RETURN r "
         "} "
         "WITH r WHERE r.publishFrom IS NOT NULL AND r.publishFrom <= $toDay "
         if incremental
-        else f"MATCH (r:{Label.RECORD}) WHERE r.key STARTS WITH $prefix "
-        f"AND {current_version('r')} AND {public} "
+        else f"MATCH (r:{record}) WHERE r.key STARTS WITH $prefix AND {current} AND {public} "
     )
     return changed + f"RETURN {_values('r', fields)} AS v, {public} AS shown ORDER BY r.key"
 
