@@ -166,6 +166,12 @@ def test_full_export_writes_the_published_penalties_with_every_national_header(
     assert "张三丰" not in directory.joinpath("penalty.csv").read_text("gb18030")
     assert PERSON_ID not in directory.joinpath("penalty.csv").read_text("gb18030")
     assert found["舞市监罚〔2026〕E03号"]["处罚内容"] == "责令改正，罚款5000元"
+    unknown = CliRunner().invoke(
+        main,
+        ["exchange", "export", "xinyong-beijing", "--out", str(out)],
+        env=hub_env(neo4j_connection, tmp_path / "home"),
+    )
+    assert unknown.exit_code != 0 and "unknown exchange target 'xinyong-beijing'" in unknown.output
 
 
 async def test_an_incremental_export_right_after_writes_no_data_rows(

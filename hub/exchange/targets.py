@@ -37,6 +37,7 @@ __all__ = [
     "TargetKind",
     "Targets",
     "TargetsError",
+    "default_home",
     "load_targets",
 ]
 
