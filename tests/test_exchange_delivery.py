@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -255,6 +256,19 @@ async def test_giving_up_after_the_attempts_is_logged_with_why(
     [logged] = await delivery_log(db, target)
     assert logged.status is DeliveryStatus.FAILED and logged.why == result.why
     assert logged.acknowledged == ()
+
+
+async def test_an_unreachable_receiver_is_retried_then_logged(db: Database, tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    target = _target()
+    export = make_export(tmp_path, target)
+    endpoint = HttpEndpoint(url=f"http://127.0.0.1:{port}/inbox")
+    result = await deliver_to(db, target, endpoint, export, retry=FAST)
+    assert result.status is DeliveryStatus.FAILED and result.requests == FAST.attempts
+    assert result.why is not None and "ConnectError" in result.why
+    assert result.sent == ("penalty.csv",) and result.acknowledged == ()
 
 
 async def test_a_refused_token_is_not_retried_and_the_log_says_why(
