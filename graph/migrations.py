@@ -207,6 +207,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX record_publish_until IF NOT EXISTS FOR (r:Record) ON (r.publishUntil)",
         ),
     ),
+    Migration(
+        "0014",
+        "exchange deliveries: by id, and a target's runs for an export (what is pending)",
+        (
+            _unique("ExchangeDelivery", "id"),
+            "CREATE INDEX exchange_delivery_export IF NOT EXISTS "
+            "FOR (d:ExchangeDelivery) ON (d.target, d.exportId)",
+        ),
+    ),
 )
 
 
