@@ -610,11 +610,8 @@ def write_samples(directory: Path = SAMPLES_DIR) -> list[Path]:
         path = directory / name
         write(path)
         paths.append(path)
-    # What the provincial and national systems send down (issue 17); imported here, not at the
-    # top, because loaders/exchange/samples.py builds its rows from this module's numbers.
-    from loaders.exchange.samples import write_exchange_samples
-
-    paths += write_exchange_samples(directory)
+    # What the provincial and national systems send down is written by
+    # loaders/sample_exchange.py, which builds its rows from this module's numbers.
     return paths
 
 

@@ -26,11 +26,11 @@ from loaders.demo_data import DEMO_REFERENCE
 from loaders.exchange.inspections import import_inspection_results
 from loaders.exchange.lists import import_list
 from loaders.exchange.measures import ProvincialCatalogueError, import_provincial_measures
-from loaders.exchange.samples import EXCHANGE_SAMPLES, city_rows
 from loaders.exchange.sources import NATIONAL, PROVINCE
 from loaders.pipeline import LoadOptions, LoadSummary, load_file, load_rows
 from loaders.reference.files import read_measure_catalogue, read_organisations
 from loaders.reference.organisations import import_organisations
+from loaders.sample_exchange import EXCHANGE_SAMPLES, city_rows, write_exchange_samples
 from loaders.sample_feeds import BIG_DATA, COURT, SAMR, TAX, sample_enterprise_codes, write_samples
 from tests.fixtures import PERSON_SECRET, load_fixture_graph
 from tests.graphql import query
@@ -63,6 +63,7 @@ async def samples(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Asy
     assert upper.created == 5
     directory = tmp_path_factory.mktemp("exchange")
     write_samples(directory)
+    write_exchange_samples(directory)
     registered = await load_file(
         db, directory / "registration-gbk.csv", SAMR[1], person_secret=PERSON_SECRET,
         options=OPTIONS,

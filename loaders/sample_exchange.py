@@ -26,6 +26,7 @@ from graph.identifiers import WUGANG_REGION, make_resident_id, make_uscc
 from loaders.sample_feeds import (
     COURT,
     SAMPLE_ENTERPRISES,
+    SAMPLES_DIR,
     SAMR,
     TAX,
     sample_enterprise_codes,
@@ -302,3 +303,8 @@ def write_exchange_samples(directory: Path) -> list[Path]:
         json.dumps(_inspection_results(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     return [debtors, lists, measures, inspections]
+
+
+if __name__ == "__main__":
+    for written in write_exchange_samples(SAMPLES_DIR):
+        print(written)
