@@ -15,7 +15,7 @@ from graph.model import DeliveryStatus
 from hub.api.lifecycle_support import require
 from hub.api.query import GraphInfo
 from hub.errors import InvalidArgument
-from hub.exchange.delivery import DeliveryEntry, delivery_log, exchange_status
+from hub.exchange.delivery import DeliveryResult, delivery_log, exchange_status
 from hub.exchange.targets import load_targets
 
 COMPUTED_TYPES = ("ExchangeDelivery", "ExchangeTargetStatus")
@@ -39,7 +39,7 @@ class ExchangeDelivery:
     destination: str = strawberry.field(description="The directory or URL it went to")
 
     @classmethod
-    def of(cls, entry: DeliveryEntry) -> ExchangeDelivery:
+    def of(cls, entry: DeliveryResult) -> ExchangeDelivery:
         return cls(
             id=strawberry.ID(entry.id),
             export_id=entry.export_id,

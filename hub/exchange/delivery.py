@@ -43,7 +43,6 @@ from graph.model import DeliveryStatus, Label
 from hub.exchange.targets import DirectoryDelivery, Target, default_home
 
 __all__ = [
-    "DeliveryEntry",
     "DeliveryError",
     "DeliveryResult",
     "DirectoryDrop",
@@ -145,7 +144,8 @@ class Export:
 
 @dataclass(frozen=True)
 class DeliveryResult:
-    """What one delivery run of one export did."""
+    """What one delivery run of one export did: returned by a run, and read back as one line of
+    a target's delivery log."""
 
     id: str
     export_id: str
@@ -163,25 +163,8 @@ class DeliveryResult:
     def delivered(self) -> bool:
         return self.status is DeliveryStatus.ACKNOWLEDGED
 
-
-@dataclass(frozen=True)
-class DeliveryEntry:
-    """One line of a target's delivery log, as stored."""
-
-    id: str
-    export_id: str
-    target: str
-    status: DeliveryStatus
-    attempt: int
-    requests: int
-    sent: tuple[str, ...]
-    acknowledged: tuple[str, ...]
-    why: str | None
-    at: datetime
-    destination: str
-
     @classmethod
-    def of(cls, props: dict[str, Any]) -> DeliveryEntry:
+    def of(cls, props: dict[str, Any]) -> DeliveryResult:
         at = props["at"]
         return cls(
             id=props["id"],
@@ -509,14 +492,14 @@ def _retry_after(value: str | None, cap: float) -> float | None:
 
 async def delivery_log(
     db: Database, target: str | None = None, *, first: int = 20
-) -> list[DeliveryEntry]:
+) -> list[DeliveryResult]:
     """The latest delivery runs, newest first, of one target or of all."""
     rows = await db.read(
         f"MATCH (d:{Label.EXCHANGE_DELIVERY}) WHERE $target IS NULL OR d.target = $target "
         "RETURN properties(d) AS d ORDER BY d.at DESC, d.id LIMIT $first",
         {"target": target, "first": first},
     )
-    return [DeliveryEntry.of(row["d"]) for row in rows]
+    return [DeliveryResult.of(row["d"]) for row in rows]
 
 
 # -- a target's delivery, pending exports, status ----------------------------------------------
