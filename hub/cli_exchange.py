@@ -23,7 +23,6 @@ from hub.exchange.delivery import (
 )
 from hub.exchange.targets import TARGETS_FILE, Target, Targets, TargetsError, load_targets
 from hub.settings import Settings
-from loaders.collection import NotInCatalogue, UnknownSupplier
 from loaders.exchange.inspections import (
     InspectionFileError,
     InspectionImportSummary,
@@ -36,10 +35,7 @@ from loaders.exchange.measures import (
     import_provincial_measures,
 )
 from loaders.exchange.sources import EXCHANGE_SOURCES
-from loaders.feed_kinds import UnknownFeedKind
-from loaders.pipeline import AmbiguousFeedKind, LoadOptions, LoadSummary
-from loaders.sources import FeedFileError
-from loaders.validation import MissingColumns
+from loaders.pipeline import LOAD_REFUSALS, LoadOptions, LoadSummary
 
 __all__ = ["exchange", "register_exchange_commands"]
 
@@ -108,14 +104,7 @@ def exchange_import(
 
     try:
         summary = with_db(settings, work)
-    except (
-        FeedFileError,
-        MissingColumns,
-        AmbiguousFeedKind,
-        UnknownFeedKind,
-        NotInCatalogue,
-        UnknownSupplier,
-    ) as error:
+    except LOAD_REFUSALS as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"来源 (provenance)   {source} {EXCHANGE_SOURCES[source].level.label}")
     click.echo(summary.render())

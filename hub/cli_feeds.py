@@ -23,15 +23,12 @@ from hub.cli_orgs import resolve_or_exit
 from hub.cli_support import Neo4jUnavailable, settings_or_exit, with_db
 from hub.settings import Settings
 from loaders.batches import export_quarantine_csv, get_batch, list_batches, list_quarantine
-from loaders.collection import NotInCatalogue, UnknownSupplier
-from loaders.feed_kinds import FEED_KINDS, UnknownFeedKind
-from loaders.pipeline import AmbiguousFeedKind, LoadOptions, LoadSummary, load_file
-from loaders.sources import FeedFileError
+from loaders.feed_kinds import FEED_KINDS
+from loaders.pipeline import LOAD_REFUSALS, LoadOptions, LoadSummary, load_file
 from loaders.timeliness import publication_timeliness
 from loaders.timeliness import render as render_timeliness
 from loaders.uscc_report import render as render_uscc_report
 from loaders.uscc_report import uscc_report
-from loaders.validation import MissingColumns
 
 __all__ = ["QUARANTINED_EXIT", "register_feed_commands"]
 
@@ -108,14 +105,7 @@ def load_command(
             "\n(The chunks already written are whole and kept; run the same command again once "
             "Neo4j is back: it completes the load without duplicates.)"
         ) from None
-    except (
-        FeedFileError,
-        MissingColumns,
-        AmbiguousFeedKind,
-        UnknownFeedKind,
-        NotInCatalogue,
-        UnknownSupplier,
-    ) as error:
+    except LOAD_REFUSALS as error:
         raise click.ClickException(str(error)) from None
     click.echo(summary.render())
     if summary.quarantined:

@@ -34,7 +34,9 @@ from graph.workdays import WorkdayCalendar, mainland_calendar
 from loaders.batches import FINISH, START, batch_id, write_quarantine
 from loaders.collection import (
     CollectionCatalogue,
+    NotInCatalogue,
     Supplier,
+    UnknownSupplier,
     find_supplier,
     load_collection_catalogue,
     load_uscc_overrides,
@@ -44,17 +46,25 @@ from loaders.feed_kinds import (
     FeedKind,
     Problem,
     SeverityBasis,
+    UnknownFeedKind,
     feed_kind,
     normalise_header,
 )
 from loaders.fields import ParseContext
 from loaders.sources import FeedFileError, SourceRow, open_feed
-from loaders.validation import CheckedRow, RejectedRow, RowChecker, load_organisations
+from loaders.validation import (
+    CheckedRow,
+    MissingColumns,
+    RejectedRow,
+    RowChecker,
+    load_organisations,
+)
 from loaders.writers import Outcome, Prepared, Provenance, writer_for
 from loaders.writers.base import LOADER_VERSION, Writer
 
 __all__ = [
     "CHINA_TIME",
+    "LOAD_REFUSALS",
     "AmbiguousFeedKind",
     "LoadOptions",
     "LoadSummary",
@@ -66,6 +76,17 @@ __all__ = [
 
 class AmbiguousFeedKind(ValueError):
     """The header does not say which feed kind this is; the sender must name it."""
+
+
+LOAD_REFUSALS: Final = (
+    FeedFileError,
+    MissingColumns,
+    AmbiguousFeedKind,
+    UnknownFeedKind,
+    NotInCatalogue,
+    UnknownSupplier,
+)
+"""What refuses a feed as a whole, before any row is written; each message says why."""
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,8 @@ from hub.api.lifecycle_support import acting_for, permission, refuse
 from hub.api.query import GraphInfo
 from hub.errors import ClientError, InvalidArgument
 from loaders import batches, timeliness
-from loaders.collection import NotInCatalogue, UnknownSupplier
-from loaders.feed_kinds import FEED_KINDS, UnknownFeedKind
-from loaders.pipeline import AmbiguousFeedKind, LoadSummary, load_file, load_rows
-from loaders.sources import FeedFileError
-from loaders.validation import MissingColumns
+from loaders.feed_kinds import FEED_KINDS
+from loaders.pipeline import LOAD_REFUSALS, LoadSummary, load_file, load_rows
 
 COMPUTED_TYPES = (
     "FeedProblem",
@@ -46,15 +43,6 @@ MAX_ROWS_PER_SUBMISSION = 1000
 
 MAX_PROBLEMS_RETURNED = 200
 """Refused rows listed in a submission's answer; the rest are in the quarantine query."""
-
-_LOAD_REFUSALS = (
-    FeedFileError,
-    MissingColumns,
-    AmbiguousFeedKind,
-    UnknownFeedKind,
-    NotInCatalogue,
-    UnknownSupplier,
-)
 
 
 class FeedRefused(ClientError):
@@ -230,7 +218,7 @@ class FeedsMutation:
             return await _submission(
                 info, await _load_upload(info, file, organisation, kind, file_name)
             )
-        except _LOAD_REFUSALS as error:
+        except LOAD_REFUSALS as error:
             raise FeedRefused(str(error)) from None
 
     @strawberry.mutation(
@@ -242,7 +230,7 @@ class FeedsMutation:
         organisation = _organisation(info.context.consumer, "submitFeed", info, supplier)
         try:
             summary = await _load_rows(info, [row], organisation, kind, "api-record")
-        except _LOAD_REFUSALS as error:
+        except LOAD_REFUSALS as error:
             raise FeedRefused(str(error)) from None
         return await _submission(info, summary)
 
