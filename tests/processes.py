@@ -1,10 +1,18 @@
-"""For tests that run the hub's own commands as processes: a free port and their environment."""
+"""For tests that run the hub's own commands as processes: a free port, their environment, and a
+`credithub serve` that is up before the test starts."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import httpx
 
 from graph.database import Connection
 
@@ -28,3 +36,34 @@ def hub_env(connection: Connection, home: Path, **extra: str) -> dict[str, str]:
         "CREDITHUB_HOME": str(home),
         **extra,
     }
+
+
+@contextlib.contextmanager
+def serving_hub(port: int, env: dict[str, str], cwd: Path) -> Iterator[str]:
+    """`credithub serve` on `port` with `env`, once /healthz answers 200; its base URL.
+
+    Terminated on exit. Fails when the process exits or is not up within 60 s.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, "the hub exited"
+            assert time.monotonic() < deadline, "the hub did not come up in 60 s"
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -32,7 +29,7 @@ from graph.database import Connection
 from hub.guards.cross_site import CrossSiteRequests
 from hub.projection import encode_cursor
 from tests.fixtures import B2, CONSENT_PURPOSE, E1, PERSON_SECRET
-from tests.processes import free_port, hub_env
+from tests.processes import free_port, hub_env, serving_hub
 
 ROOT = Path(__file__).resolve().parent.parent
 JSON = {"content-type": "application/json"}
@@ -286,29 +283,8 @@ def hub_url(
         CREDITHUB_RATE_ORG_PER_MINUTE="0",
         CREDITHUB_RATE_PUBLIC_PER_MINUTE="0",
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the hub exited"
-            assert time.monotonic() < deadline, "the hub did not come up in 60 s"
-            time.sleep(0.3)
+    with serving_hub(port, env, ROOT) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _bank() -> dict[str, str]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -29,7 +27,7 @@ from graph.database import Connection
 from hub.api.notices_api import POLL_SECONDS
 from hub.settings import Settings, SettingsError
 from tests.fixtures import E1, E2, PERSON_SECRET
-from tests.processes import free_port, hub_env
+from tests.processes import free_port, hub_env, serving_hub
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "hostile-clients-test-secret-of-32-bytes!!"
@@ -58,28 +56,8 @@ def hub(neo4j_connection: Connection, tmp_path_factory: pytest.TempPathFactory) 
         CREDITHUB_MAX_CONNECTIONS_PER_ADDRESS=str(CONNECTIONS_PER_ADDRESS),
         CREDITHUB_MAX_CONNECTIONS=str(CONNECTIONS),
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the hub exited"
-            assert time.monotonic() < deadline, "the hub did not come up in 60 s"
-            time.sleep(0.3)
+    with serving_hub(port, env, ROOT):
         yield str(port)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _token(org_code: str) -> str:
