@@ -28,11 +28,10 @@ without a preflight, and a GET cannot carry a mutation (Strawberry refuses it).
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.errors import PREFLIGHT_REQUIRED
+from hub.guards.http import respond_error
 
 PREFLIGHT_HEADERS = (b"x-credithub-request", b"apollo-require-preflight")
 """Headers of which one, non-empty, marks a request as not sent by a cross-site form."""
@@ -83,17 +82,4 @@ async def _refuse(send: Send) -> None:
         "(a multipart/form-data request must carry an X-Credithub-Request or "
         "Apollo-Require-Preflight header, which a form on another site cannot send)"
     )
-    body = json.dumps(
-        {"error": {"code": PREFLIGHT_REQUIRED, "message": message}}, ensure_ascii=False
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await respond_error(send, 400, PREFLIGHT_REQUIRED, message)

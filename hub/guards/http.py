@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -73,7 +74,7 @@ class RequestLimits:
             and scope["path"] == GRAPHQL_PATH
             and not content_type.startswith(GRAPHQL_BODY_TYPES)
         ):
-            await _respond(
+            await respond_error(
                 send,
                 415,
                 "UNSUPPORTED_MEDIA_TYPE",
@@ -84,7 +85,7 @@ class RequestLimits:
         if scope["method"] == "POST" and "application/json" in content_type:
             refusal = self._refusal(body)
             if refusal is not None:
-                await _respond(send, 400, *refusal)
+                await respond_error(send, 400, *refusal)
                 return
 
         replayed = False
@@ -148,7 +149,7 @@ class RequestLimits:
         return self.max_bytes
 
     async def _too_large(self, send: Send, limit: int) -> None:
-        await _respond(
+        await respond_error(
             send,
             413,
             "REQUEST_TOO_LARGE",
@@ -191,7 +192,15 @@ def _nesting(value: object) -> int:
     return deepest
 
 
-async def _respond(send: Send, status: int, code: str, message: str) -> None:
+async def respond_error(
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    """Answer a refused request before the app sees it: ``{"error": {code, message}}`` as JSON,
+    with `headers` (such as Retry-After) besides the content type and length."""
     body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
     await send(
         {
@@ -200,6 +209,7 @@ async def _respond(send: Send, status: int, code: str, message: str) -> None:
             "headers": [
                 (b"content-type", b"application/json; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
+                *headers,
             ],
         }
     )

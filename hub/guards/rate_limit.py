@@ -16,7 +16,6 @@ organisation may reach N times the per-process rate; set the rates to the total 
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections import OrderedDict
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from authz.identity import Consumer
+from hub.guards.http import respond_error
 
 
 @dataclass(frozen=True)
@@ -121,27 +121,11 @@ class RateLimits:
 
 async def _too_many(send: Send, wait: float, per_minute: int) -> None:
     retry_after = max(1, math.ceil(wait))
-    body = json.dumps(
-        {
-            "error": {
-                "code": "RATE_LIMITED",
-                "message": (
-                    f"请求过于频繁，请 {retry_after} 秒后重试 (more than {per_minute} requests "
-                    f"per minute; retry after {retry_after} s)"
-                ),
-            }
-        },
-        ensure_ascii=False,
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(retry_after).encode()),
-            ],
-        }
+    await respond_error(
+        send,
+        429,
+        "RATE_LIMITED",
+        f"请求过于频繁，请 {retry_after} 秒后重试 (more than {per_minute} requests "
+        f"per minute; retry after {retry_after} s)",
+        [(b"retry-after", str(retry_after).encode())],
     )
-    await send({"type": "http.response.body", "body": body})

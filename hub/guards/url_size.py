@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.guards.config import GuardConfig
-from hub.guards.http import GRAPHQL_PATH, MAX_JSON_NESTING, _nesting, _respond
+from hub.guards.http import GRAPHQL_PATH, MAX_JSON_NESTING, _nesting, respond_error
 
 
 class UrlLimits:
@@ -33,7 +33,7 @@ class UrlLimits:
             return
         query_string: bytes = scope.get("query_string", b"")
         if len(query_string) > self.max_bytes:
-            await _respond(
+            await respond_error(
                 send,
                 414,
                 "URI_TOO_LONG",
@@ -44,7 +44,7 @@ class UrlLimits:
         if query_string:
             refusal = _variables_refusal(query_string)
             if refusal is not None:
-                await _respond(send, 400, "MALFORMED_REQUEST", refusal)
+                await respond_error(send, 400, "MALFORMED_REQUEST", refusal)
                 return
         await self.app(scope, receive, send)
 
