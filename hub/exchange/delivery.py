@@ -40,6 +40,7 @@ import httpx
 
 from graph.database import Database
 from graph.model import DeliveryStatus, Label
+from hub.exchange.export import file_sha256
 from hub.exchange.targets import DirectoryDelivery, Target, default_home
 
 __all__ = [
@@ -202,7 +203,7 @@ def read_export(directory: Path) -> Export:
             raise DeliveryError(f"{manifest_path}: file name {name!r} is not a plain file name")
         path = directory / name
         try:
-            actual = _sha256(path)
+            actual = file_sha256(path)
         except OSError as error:
             raise DeliveryError(f"{path}: listed in the manifest but {error.strerror}") from None
         if actual != sha:
@@ -211,14 +212,6 @@ def read_export(directory: Path) -> Export:
     return Export(
         id=export_id, target=target, directory=directory, files=tuple(files), manifest=raw
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass

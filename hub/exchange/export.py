@@ -79,6 +79,7 @@ __all__ = [
     "Sheet",
     "export",
     "export_id",
+    "file_sha256",
     "read_manifest",
     "sheet_for",
 ]
@@ -457,7 +458,8 @@ def _open_writer(path: Path, sheet: Sheet, fmt: ExchangeFormat, stamp: datetime)
     return _XlsxWriter(path, sheet, stamp)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file, read in 1 MiB chunks (manifests list it; delivery checks it)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -857,7 +859,7 @@ async def export(
         entry: dict[str, Any] = {"name": path.name, "kind": feed, "rows": rows}
         if plan.state is not None:
             entry["withdrawals"] = withdrawals
-        entry["sha256"] = _sha256(path)
+        entry["sha256"] = file_sha256(path)
         files.append(entry)
     manifest = {
         "format": MANIFEST_FORMAT,
