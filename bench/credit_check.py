@@ -60,8 +60,12 @@ from hub.settings import Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-BENCH_HOME = ROOT / ".credithub" / "bench"
-BENCH_NEO4J_PORT = 17689
+# CREDITHUB_BENCH_NEO4J_PORT moves the bench Neo4j (and its home) so two benchmarks can run at
+# once without emptying each other's graph; 17689 and .credithub/bench by default.
+BENCH_NEO4J_PORT = int(os.environ.get("CREDITHUB_BENCH_NEO4J_PORT", "17689"))
+BENCH_HOME = (
+    ROOT / ".credithub" / ("bench" if BENCH_NEO4J_PORT == 17689 else f"bench-{BENCH_NEO4J_PORT}")
+)
 
 SAMPLE_SIZE = 100
 SAMPLE_SEED = 20261128
