@@ -43,6 +43,7 @@ from hub.guards.url_size import UrlLimits
 from hub.kernel import Kernel, RequestContext, request_context
 from hub.reports.routes import report_routes
 from hub.settings import Settings
+from hub.signin.sessions import SessionAuth, session_middleware
 from hub.site.routes import site_routes
 
 log = logging.getLogger("credithub")
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     db = kernel.db
     graphql_app = GraphQLApp(kernel)
     streams = StreamCounter()
+    verifier = TokenVerifier(settings.token_config())
 
     async def healthz(request: Request) -> JSONResponse:
         # Open subscription streams (hub/guards/streams.py) and the one outbox poll feeding
@@ -215,9 +217,14 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             # Cross-site requests before anything: a multipart request without the preflight
             # header is refused, and no code after this sees a cookie such a request carried.
             Middleware(CrossSiteRequests),
+            # The site's signed session cookie (hub/signin/sessions.py), read after the guard
+            # has removed cookies a cross-site request must not use.
+            session_middleware(settings.signin, settings.session_secret()),
             # Then authentication: a bad token is refused before its body is read, and the
             # body limit can allow feed uploads to identified organisations only.
-            Middleware(BearerAuth, verifier=TokenVerifier(settings.token_config())),
+            Middleware(BearerAuth, verifier=verifier),
+            # Without a bearer header, the signed-in consumer of the session (if any).
+            Middleware(SessionAuth, verifier=verifier, idle=settings.signin.idle),
             # Then the budget of who is asking, so a refused request's body is never read.
             Middleware(RateLimits, config=settings.rate_limits),
             # Open streams per organisation and address (issue 20): after authentication, like

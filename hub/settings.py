@@ -13,6 +13,7 @@ import secrets
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -32,6 +33,7 @@ from hub.guards.config import GuardConfig
 from hub.guards.connections import ConnectionLimits
 from hub.guards.rate_limit import RateLimitConfig
 from hub.guards.streams import StreamLimits
+from hub.signin.config import SignInConfig
 
 
 class SettingsError(ValueError):
@@ -136,6 +138,22 @@ class Environment(BaseModel):
     max_connections_per_address: Count = Field(
         ConnectionLimits.max_per_address, alias="CREDITHUB_MAX_CONNECTIONS_PER_ADDRESS"
     )
+    # Sign-in (hub/signin): the OpenID Connect provider, the hub's public address, sessions.
+    oidc_metadata_url: Annotated[str, AfterValidator(_http_url)] | None = Field(
+        None, alias="CREDITHUB_OIDC_METADATA_URL"
+    )
+    oidc_client_id: str | None = Field(None, alias="CREDITHUB_OIDC_CLIENT_ID")
+    oidc_client_secret: str | None = Field(None, alias="CREDITHUB_OIDC_CLIENT_SECRET")
+    oidc_org_claim: Text = Field("uscc", alias="CREDITHUB_OIDC_ORG_CLAIM")
+    public_url: Annotated[str, AfterValidator(_http_url)] | None = Field(
+        None, alias="CREDITHUB_PUBLIC_URL"
+    )
+    session_idle_minutes: Annotated[int, Field(ge=1, le=1440)] = Field(
+        30, alias="CREDITHUB_SESSION_IDLE_MINUTES"
+    )
+    session_max_hours: Annotated[int, Field(ge=1, le=168)] = Field(
+        8, alias="CREDITHUB_SESSION_MAX_HOURS"
+    )
 
     def settings(self) -> Settings:
         """The hub's settings from these checked values."""
@@ -169,6 +187,15 @@ class Environment(BaseModel):
                 keep_alive_timeout=self.keep_alive_timeout,
                 max_connections=self.max_connections,
                 max_per_address=self.max_connections_per_address,
+            ),
+            signin=SignInConfig(
+                metadata_url=self.oidc_metadata_url,
+                client_id=self.oidc_client_id,
+                client_secret=self.oidc_client_secret,
+                public_url=self.public_url.rstrip("/") if self.public_url else None,
+                org_claim=self.oidc_org_claim,
+                idle=timedelta(minutes=self.session_idle_minutes),
+                absolute=timedelta(hours=self.session_max_hours),
             ),
         )
 
@@ -219,6 +246,8 @@ class Settings:
     streams: StreamLimits = field(default_factory=StreamLimits)
     # Deadlines for a request's headers and body, and caps on open connections (`serve`).
     connections: ConnectionLimits = field(default_factory=ConnectionLimits)
+    # Sign-in for the site's organisations and enterprises (OpenID Connect) and its sessions.
+    signin: SignInConfig = field(default_factory=SignInConfig)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -269,6 +298,10 @@ class Settings:
         if self.person_key_secret is not None:
             return self.person_key_secret
         return self._generated_secret("person-key.secret")
+
+    def session_secret(self) -> bytes:
+        """The key that signs the site's session cookies (kept under `home`, shared by workers)."""
+        return self._generated_secret("session.secret")
 
     def guards(self) -> GuardConfig:
         """Request limits (hub/guards)."""

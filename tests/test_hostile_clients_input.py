@@ -378,23 +378,31 @@ def test_the_forms_a_cross_site_page_can_send_are_not_graphql(hub_url: str) -> N
     assert mutation_by_get.status_code == 400
 
 
-async def test_no_cookie_passes_the_guard_without_the_header() -> None:
-    """Whatever later reads cookies (a sign-in) sits behind the guard and never sees one that a
-    cross-site page could have made the browser send."""
+async def test_no_cookie_reaches_graphql_without_the_header() -> None:
+    """A GraphQL operation never runs on a cookie that a cross-site page could have made the
+    browser send; the site's pages do get the session cookie (their forms carry CSRF tokens,
+    hub/signin/csrf.py)."""
 
     async def cookies(request: Request) -> JSONResponse:
         return JSONResponse({"cookie": request.headers.get("cookie")})
 
-    inner = Starlette(routes=[Route("/", cookies, methods=["GET", "POST"])])
+    inner = Starlette(
+        routes=[
+            Route("/graphql", cookies, methods=["GET", "POST"]),
+            Route("/account", cookies, methods=["GET", "POST"]),
+        ]
+    )
     transport = httpx.ASGITransport(app=CrossSiteRequests(inner))
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
         for method in ("GET", "POST"):
-            bare = await http.request(method, "/", headers={"Cookie": "session=s"})
+            bare = await http.request(method, "/graphql", headers={"Cookie": "session=s"})
             assert bare.json() == {"cookie": None}
             marked = await http.request(
-                method, "/", headers={"Cookie": "session=s", "X-Credithub-Request": "1"}
+                method, "/graphql", headers={"Cookie": "session=s", "X-Credithub-Request": "1"}
             )
             assert marked.json() == {"cookie": "session=s"}
+            page = await http.request(method, "/account", headers={"Cookie": "session=s"})
+            assert page.json() == {"cookie": "session=s"}
 
 
 async def test_no_cookie_reaches_a_websocket_either() -> None:

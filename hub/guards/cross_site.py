@@ -12,15 +12,16 @@ from another site. Hence two rules, applied before authentication:
   cannot set; without it the request is refused (400, `PREFLIGHT_REQUIRED`) before its body is
   read — queries and mutations alike. (GraphQLApp.parse_multipart further refuses a multipart
   request that uploads no file, `UPLOAD_REQUIRED`: everything else is sent as JSON.)
-- **Cookies only with that header.** The hub authenticates by bearer token, never a cookie.
-  So that a cookie-based sign-in added later cannot be ridden by a cross-site request (a form
-  POST, a link, an image), every request without the header has its `Cookie` header removed
-  here, outside any authentication middleware: code after this guard never sees a cookie that
-  a cross-site page could have made the browser send. A signed-in page then sends its requests
-  with the header (fetch can; a cross-site form cannot); whoever wants cookies on plain form
-  posts or navigations must add CSRF tokens here first. WebSocket handshakes are treated
-  the same (a browser opens one from any site with the cookies and cannot add the header), so
-  a WebSocket transport added later gets no cookie either.
+- **Cookies reach /graphql only with that header.** The API authenticates by bearer token; a
+  signed-in browser session (hub/signin) may call it too, but only with the header (fetch can
+  add it, a cross-site form, link or image cannot). So every request to /graphql without the
+  header has its `Cookie` header removed here, before the session and authentication
+  middleware: no GraphQL operation runs on a cookie a cross-site page made the browser send.
+  WebSocket handshakes, on any path, are treated the same (a browser opens one from any site
+  with the cookies and cannot add the header). The site's pages and /reports do receive the
+  session cookie (SameSite=Lax: never on a cross-site POST or subresource), and every form
+  that changes something there is verified by `hub.signin.csrf.verify_csrf` (a token bound to
+  the session, and the Origin of the request).
 
 JSON POSTs and GET queries need nothing: a cross-site page cannot send `application/json`
 without a preflight, and a GET cannot carry a mutation (Strawberry refuses it).
@@ -46,7 +47,7 @@ def has_preflight_header(headers: list[tuple[bytes, bytes]]) -> bool:
 
 class CrossSiteRequests:
     """Refuses multipart GraphQL requests without a preflight header and removes cookies from
-    any request without one (see the module's docstring for why)."""
+    GraphQL requests and WebSocket handshakes without one (see the module's docstring)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -68,7 +69,8 @@ class CrossSiteRequests:
         ):
             await _refuse(send)
             return
-        if any(name.lower() == b"cookie" for name, _ in headers):
+        cookie_free = scope["type"] == "websocket" or scope["path"] == GRAPHQL_PATH
+        if cookie_free and any(name.lower() == b"cookie" for name, _ in headers):
             scope = {
                 **scope,
                 "headers": [(k, v) for k, v in headers if k.lower() != b"cookie"],
