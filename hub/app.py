@@ -43,6 +43,7 @@ from hub.guards.url_size import UrlLimits
 from hub.kernel import Kernel, RequestContext, request_context
 from hub.reports.routes import report_routes
 from hub.settings import Settings
+from hub.signin.routes import signin_routes
 from hub.signin.sessions import SessionAuth, session_middleware
 from hub.site.routes import site_routes
 
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             Route("/feeds/{batch}/quarantine.csv", quarantine_csv, methods=["GET"]),
             *report_routes(kernel),
             *site_routes(kernel),
+            *signin_routes(kernel, settings),
         ],
         middleware=[
             # Cross-site requests before anything: a multipart request without the preflight

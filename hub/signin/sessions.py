@@ -16,6 +16,7 @@ session's consumer, or the public. Signing out clears the session and the cookie
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import timedelta
 from typing import Final
@@ -36,6 +37,8 @@ SEEN_KEY: Final = "seen"
 NAME_KEY: Final = "org_name"
 SIGNED_IN: Final = "signed_in"
 """``scope["state"]`` flag: the consumer came from the session cookie (not a bearer header)."""
+
+_CURRENT_NAME: ContextVar[str | None] = ContextVar("credithub_signed_in_as", default=None)
 
 
 def session_middleware(config: SignInConfig, secret: bytes) -> Middleware:
@@ -68,6 +71,13 @@ class SessionAuth:
                 state = scope.setdefault("state", {})
                 state["consumer"] = consumer
                 state[SIGNED_IN] = True
+                name = scope["session"].get(NAME_KEY)
+                reset = _CURRENT_NAME.set(name if isinstance(name, str) else consumer.org_code)
+                try:
+                    await self.app(scope, receive, send)
+                finally:
+                    _CURRENT_NAME.reset(reset)
+                return
         await self.app(scope, receive, send)
 
     def _consumer(self, session: dict[str, object]) -> Consumer | None:
@@ -126,3 +136,9 @@ def signed_in_name(request: Request) -> str | None:
         return None
     name = request.session.get(NAME_KEY)
     return name if isinstance(name, str) else None
+
+
+def signed_in_as() -> str | None:
+    """The signed-in organisation's name while a page is rendered (the header's 退出 link), or
+    None: a template global, so every page shows it without each route passing it."""
+    return _CURRENT_NAME.get()

@@ -24,6 +24,7 @@ from graph.model import (
     SanctionStatus,
     SeverityTier,
 )
+from hub.signin.sessions import signed_in_as
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -78,6 +79,8 @@ def _environment() -> Environment:
         env.filters[name] = _labeller(enum_cls)
     env.filters["day"] = day
     env.filters["wan_yuan"] = wan_yuan
+    # The header's 登录 / 退出 link names whoever is signed in (hub/signin/sessions.py).
+    env.globals["signed_in_as"] = signed_in_as
     return env
 
 
