@@ -4,12 +4,15 @@ For 市场监管局 (SAMR) in 2026 the module adds, besides the fixture's penalt
 a licence published on time and a penalty published late (双公示), objections — one decided on
 time, one late, one pending past its deadline, one of 2025 — a repair pending within its
 deadline, measure applications of 2026 and 2025, and an inspection task over 制造业 (E1, E2) with
-one problem result. 发改委's sanctions SN-1 and SN-2 of the fixture started in 2026. The fixture
-graph is restored after the module.
+one problem result. 发改委's sanctions SN-1 and SN-2 of the fixture started in 2026. Every
+enterprise is evaluated once (the grade distribution). The fixture graph is restored after the
+module.
 """
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -19,10 +22,20 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from openpyxl.chart import BarChart
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from graph.database import Connection, Database
+from graph.evaluation.reading import current_grade_counts
+from graph.evaluation.run import evaluate_all
 from graph.lifecycle.base import china_today
+from graph.model import CreditGrade
 from graph.supervision.roster import save_inspectors
+from hub.assessment.charts import PLOT_WIDTH
+from hub.assessment.figures import AssessmentReport, yearly_report
+from hub.assessment.html import render_html
 from hub.cli import main
 from tests.conftest import ClientFor
 from tests.fixtures import NDRC, SAMR, load_fixture_graph
@@ -140,6 +153,7 @@ async def year_of_work(db: Database, client_for: ClientFor) -> AsyncIterator[Non
         on=today.isoformat(),
         numbers=[target["inspectors"][0]["certificateNumber"]],
     )
+    await evaluate_all(db, today=today)
     yield
     await db.write("MATCH (n) WHERE NOT n:Migration DETACH DELETE n")
     await load_fixture_graph(db)
@@ -218,11 +232,14 @@ def test_credithub_assessment_writes_a_workbook_a_person_can_read(
     book = load_workbook(target)
     assert book.sheetnames == [
         "汇总",
+        "图表",
         "信用信息报送",
         "双公示及时性",
         "异议与信用修复",
         "联合惩戒",
         "双随机抽查",
+        "排名",
+        "等级分布",
     ]
     summary = book["汇总"]
     assert str(summary["A1"].value).startswith("舞钢市社会信用体系建设年度考核评估报告")
@@ -246,7 +263,11 @@ class _Tables(HTMLParser):
         self._in: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("title", "h1", "h3", "td", "th"):
+        if tag == "svg":
+            self._in = "svg"  # a chart's own <title> is not the document's
+        elif self._in == "svg":
+            return
+        elif tag in ("title", "h1", "h3", "td", "th"):
             self._in = tag
             if tag in ("td", "th"):
                 self.cells.append("")
@@ -284,3 +305,178 @@ def test_credithub_assessment_writes_a_printable_html_report(
     assert any("舞钢市市场监督管理局" in h and SAMR in h for h in parsed.headings)
     start = parsed.cells.index("舞钢市市场监督管理局")
     assert parsed.cells[start + 1 : start + 5] == [SAMR, "4", "2", "50.0%"]
+
+
+# -- charts ------------------------------------------------------------------------------------
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svgs(html: str) -> dict[str, ET.Element]:
+    """The inline SVG charts of the page, parsed, by id."""
+    charts = [ET.fromstring(svg) for svg in re.findall(r"<svg\b.*?</svg>", html, re.DOTALL)]
+    return {str(svg.get("id")): svg for svg in charts}
+
+
+def _bars(svg: ET.Element) -> dict[tuple[str, str], ET.Element]:
+    """The chart's bars by (category, series)."""
+    return {
+        (str(rect.get("data-category")), str(rect.get("data-series"))): rect
+        for rect in svg.iter(f"{SVG}rect")
+        if rect.get("class") == "bar"
+    }
+
+
+def _value(bar: ET.Element) -> float:
+    return float(str(bar.get("data-value")))
+
+
+async def _report(db: Database) -> AssessmentReport:
+    return await yearly_report(db, YEAR, today=china_today())
+
+
+async def test_samr_ranks_by_the_share_of_its_items_done_on_time(
+    year_of_work: None, db: Database
+) -> None:
+    report = await _report(db)
+    [samr] = [r for r in report.ranking if r.department.code == SAMR]
+    # Publications 1 of 2 on time, objections decided 1 of 2 on time, no repair decided yet.
+    assert (samr.department.due_items, samr.department.timely_items) == (4, 2)
+    assert samr.department.timely_share == 0.5
+    ranked = [r for r in report.ranking if r.rank is not None]
+    shares = [r.department.timely_share or 0.0 for r in ranked]
+    assert shares == sorted(shares, reverse=True)
+    assert ranked[0].rank == 1
+    assert all(r.department.timely_share is None for r in report.ranking if r.rank is None)
+    counts = await current_grade_counts(db)
+    assert [(g.grade, g.enterprises) for g in report.grades] == [
+        (grade.value, counts[grade]) for grade in CreditGrade
+    ]
+    assert report.graded_enterprises > 0
+
+
+async def test_the_html_report_draws_its_figures_as_svg_charts(
+    year_of_work: None, db: Database
+) -> None:
+    report = await _report(db)
+    html = render_html(report)
+    charts = _svgs(html)
+    assert set(charts) == {"chart-publication", "chart-deadlines", "chart-grades", "chart-ranking"}
+    for svg in charts.values():
+        assert svg.get("role") == "img"
+        title = svg.find(f"{SVG}title")
+        assert title is not None and title.text
+        assert svg.get("aria-labelledby", "").startswith(f"{svg.get('id')}-title")
+    samr = next(d for d in report.departments if d.code == SAMR)
+
+    publication = _bars(charts["chart-publication"])
+    for d in report.departments:
+        bar = publication.get((d.name, "7个工作日内公示率"))
+        if d.publication_on_time_share is None:
+            assert bar is None  # nothing to publish: no bar, not a bar of zero
+        else:
+            assert bar is not None and _value(bar) == d.publication_on_time_share
+    samr_bar = publication[(samr.name, "7个工作日内公示率")]
+    assert _value(samr_bar) == 0.5
+    assert float(str(samr_bar.get("width"))) == pytest.approx(PLOT_WIDTH * 0.5, abs=0.01)
+    assert "50.0%" in ET.tostring(charts["chart-publication"], encoding="unicode")
+
+    deadlines = _bars(charts["chart-deadlines"])
+    assert _value(deadlines[(samr.name, "异议按时办结率")]) == 0.5
+    assert (samr.name, "修复按时办结率") not in deadlines  # its repair is still pending
+    assert {k: _value(v) for k, v in deadlines.items()} == {
+        (d.name, series): share
+        for d in report.departments
+        for series, share in (
+            ("异议按时办结率", d.objections.on_time_share),
+            ("修复按时办结率", d.repairs.on_time_share),
+        )
+        if share is not None
+    }
+
+    grades = _bars(charts["chart-grades"])
+    assert {category: _value(bar) for (category, _), bar in grades.items()} == {
+        g.title: float(g.enterprises) for g in report.grades
+    }
+    heights = {c: float(str(bar.get("height"))) for (c, _), bar in grades.items()}
+    biggest = max(report.grades, key=lambda g: g.enterprises)
+    assert heights[biggest.title] == max(heights.values())
+
+    ranking = charts["chart-ranking"]
+    in_order = [
+        str(rect.get("data-category"))
+        for rect in ranking.iter(f"{SVG}rect")
+        if rect.get("class") == "bar"
+    ]
+    assert in_order == [
+        f"{r.rank}. {r.department.name}" for r in report.ranking if r.rank is not None
+    ]
+    assert any(c.endswith(samr.name) for c in in_order)
+    parsed = _Tables()
+    parsed.feed(html)
+    assert "不参与排名" in parsed.cells or all(r.rank for r in report.ranking)
+
+
+def _cells(book: Workbook, reference: str) -> list[Any]:
+    """The values of a chart's reference such as '排名'!$F$2:$F$6, in order."""
+    sheet_name, cells = reference.rsplit("!", 1)
+    sheet = book[sheet_name.strip("'")]
+    min_col, min_row, max_col, max_row = range_boundaries(cells.replace("$", ""))
+    return [
+        cell.value
+        for row in sheet.iter_rows(
+            min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col
+        )
+        for cell in row
+    ]
+
+
+def test_the_workbook_has_native_charts_over_its_own_cells(
+    year_of_work: None, neo4j_connection: Connection, tmp_path: Path
+) -> None:
+    target = tmp_path / "assessment.xlsx"
+    result = CliRunner().invoke(
+        main,
+        ["assessment", "--year", "2026", "--format", "xlsx", "--output", str(target)],
+        env=hub_env(neo4j_connection, tmp_path),
+    )
+    assert result.exit_code == 0, result.output
+    book = load_workbook(target)
+    sheet = book["图表"]
+    assert isinstance(sheet, Worksheet)
+    charts: list[Any] = sheet._charts  # type: ignore[attr-defined]  # not in the stubs
+    assert len(charts) == 4
+    assert all(isinstance(chart, BarChart) for chart in charts)
+    publication, deadlines, grades, ranking = charts
+    assert [chart.type for chart in charts] == ["bar", "bar", "col", "bar"]
+    names = _cells(book, "'排名'!$B$2:$B$6")
+    assert "舞钢市市场监督管理局" in names
+    samr = names.index("舞钢市市场监督管理局")
+
+    def series(chart: BarChart) -> list[tuple[str, str, str]]:
+        # The series' name cell (openpyxl writes it without $), its categories, its values.
+        return [
+            (s.tx.strRef.f.replace("$", ""), s.cat.strRef.f, s.val.numRef.f) for s in chart.series
+        ]
+
+    assert series(publication) == [("'排名'!G1", "'排名'!$B$2:$B$6", "'排名'!$G$2:$G$6")]
+    assert series(deadlines) == [
+        ("'排名'!H1", "'排名'!$B$2:$B$6", "'排名'!$H$2:$H$6"),
+        ("'排名'!I1", "'排名'!$B$2:$B$6", "'排名'!$I$2:$I$6"),
+    ]
+    assert series(grades) == [("'等级分布'!B1", "'等级分布'!$A$2:$A$5", "'等级分布'!$B$2:$B$5")]
+    assert series(ranking) == [("'排名'!F1", "'排名'!$B$2:$B$6", "'排名'!$F$2:$F$6")]
+    # The referenced cells hold the figures as numbers.
+    assert _cells(book, "'排名'!$G$1")[0] == "7个工作日内公示率"
+    assert _cells(book, "'排名'!$G$2:$G$6")[samr] == 0.5
+    assert _cells(book, "'排名'!$H$2:$H$6")[samr] == 0.5
+    assert _cells(book, "'排名'!$I$2:$I$6")[samr] is None  # no repair decided: no bar
+    assert _cells(book, "'排名'!$F$2:$F$6")[samr] == 0.5
+    assert book["排名"]["F2"].number_format == "0.0%"
+    assert _cells(book, "'等级分布'!$A$2:$A$5") == [
+        "A级（优）",
+        "B级（良）",
+        "C级（中）",
+        "D级（差）",
+    ]
+    assert sum(_cells(book, "'等级分布'!$B$2:$B$5")) > 0
+    assert publication.y_axis.scaling.max == 1 and not publication.y_axis.delete

@@ -12,7 +12,14 @@ Per department and calendar year:
 - joint punishment: sanctions it imposed (``IMPOSED_BY``, by start date) and applications of
   measures it reported back (``MeasureApplication`` by application date);
 - 双随机: its inspection tasks of the year, how many were drawn, objects drawn, results
-  recorded and results reporting a problem.
+  recorded and results reporting a problem;
+- 综合按时率, the ranking's measure: of everything the department had to do by a deadline —
+  licences and penalties to publish, objections and repair applications decided — the share
+  done on time (pooled, so a department with many items weighs them all).
+
+For the whole city, the report adds the distribution of the current 公共信用综合评价 grades
+(counts only: the grade of an enterprise is never public, the count of each grade is a figure
+of the credit office's own work).
 
 Every figure is read from the graph when asked; nothing is stored, so the report always agrees
 with the data it is about.
@@ -25,9 +32,10 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from graph.database import Database
+from graph.evaluation.reading import current_grade_counts
 from graph.lifecycle.base import CHINA_TIME
 from graph.lifecycle.deadlines import deadline_report
-from graph.model import RecordKind
+from graph.model import CreditGrade, RecordKind
 from graph.supervision.results import PROBLEM_OUTCOMES
 from loaders.timeliness import publication_timeliness
 
@@ -104,6 +112,68 @@ class DepartmentAssessment:
         """Drawn objects with a recorded result (None when nothing was drawn)."""
         return self.results_recorded / self.objects_drawn if self.objects_drawn else None
 
+    @property
+    def due_items(self) -> int:
+        """Items with a deadline that came to an end: publications, decided applications."""
+        decided = sum(f.decided_on_time + f.decided_late for f in (self.objections, self.repairs))
+        return self.publication_total + decided
+
+    @property
+    def timely_items(self) -> int:
+        """Of `due_items`, those done on time."""
+        on_time = self.objections.decided_on_time + self.repairs.decided_on_time
+        return self.publication_on_time + on_time
+
+    @property
+    def timely_share(self) -> float | None:
+        """综合按时率: `timely_items` over `due_items` (None when nothing was due)."""
+        return self.timely_items / self.due_items if self.due_items else None
+
+
+@dataclass(frozen=True)
+class GradeCount:
+    """Enterprises whose current evaluation has one grade."""
+
+    grade: str
+    label: str
+    enterprises: int
+
+    @property
+    def title(self) -> str:
+        """As printed: A级（优）."""
+        return f"{self.grade}级（{self.label}）"
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A department's place in the ranking (equal shares share a place)."""
+
+    rank: int | None
+    department: DepartmentAssessment
+
+
+def ranking(departments: tuple[DepartmentAssessment, ...]) -> tuple[Ranked, ...]:
+    """Departments by 综合按时率, best first; ties by records submitted, then code.
+
+    Departments with nothing due are listed last without a place: there is nothing to rank.
+    """
+
+    def key(d: DepartmentAssessment) -> tuple[bool, float, int, str]:
+        share = d.timely_share
+        return (share is None, -(share or 0.0), -d.records_total, d.code)
+
+    ranked: list[Ranked] = []
+    previous: float | None = None
+    for position, d in enumerate(sorted(departments, key=key), start=1):
+        share = d.timely_share
+        if share is None:
+            ranked.append(Ranked(None, d))
+            continue
+        tied = bool(ranked) and share == previous
+        ranked.append(Ranked(ranked[-1].rank if tied else position, d))
+        previous = share
+    return tuple(ranked)
+
 
 @dataclass(frozen=True)
 class AssessmentReport:
@@ -112,6 +182,17 @@ class AssessmentReport:
     year: int
     generated_at: datetime
     departments: tuple[DepartmentAssessment, ...]
+    grades: tuple[GradeCount, ...] = ()
+
+    @property
+    def ranking(self) -> tuple[Ranked, ...]:
+        """The departments ranked by 综合按时率."""
+        return ranking(self.departments)
+
+    @property
+    def graded_enterprises(self) -> int:
+        """Enterprises with a current grade."""
+        return sum(g.enterprises for g in self.grades)
 
     @property
     def title(self) -> str:
@@ -228,9 +309,12 @@ async def assess(
 
 
 async def yearly_report(db: Database, year: int, *, today: date) -> AssessmentReport:
-    """The credit office's report of `year`: every department's figures, generated now."""
+    """The credit office's report of `year`: every department's figures and the city's
+    current grade distribution, generated now."""
+    counts = await current_grade_counts(db)
     return AssessmentReport(
         year=year,
         generated_at=datetime.now(CHINA_TIME),
         departments=tuple(await assess(db, year, today=today)),
+        grades=tuple(GradeCount(g.value, g.label, counts.get(g, 0)) for g in CreditGrade),
     )

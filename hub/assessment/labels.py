@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from hub.assessment.figures import DeadlineFigures, DepartmentAssessment
+from hub.assessment.figures import DeadlineFigures, DepartmentAssessment, Ranked
 
 MISSING: Final = "—"
 
@@ -84,3 +84,43 @@ def inspection_cells(d: DepartmentAssessment) -> tuple[int | str, ...]:
         share(d.results_share),
         d.problems_found,
     )
+
+
+RANKING_COLUMNS: Final = (
+    "名次",
+    "部门",
+    "统一社会信用代码",
+    "应办事项(件)",
+    "按时办理(件)",
+    "综合按时率",
+)
+"""The ranking table: 综合按时率 pools publications and decided objections and repairs."""
+
+NOT_RANKED: Final = "不参与排名"
+
+
+def ranking_cells(ranked: Ranked) -> tuple[int | str, ...]:
+    """One department's place in `RANKING_COLUMNS` order."""
+    d = ranked.department
+    return (
+        NOT_RANKED if ranked.rank is None else ranked.rank,
+        d.name,
+        d.code,
+        d.due_items,
+        d.timely_items,
+        share(d.timely_share),
+    )
+
+
+# Chart titles and axes, the same in the HTML's SVG and the workbook's native charts.
+PUBLICATION_CHART: Final = "各部门双公示7个工作日内公示率"
+DEADLINE_CHART: Final = "各部门异议处理、信用修复按时办结率"
+GRADE_CHART: Final = "公共信用综合评价等级分布（当前）"
+RANKING_CHART: Final = "各部门综合按时率排名"
+DEPARTMENT_AXIS: Final = "部门"
+GRADE_AXIS: Final = "评价等级"
+ENTERPRISE_AXIS: Final = "企业数(户)"
+OBJECTION_SERIES: Final = "异议按时办结率"
+REPAIR_SERIES: Final = "修复按时办结率"
+PUBLICATION_SERIES: Final = "7个工作日内公示率"
+TIMELY_SERIES: Final = "综合按时率"

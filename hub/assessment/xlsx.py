@@ -1,5 +1,10 @@
-"""The yearly assessment report as an Excel workbook: the summary on the first sheet, then one
-sheet per family of figures, Chinese headers, one row per department (per kind for records).
+"""The yearly assessment report as an Excel workbook: the summary on the first sheet, the charts
+on the second, then one sheet per family of figures, Chinese headers, one row per department
+(per kind for records).
+
+The charts are native Excel charts (openpyxl.chart) whose series reference the cells of the
+排名 and 等级分布 sheets — shares there are numbers formatted as percentages, not text — so
+Excel and WPS draw them from the data, and a corrected cell redraws its chart.
 
 Department names come from the graph, where feeds put them: a text cell that a spreadsheet
 would run as a formula is prefixed with an apostrophe (as in the quarantine export).
@@ -12,16 +17,21 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.marker import DataPoint
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hub.assessment import labels
+from hub.assessment.charts import GRADE_COLOURS, PALETTE
 from hub.assessment.figures import AssessmentReport
 
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
-Cell = int | float | str
+Cell = int | float | str | None
 
 
 def _safe(value: Cell) -> Cell:
@@ -42,6 +52,157 @@ def _table(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[Cel
         # Chinese characters are about two columns wide; the first column holds names.
         width = max(len(header) * 2 + 2, 12 if index > 1 else 30)
         sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+RANKING_SHEET: Final = "排名"
+GRADE_SHEET: Final = "等级分布"
+CHART_SHEET: Final = "图表"
+RANKING_HEADERS: Final = (
+    *labels.RANKING_COLUMNS,
+    labels.PUBLICATION_SERIES,
+    labels.OBJECTION_SERIES,
+    labels.REPAIR_SERIES,
+)
+"""The ranking sheet: the table's columns, then the shares the charts draw (numbers)."""
+SHARE_FORMAT: Final = "0.0%"
+CHART_ROWS: Final = 20
+"""Rows between two charts' anchors on the chart sheet."""
+
+
+def _ranking_sheet(sheet: Worksheet, report: AssessmentReport) -> None:
+    rows = []
+    for ranked in report.ranking:
+        d = ranked.department
+        rows.append(
+            [
+                labels.NOT_RANKED if ranked.rank is None else ranked.rank,
+                d.name,
+                d.code,
+                d.due_items,
+                d.timely_items,
+                d.timely_share,
+                d.publication_on_time_share,
+                d.objections.on_time_share,
+                d.repairs.on_time_share,
+            ]
+        )
+    _table(sheet, RANKING_HEADERS, rows)
+    # A share is a number (empty when nothing was due), so a chart can draw it.
+    for row in sheet.iter_rows(min_row=2, min_col=6, max_col=len(RANKING_HEADERS)):
+        for cell in row:
+            cell.number_format = SHARE_FORMAT
+
+
+def _bar(
+    title: str, *, horizontal: bool, category_title: str, value_title: str, share: bool
+) -> BarChart:
+    chart = BarChart()
+    chart.type = "bar" if horizontal else "col"
+    chart.grouping = "clustered"
+    chart.title = title
+    chart.x_axis.title = category_title
+    chart.y_axis.title = value_title
+    # openpyxl hides both axes by default; Excel and WPS then draw none.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.scaling.min = 0
+    if share:
+        chart.y_axis.scaling.max = 1
+        chart.y_axis.number_format = "0%"
+        chart.y_axis.majorUnit = 0.2
+    if horizontal:
+        chart.x_axis.scaling.orientation = "maxMin"  # the first (best) department on top
+    chart.dataLabels = DataLabelList()
+    chart.dataLabels.showVal = True
+    chart.width, chart.height = 22, 9.5
+    return chart
+
+
+def _text_categories(chart: BarChart, reference: Reference) -> None:
+    # Names are text: a string reference (openpyxl's set_categories writes a numeric one).
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=str(reference)))
+
+
+def _share_chart(
+    sheet: Worksheet, title: str, value_title: str, columns: Sequence[int], last_row: int
+) -> BarChart:
+    chart = _bar(
+        title,
+        horizontal=True,
+        category_title=labels.DEPARTMENT_AXIS,
+        value_title=value_title,
+        share=True,
+    )
+    for index, column in enumerate(columns):
+        chart.add_data(
+            Reference(sheet, min_col=column, min_row=1, max_row=last_row), titles_from_data=True
+        )
+        chart.series[index].graphicalProperties.solidFill = PALETTE[index % len(PALETTE)][1:]
+    _text_categories(chart, Reference(sheet, min_col=2, min_row=2, max_row=last_row))
+    return chart
+
+
+def _charts(book: Workbook, report: AssessmentReport) -> None:
+    place = book.create_sheet(CHART_SHEET, 1)
+    ranking = book.create_sheet(RANKING_SHEET)
+    _ranking_sheet(ranking, report)
+    last = 1 + len(report.departments)
+    header = {name: index for index, name in enumerate(RANKING_HEADERS, start=1)}
+    charts = [
+        _share_chart(
+            ranking,
+            labels.PUBLICATION_CHART,
+            labels.PUBLICATION_SERIES,
+            [header[labels.PUBLICATION_SERIES]],
+            last,
+        ),
+        _share_chart(
+            ranking,
+            labels.DEADLINE_CHART,
+            "按时办结率",
+            [header[labels.OBJECTION_SERIES], header[labels.REPAIR_SERIES]],
+            last,
+        ),
+    ]
+    grades = book.create_sheet(GRADE_SHEET)
+    _table(
+        grades,
+        [labels.GRADE_AXIS, labels.ENTERPRISE_AXIS],
+        ([g.title, g.enterprises] for g in report.grades),
+    )
+    if report.grades:
+        chart = _bar(
+            labels.GRADE_CHART,
+            horizontal=False,
+            category_title=labels.GRADE_AXIS,
+            value_title=labels.ENTERPRISE_AXIS,
+            share=False,
+        )
+        chart.add_data(
+            Reference(grades, min_col=2, min_row=1, max_row=1 + len(report.grades)),
+            titles_from_data=True,
+        )
+        _text_categories(
+            chart, Reference(grades, min_col=1, min_row=2, max_row=1 + len(report.grades))
+        )
+        chart.legend = None
+        for index, colour in enumerate(GRADE_COLOURS[: len(report.grades)]):
+            point = DataPoint(idx=index)
+            point.graphicalProperties.solidFill = colour[1:]
+            chart.series[0].dPt.append(point)
+        charts.append(chart)
+    ranking_chart = _share_chart(
+        ranking,
+        labels.RANKING_CHART,
+        labels.TIMELY_SERIES,
+        [header[labels.TIMELY_SERIES]],
+        last,
+    )
+    ranking_chart.x_axis.title = f"{labels.DEPARTMENT_AXIS}（按名次）"
+    charts.append(ranking_chart)
+    for index, chart in enumerate(charts):
+        place.add_chart(chart, f"A{1 + index * CHART_ROWS}")
 
 
 def render_xlsx(report: AssessmentReport) -> bytes:
@@ -91,6 +252,7 @@ def render_xlsx(report: AssessmentReport) -> bytes:
         ["部门", "统一社会信用代码", *labels.INSPECTION_COLUMNS],
         ([d.name, d.code, *labels.inspection_cells(d)] for d in departments),
     )
+    _charts(book, report)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
