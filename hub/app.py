@@ -45,6 +45,7 @@ from hub.reports.routes import report_routes
 from hub.settings import Settings
 from hub.signin.routes import signin_routes
 from hub.signin.sessions import SessionAuth, session_middleware
+from hub.site.error_pages import ErrorPages
 from hub.site.routes import site_routes
 
 log = logging.getLogger("credithub")
@@ -216,6 +217,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             *signin_routes(kernel, settings),
         ],
         middleware=[
+            # Outermost: a browser asking for a page gets a refusal as a Chinese page of the
+            # site (404, 429 …); API clients keep JSON (hub/site/error_pages.py).
+            Middleware(ErrorPages),
             # Cross-site requests before anything: a multipart request without the preflight
             # header is refused, and no code after this sees a cookie such a request carried.
             Middleware(CrossSiteRequests),

@@ -90,10 +90,11 @@ ENTERPRISE_KINDS = {
 
 DISCLOSURE = """
 query SiteDisclosure($kinds: [RecordKind!], $department: String, $from: Date, $to: Date,
-                     $after: String) {
+                     $keyword: String, $number: String, $after: String) {
   departments { code name shortName }
   disclosedRecords(kinds: $kinds, department: $department, decidedFrom: $from,
-                   decidedTo: $to, first: 20, after: $after) {
+                   decidedTo: $to, keyword: $keyword, documentNumber: $number, first: 20,
+                   after: $after) {
     totalCount
     edges { node { ...DisclosedRecord } }
     pageInfo { hasNextPage endCursor }

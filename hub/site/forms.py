@@ -15,7 +15,11 @@ from typing import Any
 from graph.model import RecordKind
 
 MAX_QUERY_LENGTH = 100
-"""Longest search text `searchEnterprises` accepts."""
+"""Longest search text `searchEnterprises` accepts (and `disclosedRecords` its keyword, 文号)."""
+
+MAX_KEYWORDS = 5
+"""Words of a keyword search `disclosedRecords` accepts (hub/api/disclosure_api.py, which the
+site does not import: hub.site depends on the API only through GraphQL)."""
 
 DISCLOSED = {RecordKind.LICENSE.value: "行政许可", RecordKind.PENALTY.value: "行政处罚"}
 """The 双公示 kinds a listing may be limited to, with the words the form shows."""
@@ -63,9 +67,17 @@ def _date(params: Mapping[str, str], name: str, label: str, problems: list[str])
         return value
 
 
+def _search_text(params: Mapping[str, str], name: str, label: str, problems: list[str]) -> str:
+    value = " ".join(_text(params, name).split())
+    if len(value) > MAX_QUERY_LENGTH:
+        problems.append(f"{label}过长，请不超过 {MAX_QUERY_LENGTH} 个字符")
+    return value
+
+
 @dataclass(frozen=True)
 class DisclosureForm:
-    """The 双公示 filters: kind, deciding department, decision dates from/to, and the page."""
+    """The 双公示 filters: kind (the tab), keyword, 文号, deciding department, decision dates
+    from/to, and the page."""
 
     kind: str
     department: str
@@ -73,6 +85,8 @@ class DisclosureForm:
     decided_to: str
     after: str | None
     problems: list[str] = field(default_factory=list)
+    keyword: str = ""
+    number: str = ""
 
     @classmethod
     def read(cls, params: Mapping[str, str]) -> DisclosureForm:
@@ -85,7 +99,13 @@ class DisclosureForm:
         decided_to = _date(params, "to", "截止日期", problems)
         if not problems and decided_from and decided_to and decided_from > decided_to:
             problems.append("起始日期不能晚于截止日期")
+        keyword = _search_text(params, "q", "关键词", problems)
+        number = _search_text(params, "number", "决定文书号", problems)
+        if len(keyword.split()) > MAX_KEYWORDS:
+            problems.append(f"关键词最多 {MAX_KEYWORDS} 个，请用空格分隔")
         return cls(
+            keyword=keyword,
+            number=number,
             kind=kind,
             department=_text(params, "department").upper(),
             decided_from=decided_from,
@@ -101,6 +121,8 @@ class DisclosureForm:
             "department": self.department or None,
             "from": self.decided_from or None,
             "to": self.decided_to or None,
+            "keyword": self.keyword or None,
+            "number": self.number or None,
             "after": self.after,
         }
 
@@ -108,6 +130,8 @@ class DisclosureForm:
         """These filters as query parameters (empty ones left out), with `changes` applied."""
         values = {
             "kind": self.kind,
+            "q": self.keyword,
+            "number": self.number,
             "department": self.department,
             "from": self.decided_from,
             "to": self.decided_to,

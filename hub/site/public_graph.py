@@ -11,6 +11,7 @@ audit trail (each page view is one entry, its detail naming the page). Errors co
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,12 +39,29 @@ class PageError(Exception):
 def _page_error(errors: list[GraphQLError]) -> PageError:
     original = errors[0].original_error
     if isinstance(original, DatabaseUnavailable):
-        return PageError(503, "暂时无法查询", str(original))
-    if isinstance(original, ClientError | InvalidCursor):
-        # Written for the caller: an invalid code, a cursor from elsewhere, a bad date range.
-        return PageError(400, "查询条件有误", str(original))
+        return PageError(503, "暂时无法查询", public_message(str(original)))
+    if isinstance(original, InvalidCursor):
+        return PageError(400, "翻页链接已失效", "这个翻页链接已失效，请从第一页重新查询。")
+    if isinstance(original, ClientError):
+        # Written for the caller: an invalid code, a bad date range. A page shows its Chinese
+        # part only — not the API's argument names nor the English gloss.
+        return PageError(400, "查询条件有误", public_message(str(original)))
     log.error("site query failed: %s", errors[0].message)
-    return PageError(500, "内部错误", "页面暂时无法显示，请稍后再试 (internal error)")
+    return PageError(500, "内部错误", "页面暂时无法显示，请稍后再试。")
+
+
+_ARGUMENT = re.compile(r"^Argument `[^`]*`:\s*")
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+_GLOSS = re.compile(r"\s*\((?=[^()]*[A-Za-z]{3})[^()]*\)")
+
+
+def public_message(message: str) -> str:
+    """An API error message as a public page shows it: without the ``Argument `x`:`` prefix
+    and the parenthesised English glosses (``校验码错误 (check character …)`` → ``校验码错误``)."""
+    text = _GLOSS.sub("", _ARGUMENT.sub("", message)).strip()
+    if not _CHINESE.search(text):
+        return "查询条件有误，请检查后重试。"
+    return text
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@
     GET /measures                the joint-punishment measures catalogue
     GET /guide                   how to object (异议) and how to apply for repair (信用修复)
     GET /inspections[/{id}]      双随机一公开: inspection tasks, drawn objects, results
+    GET /lists?q=                红黑名单查询 by name or code (hub/site/publicity.py)
+    GET /commitments[?q=]        信用承诺: published commitments (hub/site/publicity.py)
     GET /static/site/…           the style sheet and the few lines of script
 
 Every page reads through `PublicGraph` (GraphQL as the public) and works without JavaScript.
@@ -45,6 +47,7 @@ from hub.site.forms import DISCLOSED, DisclosureForm, SearchForm, cursor
 from hub.site.guide import GuideFacts
 from hub.site.inspections import inspection_routes
 from hub.site.public_graph import PageError, PublicGraph
+from hub.site.publicity import publicity_routes
 from hub.site.rendering import render
 
 log = logging.getLogger("credithub.site")
@@ -259,5 +262,6 @@ def site_routes(kernel: Kernel) -> list[BaseRoute]:
         Route("/measures", _guarded(measures), methods=["GET"]),
         Route("/guide", _guarded(guide), methods=["GET"]),
         *inspection_routes(graph, _html, _guarded),
+        *publicity_routes(graph, _html, _guarded),
         Mount("/static/site", app=StaticFiles(directory=STATIC), name="site-static"),
     ]
