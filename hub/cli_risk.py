@@ -20,6 +20,7 @@ from graph.risk import alerts
 from graph.risk.scan import ScanSummary, run_scan
 from graph.risk.thresholds import THRESHOLDS_FILE, ThresholdError, load_thresholds
 from hub.cli_support import settings_or_exit, with_db
+from hub.diagrams.ownership import hops_of, ownership_tree
 
 __all__ = ["register_risk_commands"]
 
@@ -136,6 +137,20 @@ async def _ownership_text(db: Database, uscc: str | None, person: str | None, de
             lines.append(f"  循环持股（不归属任何股东）：{_pct(up.circular_share)}")
         if up.depth_limit_reached:
             lines.append(f"  已达穿透层数上限 {up.max_depth}")
+        # The same holders as a tree (股权结构): each holding with its direct share.
+        parties = {up.subject.code: up.subject} | {h.party.code: h.party for h in up.holders}
+        hops = hops_of(
+            ((hop.holder, hop.held, hop.share) for hop in path)
+            for h in up.holders
+            for path in h.paths
+        )
+        lines.append("股权结构（直接持股比例）：")
+        lines += ownership_tree(
+            up.subject.code,
+            hops,
+            lambda code: _who(parties[code]) if code in parties else code,
+            indent="  ",
+        )
         return "\n".join(lines)
     down = await ownership.holdings_of(db, person or "", max_depth=depth, settings=settings)
     if down is None:

@@ -11,6 +11,10 @@
     GET /inspections[/{id}]      双随机一公开: inspection tasks, drawn objects, results
     GET /lists?q=                红黑名单查询 by name or code (hub/site/publicity.py)
     GET /commitments[?q=]        信用承诺: published commitments (hub/site/publicity.py)
+    GET /enterprise/{uscc}/graph.svg | ownership.svg | timeline.svg
+                                 关联图谱, 股权穿透图, record timeline (hub/diagrams), drawn
+                                 for whoever asks (their token or session)
+    GET /risk/alerts/{id}.svg    a risk alert's evidence paths, for whom the catalogue allows
     GET /static/site/…           the style sheet and the few lines of script
 
 Every page reads through `PublicGraph` (GraphQL as the public) and works without JavaScript.
@@ -30,7 +34,18 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from authz.identity import PUBLIC, Consumer
 from graph.model import MeasureCategory
+from hub.diagrams import (
+    DiagramFailed,
+    DiagramRefused,
+    EnterpriseDiagrams,
+    enterprise_diagrams,
+    render_network_svg,
+    render_ownership_svg,
+    render_risk_svg,
+    render_timeline_svg,
+)
 from hub.errors import DatabaseUnavailable
 from hub.kernel import Kernel
 from hub.site.documents import (
@@ -101,6 +116,46 @@ def _guarded(endpoint: Endpoint) -> Endpoint:
             return _error_page(PageError(503, "暂时无法查询", str(DatabaseUnavailable())))
 
     return guarded
+
+
+def _consumer(request: Request) -> Consumer:
+    """Who asks (a bearer token's or a signed-in session's consumer); the public otherwise."""
+    consumer: Consumer = request.scope.get("state", {}).get("consumer", PUBLIC)
+    return consumer
+
+
+DrawSvg = Callable[[Kernel, Consumer, str], Awaitable[str | None]]
+
+
+def _svg_route(kernel: Kernel, draw: DrawSvg, parameter: str, missing: str) -> Endpoint:
+    """An endpoint answering one diagram as ``image/svg+xml``, drawn for whoever asks."""
+
+    async def endpoint(request: Request) -> Response:
+        key: str = request.path_params[parameter]
+        if len(key) > MAX_USCC_LENGTH * 2:
+            raise PageError(400, "查询条件有误", "标识过长")
+        try:
+            svg = await draw(kernel, _consumer(request), key)
+        except DiagramRefused as refused:
+            if refused.code.startswith(("INVALID", "BAD")):
+                raise PageError(400, "查询条件有误", "标识有误，请检查后重试。") from None
+            raise PageError(403, "无权查看", "按信用信息共享目录，您无权查看此图。") from None
+        except DatabaseUnavailable as error:
+            raise PageError(503, "暂时无法查询", str(error)) from None
+        if svg is None:
+            raise PageError(404, "未找到", missing)
+        return Response(svg, media_type="image/svg+xml; charset=utf-8", headers=HEADERS)
+
+    return endpoint
+
+
+async def _pictures(kernel: Kernel, consumer: Consumer, uscc: str) -> EnterpriseDiagrams:
+    """The enterprise page's pictures for `consumer`; none when they cannot be drawn now."""
+    try:
+        return await enterprise_diagrams(kernel, consumer, uscc)
+    except (DiagramFailed, DatabaseUnavailable) as error:
+        log.warning("enterprise %s: pictures not drawn (%s)", uscc, type(error).__name__)
+        return EnterpriseDiagrams(None, None, None)
 
 
 def _path_with(path: str, params: dict[str, str], fragment: str = "") -> str:
@@ -190,12 +245,14 @@ def site_routes(kernel: Kernel) -> list[BaseRoute]:
             if found[section]["pageInfo"]["hasNextPage"]
         }
         paged = {section for section, value in cursors.items() if value is not None}
+        pictures = await _pictures(kernel, _consumer(request), found["uscc"])
         page = render(
             "enterprise.html",
             active="",
             e=found,
             next_pages=next_pages,
             paged=paged,
+            pictures=pictures,
             report_url="/reports/new?" + urlencode({"uscc": found["uscc"]}),
         )
         return _html(page)
@@ -258,6 +315,26 @@ def site_routes(kernel: Kernel) -> list[BaseRoute]:
         Route("/search", _guarded(search), methods=["GET"]),
         Route("/search/suggest", _guarded(suggest), methods=["GET"]),
         Route("/enterprise/{uscc}", _guarded(enterprise), methods=["GET"]),
+        Route(
+            "/enterprise/{uscc}/graph.svg",
+            _guarded(_svg_route(kernel, render_network_svg, "uscc", "没有该市场主体。")),
+            methods=["GET"],
+        ),
+        Route(
+            "/enterprise/{uscc}/ownership.svg",
+            _guarded(_svg_route(kernel, render_ownership_svg, "uscc", "没有可显示的股权结构。")),
+            methods=["GET"],
+        ),
+        Route(
+            "/enterprise/{uscc}/timeline.svg",
+            _guarded(_svg_route(kernel, render_timeline_svg, "uscc", "没有该市场主体。")),
+            methods=["GET"],
+        ),
+        Route(
+            "/risk/alerts/{id}.svg",
+            _guarded(_svg_route(kernel, render_risk_svg, "id", "没有该风险预警。")),
+            methods=["GET"],
+        ),
         Route("/disclosure", _guarded(disclosure), methods=["GET"]),
         Route("/measures", _guarded(measures), methods=["GET"]),
         Route("/guide", _guarded(guide), methods=["GET"]),
