@@ -31,12 +31,13 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, LiteralString
 
 import httpx
+import neo4j
 
 from bench.credit_check import (
     CREDIT_CHECK,
@@ -56,6 +57,10 @@ from bench.credit_check import (
 )
 from bench.graph_signals import graph_ready
 from graph.database import Connection
+from graph.lifecycle.base import china_today
+from graph.model import RecordStatus
+from graph.publication import OPEN_ENTRY_STATUSES, STANDING_STATUSES
+from hub.api.query import lucene_phrase_query
 from loaders.sample_feeds import PENALTY_HEADERS, SAMR, generated_rows, write_csv
 
 SEARCH = """query Search($q: String!) {
@@ -69,6 +74,122 @@ TRAVERSAL = """query Traverse($key: ID!) {
   person(key: $key) { key name enterprises { uscc name blackListed
     records(first: 10) { totalCount edges { node { kind title decisionDate } } } } }
 }"""
+
+# The raw side: each operation as the Cypher a developer would write on the driver, with the
+# same rows the hub's consumer sees (catalogue rows.Record: the bank published OR, with
+# consent, shared; the association published OR, for a current member, shared; a department
+# shared OR supplied by it), so the two sides read the same data.
+_PUBLISHED: Final[LiteralString] = (
+    "(r.status IN $standing AND r.publishFrom IS NOT NULL AND r.publishUntil IS NOT NULL "
+    "AND r.publishFrom <= $today AND $today <= r.publishUntil)"
+)
+_SHARED: Final[LiteralString] = "NOT r.status IN $unshared"
+_BLACK: Final[LiteralString] = (
+    "EXISTS { MATCH (l:ListEntry {listType: 'BLACK'})-[:HAS_SUBJECT]->(x) WHERE l.status = "
+    "'ACTIVE' AND (l.effectiveUntil IS NULL OR $today <= l.effectiveUntil) }"
+)
+_CONSENT: Final[LiteralString] = (
+    "EXISTS { MATCH (c:Consent {grantee: $org})-[:GRANTED_BY]->(e) WHERE c.revokedAt IS NULL "
+    "AND c.expiresAt > datetime() AND 'conditional' IN c.classes AND c.purpose = $purpose }"
+)
+_MEMBER: Final[LiteralString] = (
+    "EXISTS { MATCH (e)-[ms:MEMBER_OF]->(:Association {code: $org}) "
+    "WHERE ms.until IS NULL OR ms.until > $today }"
+)
+_PROVIDED_BY_ME: Final[LiteralString] = (
+    "(EXISTS { MATCH (r)-[:PROVIDED_BY]->(:Department {code: $org}) } OR EXISTS { MATCH (r)"
+    "-[:SUPERSEDES*0..]->(:Record)-[:DECIDED_BY]->(:Department {code: $org}) })"
+)
+
+
+# A bank's list entries and sanctions: listed / in force today, or any with consent.
+_LISTED: Final[LiteralString] = (
+    "(l.status IN $open AND (l.effectiveUntil IS NULL OR $today <= l.effectiveUntil) OR "
+    + _CONSENT
+    + ")"
+)
+_IN_FORCE: Final[LiteralString] = (
+    "(s.status = 'ACTIVE' AND (s.from IS NULL OR s.from <= $today) AND (s.until IS NULL OR "
+    "$today <= s.until) AND NOT EXISTS { MATCH (s)-[:UNDER]->(u:ListEntry) WHERE NOT "
+    "(u.status = 'ACTIVE' AND (u.effectiveUntil IS NULL OR $today <= u.effectiveUntil)) } OR "
+    + _CONSENT
+    + ")"
+)
+
+
+def _records(rows: LiteralString, page: int, fields: LiteralString) -> LiteralString:
+    """A records connection of enterprise `e`: the count and a page, newest first."""
+    return (
+        "{ totalCount: COUNT { MATCH (r:Record)-[:HAS_SUBJECT]->(e) WHERE r.current = true AND "
+        + rows
+        + " }, items: COLLECT { MATCH (r:Record)-[:HAS_SUBJECT]->(e) WHERE r.current = true AND "
+        + rows
+        + " WITH r ORDER BY r.decisionDate DESC, r.uid LIMIT "
+        + ("20" if page == 20 else "10")
+        + " RETURN r { "
+        + fields
+        + " } } }"
+    )
+
+
+RAW_CREDIT_CHECK: Final[LiteralString] = (
+    "MATCH (e:Enterprise {uscc: $uscc}) "
+    "WITH e, COLLECT { MATCH (e)<-[:LEGAL_REPRESENTATIVE_OF]-(p:Person) RETURN p LIMIT 1 }[0] "
+    "AS rep RETURN e { .uscc, .name, .status, .registeredCapital, "
+    "blackListed: " + _BLACK.replace("(x)", "(e)") + ", "
+    "redListed: " + _BLACK.replace("(x)", "(e)").replace("'BLACK'", "'RED'") + ", "
+    "legalRepresentative: rep { .key, .nameMasked, enterprises: COLLECT { MATCH (rep)"
+    "-[:LEGAL_REPRESENTATIVE_OF|PRINCIPAL_OF|ACTUAL_CONTROLLER_OF|SHAREHOLDER_OF]->(x:Enterprise)"
+    " WHERE x <> e WITH DISTINCT x ORDER BY x.name RETURN x { .uscc, .name, .status, "
+    "blackListed: " + _BLACK + " } } }, "
+    "records: "
+    + _records(
+        "(" + _PUBLISHED + " OR (" + _SHARED + " AND " + _CONSENT + "))",
+        20,
+        "id: r.uid, .kind, .title, .documentNumber, .decisionDate, .severity, .status, "
+        ".category, .amount, .issuingAuthority, provider: COLLECT { MATCH (r)-[:PROVIDED_BY]->"
+        "(d:Department) RETURN d { .name } LIMIT 1 }[0]",
+    )
+    + ", listEntries: { totalCount: COUNT { MATCH (l:ListEntry)-[:HAS_SUBJECT]->(e) WHERE "
+    + _LISTED
+    + " }, items: COLLECT { MATCH (l:ListEntry)-[:HAS_SUBJECT]->(e) WHERE "
+    + _LISTED
+    + " WITH l ORDER BY l.decisionDate DESC, l.id LIMIT 20 RETURN l { .id, .listType, "
+    ".listName, .status, .decisionDate, sanctions: COLLECT { MATCH (l)<-[:UNDER]-(s:Sanction) "
+    "RETURN s { .status, measure: COLLECT { MATCH (s)-[:APPLIES]->(m:Measure) "
+    "RETURN m { .code, .name } LIMIT 1 }[0] } } } } }, "
+    "sanctions: { totalCount: COUNT { MATCH (s:Sanction)-[:HAS_SUBJECT]->(e) WHERE "
+    + _IN_FORCE
+    + " }, items: COLLECT { MATCH (s:Sanction)-[:HAS_SUBJECT]->(e) WHERE "
+    + _IN_FORCE
+    + " WITH s ORDER BY s.from DESC, s.id LIMIT 20 RETURN s { .id, .status, .from, .until, "
+    "measure: COLLECT { MATCH (s)-[:APPLIES]->(m:Measure) RETURN m { .code, .name, .business } "
+    "LIMIT 1 }[0] } } } } AS data"
+)
+RAW_SEARCH: Final[LiteralString] = (
+    "CALL db.index.fulltext.queryNodes('enterprise_name_fulltext', $phrase) YIELD node, score "
+    "WITH node AS n, score ORDER BY score DESC, n.name WITH collect(n) AS hits "
+    "RETURN { totalCount: size(hits), items: [n IN hits[..10] | n { .uscc, .name, .status }] } "
+    "AS data"
+)
+RAW_MEMBER: Final[LiteralString] = (
+    "MATCH (e:Enterprise {uscc: $uscc}) RETURN e { .uscc, .name, .registeredCapital, records: "
+    + _records(
+        "(" + _PUBLISHED + " OR (" + _SHARED + " AND " + _MEMBER + "))",
+        20,
+        ".kind, .title, .decisionDate, .status",
+    )
+    + " } AS data"
+)
+RAW_TRAVERSAL: Final[LiteralString] = (
+    "MATCH (p:Person {key: $key}) RETURN p { .key, .name, enterprises: COLLECT { MATCH (p)"
+    "-[:LEGAL_REPRESENTATIVE_OF|PRINCIPAL_OF|ACTUAL_CONTROLLER_OF|SHAREHOLDER_OF]->(e:Enterprise)"
+    " WITH DISTINCT e ORDER BY e.name RETURN e { .uscc, .name, blackListed: "
+    + _BLACK.replace("(x)", "(e)")
+    + ", records: "
+    + _records("(" + _SHARED + " OR " + _PROVIDED_BY_ME + ")", 10, ".kind, .title, .decisionDate")
+    + " } } } AS data"
+)
 
 SAMPLES: Final[LiteralString] = """
 CALL () { MATCH (e:Enterprise)<-[:LEGAL_REPRESENTATIVE_OF]-(:Person)
@@ -86,6 +207,8 @@ CALL () { MATCH (d:Department) WHERE d.sector <> '市场监管' RETURN d.code AS
 RETURN checks, association, members, persons, bank, market, marketName, department
 """
 
+PURPOSE: Final = "贷前审查"
+MIX_SEED: Final = 20261129
 WEIGHTS: Final = {"credit_check": 40, "public_search": 30, "member_fetch": 15, "traversal": 15}
 MEMORY_EVERY = 5.0
 
@@ -103,6 +226,7 @@ class Options:
     feed_seed: int
     reuse: bool
     keep: bool
+    raw: bool = True
 
 
 def parse_options(argv: Sequence[str] | None) -> Options:
@@ -123,6 +247,12 @@ def parse_options(argv: Sequence[str] | None) -> Options:
     )
     parser.add_argument("--reuse", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--keep", action="store_true", help="leave the bench Neo4j running")
+    parser.add_argument(
+        "--raw",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also issue the same mix as Cypher on the driver (blocks hub, raw, raw, hub)",
+    )
     a = parser.parse_args(argv)
     return Options(
         a.enterprises,
@@ -134,6 +264,7 @@ def parse_options(argv: Sequence[str] | None) -> Options:
         random.randrange(1_000_000) if a.feed_seed is None else a.feed_seed,
         a.reuse,
         a.keep,
+        a.raw,
     )
 
 
@@ -195,60 +326,177 @@ class Tally:
     errors: dict[str, list[str]]
 
 
-async def drive(
-    hub_url: str, tokens: Mapping[str, str], samples: Mapping[str, Any], options: Options
-) -> tuple[Tally, float, int]:
-    """Run the mix until the duration or the request budget is spent; (tally, seconds, sent)."""
-    tally = Tally(defaultdict(list), defaultdict(list))
-    rng = random.Random(20261129)
+Send = Callable[[str, dict[str, Any]], Awaitable[str | None]]
+"""Issue one operation with its variables; the error text, or None when it was answered."""
+
+
+def choose(rng: random.Random, samples: Mapping[str, Any], operation: str) -> dict[str, Any]:
+    """The variables of one operation, drawn from the samples."""
+    if operation == "credit_check":
+        return {"uscc": rng.choice(samples["checks"])}
+    if operation == "public_search":
+        return {"q": rng.choice(samples["names"])}
+    if operation == "member_fetch":
+        return {"uscc": rng.choice(samples["members"])}
+    return {"key": rng.choice(samples["persons"])}
+
+
+async def drive_mix(
+    send: Send,
+    samples: Mapping[str, Any],
+    concurrency: int,
+    seconds: float,
+    max_requests: int,
+    seed: int,
+    tally: Tally,
+) -> tuple[float, int]:
+    """`concurrency` clients issue the seeded mix through `send` until `seconds` pass or
+    `max_requests` are sent; (seconds taken, requests sent). Latencies and errors go to
+    `tally`. The same seed gives every side the same sequence of operations."""
+    rng = random.Random(seed)
     names = list(WEIGHTS)
     weights = list(WEIGHTS.values())
     sent = 0
-    deadline = time.monotonic() + options.duration
+    deadline = time.monotonic() + seconds
 
-    def request(operation: str) -> tuple[str, dict[str, Any]]:
-        if operation == "credit_check":
-            return "bank", {
-                "query": CREDIT_CHECK,
-                "variables": {"uscc": rng.choice(samples["checks"])},
-            }
-        if operation == "public_search":
-            fragment = rng.choice(samples["names"])
-            return "public", {"query": SEARCH, "variables": {"q": fragment}}
-        if operation == "member_fetch":
-            return "association", {
-                "query": MEMBER,
-                "variables": {"uscc": rng.choice(samples["members"])},
-            }
-        return "department", {
-            "query": TRAVERSAL,
-            "variables": {"key": rng.choice(samples["persons"])},
-        }
-
-    async def client(http: httpx.AsyncClient) -> None:
+    async def client() -> None:
         nonlocal sent
-        while time.monotonic() < deadline and sent < options.max_requests:
+        while time.monotonic() < deadline and sent < max_requests:
             sent += 1
             operation = rng.choices(names, weights)[0]
-            who, body = request(operation)
-            headers = {"Authorization": f"Bearer {tokens[who]}"} if who in tokens else {}
+            variables = choose(rng, samples, operation)
             started = time.perf_counter()
-            try:
-                response = await http.post("/graphql", json=body, headers=headers)
-                elapsed = (time.perf_counter() - started) * 1000
-                payload = response.json()
-                if response.status_code != 200 or payload.get("errors"):
-                    tally.errors[operation].append(f"{response.status_code} {str(payload)[:200]}")
-                else:
-                    tally.latencies[operation].append(elapsed)
-            except (httpx.HTTPError, ValueError) as error:
-                tally.errors[operation].append(f"{type(error).__name__}: {error}")
+            error = await send(operation, variables)
+            if error is None:
+                tally.latencies[operation].append((time.perf_counter() - started) * 1000)
+            else:
+                tally.errors[operation].append(error)
 
     started = time.monotonic()
-    limits = httpx.Limits(max_connections=options.concurrency)
-    async with httpx.AsyncClient(base_url=hub_url, timeout=60.0, limits=limits) as http:
-        await asyncio.gather(*(client(http) for _ in range(options.concurrency)))
-    return tally, time.monotonic() - started, sent
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    return time.monotonic() - started, sent
+
+
+def hub_sender(http: httpx.AsyncClient, tokens: Mapping[str, str]) -> Send:
+    """Each operation as the consumer's GraphQL request to the hub."""
+    documents = {
+        "credit_check": ("bank", CREDIT_CHECK),
+        "public_search": ("public", SEARCH),
+        "member_fetch": ("association", MEMBER),
+        "traversal": ("department", TRAVERSAL),
+    }
+
+    async def send(operation: str, variables: dict[str, Any]) -> str | None:
+        who, document = documents[operation]
+        headers = {"Authorization": f"Bearer {tokens[who]}"} if who in tokens else {}
+        try:
+            response = await http.post(
+                "/graphql", json={"query": document, "variables": variables}, headers=headers
+            )
+            payload = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            return f"{type(error).__name__}: {error}"
+        if response.status_code != 200 or payload.get("errors"):
+            return f"{response.status_code} {str(payload)[:200]}"
+        return None
+
+    return send
+
+
+def raw_sender(
+    driver: neo4j.AsyncDriver, database: str, samples: Mapping[str, Any], purpose: str
+) -> Send:
+    """Each operation as its one Cypher query on the async driver, with the consumer's rows."""
+    today = china_today()
+    common = {
+        "today": today,
+        "standing": list(STANDING_STATUSES),
+        "unshared": [RecordStatus.REPAIRED.value, RecordStatus.REVOKED.value],
+        "open": list(OPEN_ENTRY_STATUSES),
+    }
+    queries: dict[str, tuple[LiteralString, dict[str, Any]]] = {
+        "credit_check": (RAW_CREDIT_CHECK, {"org": samples["bank"], "purpose": purpose}),
+        "public_search": (RAW_SEARCH, {}),
+        "member_fetch": (RAW_MEMBER, {"org": samples["association"]}),
+        "traversal": (RAW_TRAVERSAL, {"org": samples["department"]}),
+    }
+
+    async def send(operation: str, variables: dict[str, Any]) -> str | None:
+        cypher, params = queries[operation]
+        capture = variables.pop("_capture", None)  # spot_check reads the answer
+        if "q" in variables:
+            variables = {"phrase": lucene_phrase_query(variables["q"])}
+        try:
+            result = await driver.execute_query(
+                cypher,
+                {**common, **params, **variables},
+                database_=database,
+                routing_=neo4j.RoutingControl.READ,
+            )
+        except neo4j.exceptions.Neo4jError as error:
+            return f"{type(error).__name__}: {str(error)[:200]}"
+        if not result.records or result.records[0]["data"] is None:
+            return "no row"
+        if capture is not None:
+            capture.append(result.records[0]["data"])
+        return None
+
+    return send
+
+
+def _counts(operation: str, data: Mapping[str, Any]) -> list[Any]:
+    """The counts and ids an operation's answer must share between the hub and raw."""
+    if operation == "public_search":
+        hits = data["edges"] if "edges" in data else data["items"]
+        return [data["totalCount"], [(h.get("node") or h)["uscc"] for h in hits]]
+
+    def records(holder: Mapping[str, Any]) -> int:
+        return int(holder["records"]["totalCount"])
+
+    if operation == "traversal":
+        return [(e["uscc"], records(e)) for e in data["enterprises"]]
+    counts: list[Any] = [records(data)]
+    if operation == "credit_check":
+        counts += [data["listEntries"]["totalCount"], data["sanctions"]["totalCount"]]
+    return counts
+
+
+async def spot_check(
+    via_hub: httpx.AsyncClient, tokens: Mapping[str, str], via_raw: Send, samples: Mapping[str, Any]
+) -> int:
+    """Before the mix: for a few subjects per operation, the hub and the raw Cypher return the
+    same counts and ids (so the raw side reads the same rows); `BenchmarkError` otherwise."""
+    documents = {
+        "credit_check": ("bank", CREDIT_CHECK, "enterprise"),
+        "public_search": ("public", SEARCH, "searchEnterprises"),
+        "member_fetch": ("association", MEMBER, "enterprise"),
+        "traversal": ("department", TRAVERSAL, "person"),
+    }
+    rng = random.Random(MIX_SEED)
+    checked = 0
+    for operation, (who, document, root) in documents.items():
+        for _ in range(3):
+            variables = choose(rng, samples, operation)
+            headers = {"Authorization": f"Bearer {tokens[who]}"} if who in tokens else {}
+            response = await via_hub.post(
+                "/graphql", json={"query": document, "variables": variables}, headers=headers
+            )
+            body = response.json()
+            if response.status_code != 200 or body.get("errors"):
+                raise BenchmarkError(f"hub {operation} {variables}: {str(body)[:300]}")
+            captured: list[Any] = []
+            raw_error = await via_raw(operation, {**variables, "_capture": captured})
+            if raw_error is not None:
+                raise BenchmarkError(f"raw {operation} {variables}: {raw_error}")
+            hub_counts = _counts(operation, body["data"][root])
+            raw_counts = _counts(operation, captured[0])
+            if hub_counts != raw_counts:
+                raise BenchmarkError(
+                    f"{operation} {variables}: hub {hub_counts} but raw {raw_counts} — the raw "
+                    "side would not read the same rows"
+                )
+            checked += 1
+    return checked
 
 
 async def sample_memory(
@@ -300,7 +548,7 @@ async def measure(
     if not (found["checks"] and found["members"] and found["persons"] and found["bank"]):
         raise BenchmarkError(f"the graph lacks samples: {json.dumps(found)[:300]}")
     tokens = {
-        "bank": credithub(env, "token", found["bank"], "--purpose", "贷前审查", "--ttl", "2h"),
+        "bank": credithub(env, "token", found["bank"], "--purpose", PURPOSE, "--ttl", "2h"),
         "association": credithub(env, "token", found["association"], "--ttl", "2h"),
         "department": credithub(env, "token", found["department"], "--ttl", "2h"),
     }
@@ -325,14 +573,56 @@ async def measure(
             f"{options.concurrency} clients for {options.duration:.0f} s; feed of "
             f"{options.feed_rows:,} penalties (seed {options.feed_seed}) loading in the background"
         )
-        loader = subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", "load", str(feed), "--department", found["market"],
-             "--kind", "penalty"],
-            cwd=ROOT, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
         stop = asyncio.Event()
-        sampler = asyncio.create_task(sample_memory(hub, neo4j_pid, stop, memory))
-        tally, seconds, sent = await drive(hub.url, token_text, samples, options)
+        tally, raw_tally = Tally(defaultdict(list), defaultdict(list)), None
+        seconds = raw_seconds = 0.0
+        sent = raw_sent = 0
+        limits = httpx.Limits(max_connections=options.concurrency)
+        driver = neo4j.AsyncGraphDatabase.driver(
+            connection.uri,
+            auth=(connection.user, connection.password),
+            max_connection_pool_size=max(options.concurrency, 10),
+            notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
+        )
+        try:
+            async with httpx.AsyncClient(base_url=hub.url, timeout=60.0, limits=limits) as http:
+                via_hub = hub_sender(http, token_text)
+                via_raw = raw_sender(driver, connection.database, samples, PURPOSE)
+                if options.raw:
+                    # Before the feed starts writing, so both sides see the same graph.
+                    checked = await spot_check(http, token_text, via_raw, samples)
+                    log(f"[{size}] hub and raw agree on counts and ids for {checked} requests")
+                loader = subprocess.Popen(
+                    [sys.executable, "-m", "hub.cli", "load", str(feed), "--department",
+                     found["market"], "--kind", "penalty"],
+                    cwd=ROOT, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                    text=True,
+                )  # fmt: skip
+                sampler = asyncio.create_task(sample_memory(hub, neo4j_pid, stop, memory))
+                if not options.raw:
+                    seconds, sent = await drive_mix(
+                        via_hub, samples, options.concurrency, options.duration,
+                        options.max_requests, MIX_SEED, tally,
+                    )  # fmt: skip
+                else:
+                    # Hub, raw, raw, hub: each side gets the whole duration in two halves with
+                    # the same operations, so the background feed and any drift in the
+                    # machine's load fall on both sides alike.
+                    raw_tally = Tally(defaultdict(list), defaultdict(list))
+                    half, budget = options.duration / 2, max(1, options.max_requests // 2)
+                    for block, is_hub in enumerate((True, False, False, True)):
+                        seed = MIX_SEED + (0 if block in (0, 1) else 1)
+                        took, count = await drive_mix(
+                            via_hub if is_hub else via_raw, samples, options.concurrency,
+                            half, budget, seed, tally if is_hub else raw_tally,
+                        )  # fmt: skip
+                        if is_hub:
+                            seconds, sent = seconds + took, sent + count
+                        else:
+                            raw_seconds, raw_sent = raw_seconds + took, raw_sent + count
+                        log(f"[{size}] {'hub' if is_hub else 'raw'} block: {count} in {took:.0f} s")
+        finally:
+            await driver.close()
         stop.set()
         await sampler
         loader_out, _ = loader.communicate(timeout=1800)
@@ -341,7 +631,32 @@ async def measure(
     per_operation = {op: _figures(tally, op) for op in WEIGHTS}
     ok = sum(int(v["ok"] or 0) for v in per_operation.values())
     third = max(1, len(memory) // 3)
+    raw: dict[str, Any] | None = None
+    if raw_tally is not None:
+        raw_operations = {op: _figures(raw_tally, op) for op in WEIGHTS}
+        raw_ok = sum(int(v["ok"] or 0) for v in raw_operations.values())
+        raw_rps = raw_ok / raw_seconds if raw_seconds else 0.0
+        hub_all = [t for times in tally.latencies.values() for t in times]
+        raw_all = [t for times in raw_tally.latencies.values() for t in times]
+        hub_p99 = percentile(hub_all, 0.99) if hub_all else 0.0
+        raw_p99 = percentile(raw_all, 0.99) if raw_all else 0.0
+        raw = {
+            "seconds": round(raw_seconds, 1),
+            "requests": raw_sent,
+            "ok": raw_ok,
+            "errors": sum(int(v["errors"] or 0) for v in raw_operations.values()),
+            "error_samples": {op: errs[:5] for op, errs in raw_tally.errors.items() if errs},
+            "throughput_rps": round(raw_rps, 1),
+            "p99_ms": round(raw_p99, 1),
+            "hub_p99_ms": round(hub_p99, 1),
+            "operations": raw_operations,
+            "hub_over_raw_throughput": round((ok / seconds) / raw_rps, 3)
+            if seconds and raw_rps
+            else None,
+            "hub_over_raw_p99": round(hub_p99 / raw_p99, 2) if raw_p99 else None,
+        }
     return {
+        "raw": raw,
         "size": size,
         **loaded,
         "workers": options.workers,
@@ -411,6 +726,25 @@ def report(result: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
         f"{mem['end']['neo4j']}.",
         f"Feed: {' / '.join(result['feed']['summary'])}",
     ]
+    raw = result.get("raw")
+    if raw:
+        lines += [
+            "",
+            f"**Raw side** (the same seeded mix as Cypher on the async driver, same "
+            f"concurrency, blocks hub → raw → raw → hub): {raw['ok']:,} answered in "
+            f"{raw['seconds']} s, **{raw['throughput_rps']} req/s**, {raw['errors']} errors. "
+            f"Hub ÷ raw throughput **{raw['hub_over_raw_throughput']}**; p99 over all "
+            f"operations hub {raw['hub_p99_ms']} ms ÷ raw {raw['p99_ms']} ms = "
+            f"**{raw['hub_over_raw_p99']}**.",
+            "",
+            "| operation (raw) | answered | errors | p50 ms | p99 ms | mean ms |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for op, v in raw["operations"].items():
+            lines.append(
+                f"| {op} | {v['ok']:,} | {v['errors']} | {v['p50_ms']} | {v['p99_ms']} | "
+                f"{v['mean_ms']} |"
+            )
     return "\n".join(lines)
 
 
