@@ -187,7 +187,8 @@ def test_credithub_ownership_prints_the_tree(
     tree = result.output[result.output.index("股权结构") :].splitlines()
     top = [line for line in tree if re.match(r"^  [├└]─", line)]
     assert len(top) == 2 and "60%" in top[0] and "40%" in top[1]
-    assert sum(float(re.search(r"([\d.]+)%", line).group(1)) for line in top) == 100  # type: ignore[union-attr]
+    shares = [re.findall(r"([\d.]+)%", line)[0] for line in top]
+    assert sum(float(share) for share in shares) == 100
     nested = [line for line in tree if re.match(r"^  [│ ]  [├└]─", line)]
     assert len(nested) == 1 and "100%" in nested[0]
     assert "张伟" not in result.output  # the terminal prints masked names
