@@ -16,6 +16,14 @@ or a GraphQL error; the target is none), and the resident memory of the hub's pr
 Neo4j sampled every few seconds, to show whether memory grows. Rate limits are off (one bench
 process stands in for many organisations). Uses the bench Neo4j like the other benchmarks and
 reuses a loaded demo graph of the same size. Nothing asserts on timings.
+
+The raw side (``--raw``, the default) issues the same seeded mix as the equivalent Cypher on the
+async driver — the same rows each consumer sees (published records, or with the bank's consent
+or the association's membership the shared ones; a department's shared or supplied ones) — with
+the same concurrency, in blocks hub, raw, raw, hub of half the duration each, so the background
+feed and the machine's drift fall on both. Before the feed starts, a spot check requires the
+hub and the raw queries to return the same counts and ids for three requests per operation. It
+reports hub ÷ raw throughput and the p99 over all operations of both sides.
 """
 
 from __future__ import annotations

@@ -189,8 +189,9 @@ try {
 }
 
 if (process.argv.includes("--print-schema")) {
+    // Written before exiting: stdout to a pipe is asynchronous, process.exit would cut it.
     const { printSchema } = await import("graphql");
-    console.log(printSchema(schema));
+    await new Promise((resolve) => process.stdout.write(printSchema(schema) + "\n", resolve));
     await driver.close();
     process.exit(0);
 }
