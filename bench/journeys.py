@@ -437,9 +437,14 @@ def graphql_call(
     async def call(subject: str) -> Any:
         bearer = token(subject)
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        response = await client.post(
-            url, json={"query": document, "variables": variables(subject)}, headers=headers
-        )
+        try:
+            response = await client.post(
+                url, json={"query": document, "variables": variables(subject)}, headers=headers
+            )
+        except httpx.HTTPError as error:
+            raise BenchmarkError(
+                f"{side_name} did not answer for {subject}: {type(error).__name__}: {error}"
+            ) from None
         try:
             body = response.json()
         except ValueError:
@@ -466,9 +471,12 @@ def raw_call(
     """One Cypher query on the async driver; its `data` column."""
 
     async def call(subject: str) -> Any:
-        result = await driver.execute_query(
-            cypher, params(subject), database_=database, routing_=neo4j.RoutingControl.READ
-        )
+        try:
+            result = await driver.execute_query(
+                cypher, params(subject), database_=database, routing_=neo4j.RoutingControl.READ
+            )
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
+            raise BenchmarkError(f"raw query failed for {subject}: {error}") from None
         if not result.records:
             raise BenchmarkError(f"raw query found nothing for {subject}")
         return result.records[0]["data"]
