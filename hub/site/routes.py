@@ -15,6 +15,8 @@
                                  关联图谱, 股权穿透图, record timeline (hub/diagrams), drawn
                                  for whoever asks (their token or session)
     GET /risk/alerts/{id}.svg    a risk alert's evidence paths, for whom the catalogue allows
+    GET /bank[/…], /department[/…] the signed-in pages of banks and departments, run as the
+                                 signed-in organisation (hub/site/bank.py, department.py)
     GET /static/site/…           the style sheet and the few lines of script
 
 Every page reads through `PublicGraph` (GraphQL as the public) and works without JavaScript.
@@ -48,6 +50,8 @@ from hub.diagrams import (
 )
 from hub.errors import DatabaseUnavailable
 from hub.kernel import Kernel
+from hub.site.bank import bank_routes
+from hub.site.department import department_routes
 from hub.site.documents import (
     DEPARTMENTS,
     DISCLOSURE,
@@ -340,5 +344,8 @@ def site_routes(kernel: Kernel) -> list[BaseRoute]:
         Route("/guide", _guarded(guide), methods=["GET"]),
         *inspection_routes(graph, _html, _guarded),
         *publicity_routes(graph, _html, _guarded),
+        # Signed-in pages: they run as the signed-in organisation, not as the public.
+        *bank_routes(kernel),
+        *department_routes(kernel),
         Mount("/static/site", app=StaticFiles(directory=STATIC), name="site-static"),
     ]

@@ -1,0 +1,255 @@
+"""A department's signed-in pages (政府部门服务): feeds and quarantine, objections and repairs
+due, its 红黑名单 decisions, and the 关联图谱 with the names its classes hold.
+
+    GET /department                     overview: what is due, the latest batches
+    GET /department/feeds               the batches it supplied (信息报送), with refused rows
+    GET /department/feeds/{batch}       one batch's quarantine: row, field, reason, the cells;
+                                        the CSV for Excel is /feeds/{batch}/quarantine.csv
+    GET /department/due                 objections and repair applications it decides, by
+                                        deadline; rectification orders past their deadline
+    GET /department/lists[?q=]          an enterprise's 红黑名单 entries, its own decisions marked
+    GET /department/network?q=          关联图谱 of an enterprise: the SVG (hub/diagrams) and the
+                                        related enterprises with the persons linking them
+
+Every page runs GraphQL as the signed-in department (hub/site/signed_in.py); the area is open to
+whoever the catalogue lets decide objections for its own organisation
+(``operations.decideObjection``). Which batches, objections and names appear is the API's and
+the catalogue's answer for that organisation: another department's never do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from graph.identifiers import validate_uscc
+from hub.diagrams.data import DiagramFailed, DiagramRefused
+from hub.diagrams.network import render_network_svg
+from hub.kernel import Kernel
+from hub.site.forms import MAX_QUERY_LENGTH
+from hub.site.public_graph import PageError
+from hub.site.signed_in import Area, Page, enterprise_names, shown_message, signed_in
+
+DEPARTMENT = Area(title="政府部门服务", operation="decideObjection", audience="政府部门")
+"""The department's pages: for whoever may decide objections for its own organisation."""
+
+BATCHES_SHOWN = 100
+"""Batches listed on the feeds page, newest first."""
+
+QUARANTINE_SHOWN = 200
+"""Refused rows shown on a batch's page (all of them are in the CSV)."""
+
+HOME = """
+query DepartmentHome {
+  feedBatches(first: 5) {
+    id kindLabel fileName status lastLoadedAt rowsRead new newVersions unchanged quarantined
+  }
+  objections(status: PENDING) { id dueBy overdue decider }
+  repairApplications(status: PENDING) { id dueBy decider }
+  overdueRectifications { id }
+}
+"""
+
+FEEDS = """
+query DepartmentFeeds($first: Int!) {
+  feedBatches(first: $first) {
+    id kind kindLabel supplier supplierName fileName status firstLoadedAt lastLoadedAt rowsRead
+    new newVersions unchanged quarantined quarantinedByReason { code rows }
+  }
+}
+"""
+
+QUARANTINE = """
+query DepartmentQuarantine($batch: String!, $first: Int!) {
+  quarantine(batchId: $batch, first: $first) {
+    rowNumber problems { field fieldLabel code reason } cells
+  }
+}
+"""
+
+DUE = """
+query DepartmentDue {
+  objections(first: 200) {
+    id status grounds statement evidence subject filedBy filedOn dueBy dueByProvisional
+    needsVerification overdue recordKey listEntryId decider outcome decidedOn decidedLate
+  }
+  repairApplications(first: 200) {
+    id status subject recordKey listEntryId appliedOn dueBy dueByProvisional decider
+    decidedOn decidedLate
+  }
+  overdueRectifications {
+    id statusLabel deadline requirement subject subjectName findingTitle orderedOn
+  }
+}
+"""
+
+LISTS = """
+query DepartmentLists($uscc: String!) {
+  enterprise(uscc: $uscc) {
+    uscc name blackListed redListed
+    listEntries(first: 20) {
+      totalCount
+      edges { node {
+        id listType listName basis decisionNumber decisionDate effectiveFrom effectiveUntil
+        removalConditions status removedOn underObjection decidedBy { code name }
+        linkedPersons { role person { name nameMasked } }
+        sanctions { status startsOn endsOn measure { name } }
+      } }
+    }
+  }
+}
+"""
+
+NETWORK = """
+query DepartmentNetwork($uscc: String!) {
+  enterprise(uscc: $uscc) {
+    uscc name blackListed redListed banned
+    people { role title share person { key name nameMasked } }
+  }
+  relatedEnterprises(uscc: $uscc, maxHops: 2, first: 50) {
+    distance relations
+    via { key name nameMasked }
+    enterprise { uscc name status blackListed redListed banned }
+  }
+}
+"""
+
+SEARCH = """
+query DepartmentSearch($query: String!) {
+  searchEnterprises(query: $query, first: 20) {
+    totalCount edges { node { uscc name status blackListed redListed } }
+  }
+}
+"""
+
+
+def _by_deadline(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(items, key=lambda item: (item["dueBy"], item["id"]))
+
+
+def _mine(items: list[dict[str, Any]], code: str | None) -> list[dict[str, Any]]:
+    """The items this organisation decides (处理单位 / 审核单位)."""
+    return [item for item in items if item["decider"] == code]
+
+
+def _enterprise_query(page: Page) -> tuple[str, str | None]:
+    """The page's ``q``: (as typed, the 统一社会信用代码 it is — None when it is not one)."""
+    query = " ".join(page.request.query_params.get("q", "").split())
+    if len(query) > MAX_QUERY_LENGTH:
+        raise PageError(400, "查询条件有误", f"查询内容过长，请不超过 {MAX_QUERY_LENGTH} 个字符")
+    code = query.upper()
+    return query, (code if query and not validate_uscc(code) else None)
+
+
+def department_routes(kernel: Kernel) -> list[BaseRoute]:
+    """The department's pages on the hub's kernel."""
+
+    async def home(page: Page) -> Response:
+        data = await page.run(HOME)
+        code = page.consumer.org_code
+        objections = _by_deadline(_mine(data["objections"], code))
+        repairs = _by_deadline(_mine(data["repairApplications"], code))
+        return page.render(
+            "department_home.html",
+            section="home",
+            batches=data["feedBatches"],
+            objections=objections,
+            repairs=repairs,
+            overdue_objections=sum(1 for o in objections if o["overdue"]),
+            overdue_rectifications=len(data["overdueRectifications"]),
+        )
+
+    async def feeds(page: Page) -> Response:
+        data = await page.run(FEEDS, {"first": BATCHES_SHOWN})
+        return page.render("department_feeds.html", section="feeds", batches=data["feedBatches"])
+
+    async def batch(page: Page) -> Response:
+        batch_id: str = page.request.path_params["batch"]
+        data = await page.run(QUARANTINE, {"batch": batch_id, "first": QUARANTINE_SHOWN})
+        listed = await page.run(FEEDS, {"first": BATCHES_SHOWN})
+        # The batch's figures, when it is among the latest (the quarantine is there anyway).
+        summary = next((b for b in listed["feedBatches"] if b["id"] == batch_id), None)
+        return page.render(
+            "department_batch.html",
+            section="feeds",
+            batch_id=batch_id,
+            summary=summary,
+            rows=data["quarantine"],
+            shown=QUARANTINE_SHOWN,
+        )
+
+    async def due(page: Page) -> Response:
+        data = await page.run(DUE)
+        code = page.consumer.org_code
+        objections = _mine(data["objections"], code)
+        repairs = _mine(data["repairApplications"], code)
+        pending_objections = _by_deadline([o for o in objections if o["status"] == "PENDING"])
+        pending_repairs = _by_deadline([r for r in repairs if r["status"] == "PENDING"])
+        subjects = [o["subject"] for o in objections] + [r["subject"] for r in repairs]
+        names = await enterprise_names(page, [s for s in subjects if not validate_uscc(s)])
+        return page.render(
+            "department_due.html",
+            section="due",
+            pending_objections=pending_objections,
+            decided_objections=[o for o in objections if o["status"] != "PENDING"],
+            pending_repairs=pending_repairs,
+            decided_repairs=[r for r in repairs if r["status"] != "PENDING"],
+            rectifications=data["overdueRectifications"],
+            names=names,
+            today=kernel.clock().isoformat(),
+        )
+
+    async def lists(page: Page) -> Response:
+        query, uscc = _enterprise_query(page)
+        values: dict[str, Any] = {"section": "lists", "query": query, "e": None, "results": None}
+        if uscc is not None:
+            data = await page.run(LISTS, {"uscc": uscc})
+            if data["enterprise"] is None:
+                raise PageError(404, "未找到该市场主体", f"信用信息库中没有 {uscc}。")
+            values["e"] = data["enterprise"]
+        elif query:
+            values["results"] = (await page.run(SEARCH, {"query": query}))["searchEnterprises"]
+        return page.render("department_lists.html", **values)
+
+    async def network(page: Page) -> Response:
+        query, uscc = _enterprise_query(page)
+        values: dict[str, Any] = {
+            "section": "network",
+            "query": query,
+            "e": None,
+            "related": [],
+            "results": None,
+            "svg": None,
+            "diagram_problem": None,
+            "names_shown": False,
+        }
+        if uscc is not None:
+            data = await page.run(NETWORK, {"uscc": uscc})
+            if data["enterprise"] is None:
+                raise PageError(404, "未找到该市场主体", f"信用信息库中没有 {uscc}。")
+            values["e"] = data["enterprise"]
+            values["related"] = data["relatedEnterprises"]
+            persons = [role["person"] for role in data["enterprise"]["people"]] + [
+                person for link in data["relatedEnterprises"] for person in link["via"]
+            ]
+            values["names_shown"] = any(person["name"] for person in persons)
+            try:
+                values["svg"] = await render_network_svg(kernel, page.consumer, uscc)
+            except DiagramRefused as error:
+                values["diagram_problem"] = shown_message(str(error))
+            except DiagramFailed:
+                values["diagram_problem"] = "关联图谱暂时无法绘制，请稍后再试。"
+        elif query:
+            values["results"] = (await page.run(SEARCH, {"query": query}))["searchEnterprises"]
+        return page.render("department_network.html", **values)
+
+    return [
+        Route("/department", signed_in(kernel, DEPARTMENT, home), methods=["GET"]),
+        Route("/department/feeds", signed_in(kernel, DEPARTMENT, feeds), methods=["GET"]),
+        Route("/department/feeds/{batch}", signed_in(kernel, DEPARTMENT, batch), methods=["GET"]),
+        Route("/department/due", signed_in(kernel, DEPARTMENT, due), methods=["GET"]),
+        Route("/department/lists", signed_in(kernel, DEPARTMENT, lists), methods=["GET"]),
+        Route("/department/network", signed_in(kernel, DEPARTMENT, network), methods=["GET"]),
+    ]
