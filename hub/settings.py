@@ -113,6 +113,9 @@ class Environment(BaseModel):
         None, alias="CREDITHUB_JWKS_URL"
     )
     production: Annotated[bool, BeforeValidator(_flag)] = Field(False, alias="CREDITHUB_PRODUCTION")
+    public_url: Annotated[str, AfterValidator(_http_url)] | None = Field(
+        None, alias="CREDITHUB_PUBLIC_URL"
+    )
     rate_public_per_minute: Rate = Field(
         RateLimitConfig.public_per_minute, alias="CREDITHUB_RATE_PUBLIC_PER_MINUTE"
     )
@@ -173,6 +176,7 @@ class Environment(BaseModel):
             jwks_file=self.jwks_file,
             jwks_url=self.jwks_url,
             production=self.production,
+            public_url=self.public_url.rstrip("/") if self.public_url else None,
             rate_limits=RateLimitConfig(
                 public_per_minute=self.rate_public_per_minute,
                 organisation_per_minute=self.rate_organisation_per_minute,
@@ -240,6 +244,10 @@ class Settings:
     jwks_url: str | None = None
     # Production mode: no introspection and no "Did you mean" suggestions for the public.
     production: bool = False
+    # The address the public reaches the hub at (https://xyxx.wugang.gov.cn, no trailing
+    # slash): credit reports print their verification link and QR code with it. Unset: the
+    # address of the request that issued the report.
+    public_url: str | None = None
     # Requests per minute per organisation and per public address, in each hub process.
     rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
     # Open subscription streams per organisation and per address, in each hub process.

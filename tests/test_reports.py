@@ -16,7 +16,11 @@ import hashlib
 import io
 import json
 import re
+import shutil
+import subprocess
 from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,7 +33,11 @@ from graph.evaluation.model import default_model
 from graph.evaluation.run import evaluate_all
 from graph.identifiers import make_uscc
 from graph.lifecycle.base import china_today
-from hub.reports.content import EVALUATION_NOT_PUBLIC
+from hub.reports.content import EVALUATION_NOT_PUBLIC, numbered
+from hub.reports.fonts import FONT_VARIABLE, PACKAGE, ReportFontMissing, font_file
+from hub.reports.issuing import public_base_url
+from hub.reports.pdf import PLATFORM
+from hub.settings import Settings, SettingsError
 from tests.conftest import ClientFor
 from tests.fixtures import (
     B1,
@@ -173,6 +181,7 @@ async def test_the_report_has_the_standard_sections_in_order(
     html = (await get(client_for, PUBLIC, report["htmlUrl"])).text
     headings = re.findall(r"<h2 id=\"section-[a-z]+\">(.+?)</h2>", html)
     assert headings == [
+        "信用概况",
         "一、基本信息",
         "二、行政管理",
         "三、诚实守信",
@@ -483,3 +492,184 @@ async def test_the_full_edition_shows_grade_label_date_and_model_version_the_pub
     content = await content_of(db, public["number"])
     assert section(content, "信用评价")["text"] == EVALUATION_NOT_PUBLIC
     assert "D级" not in text_of(content) and "评价等级" not in text_of(content)
+
+
+# -- a report people trust ----------------------------------------------------------------------
+async def pdf_of(client_for: ClientFor, who: Consumer, report: dict[str, Any]) -> bytes:
+    """The report's PDF as `who` fetches it."""
+    response = await get(client_for, who, report["pdfUrl"])
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def fonts_of(pdf: bytes) -> dict[str, Any]:
+    """Every font the PDF's pages use (also inside form XObjects), by base font name."""
+    found: dict[str, Any] = {}
+
+    def walk(resources: Any) -> None:
+        resources = resources.get_object() if resources is not None else {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            found[str(font["/BaseFont"])] = font
+        for xobject in (resources.get("/XObject") or {}).values():
+            xobject = xobject.get_object()
+            if "/Resources" in xobject:
+                walk(xobject["/Resources"])
+
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+        walk(page.get("/Resources"))
+    return found
+
+
+def embedded(font: Any) -> bool:
+    """Whether a font's program is in the file (its descriptor, or its descendants')."""
+    fonts = [font] + [d.get_object() for d in font.get("/DescendantFonts", [])]
+    for each in fonts:
+        descriptor = each.get("/FontDescriptor")
+        if descriptor is not None and any(
+            key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3")
+        ):
+            return True
+    return False
+
+
+async def test_every_font_of_the_pdf_is_embedded(client_for: ClientFor) -> None:
+    report = await issue(client_for, E1_ITSELF)
+    pdf = await pdf_of(client_for, E1_ITSELF, report)
+    fonts = fonts_of(pdf)
+    assert fonts, "the PDF names no font"
+    assert {name: embedded(font) for name, font in fonts.items()} == dict.fromkeys(fonts, True)
+    assert any("WenQuanYiZenHei" in name for name in fonts)
+    assert all("+" in name for name in fonts)  # subsets (AAAAAA+Name), not whole fonts
+    pdffonts = shutil.which("pdffonts")
+    if pdffonts:  # poppler's own view, as its readers see the file
+        lines = (
+            subprocess.run([pdffonts, "-"], input=pdf, capture_output=True, check=True)
+            .stdout.decode()
+            .splitlines()[2:]
+        )
+        assert lines and all(line.split()[-5] == "yes" for line in lines), lines
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """The text of every page, as pypdf extracts it."""
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+async def test_pages_are_numbered_of_the_total_and_headings_stay_with_their_content(
+    client_for: ClientFor, db: Database
+) -> None:
+    report = await issue(client_for, PUBLIC, E5)  # 25 licences: several pages
+    content = await content_of(db, report["number"])
+    texts = page_texts(await pdf_of(client_for, PUBLIC, report))
+    total = len(texts)
+    assert total > 1
+    for number, text in enumerate(texts, start=1):
+        assert f"第 {number} 页 共 {total} 页" in text
+    headings = {numbered(i, s["title"]) for i, s in enumerate(content["sections"], 1)}
+    headings |= {g["title"] for s in content["sections"] for g in s["groups"]}
+    headings |= {"信用概况", "报告说明"}
+    for number, text in enumerate(texts, start=1):
+        # The page's own lines come first, its header and footer (drawn last) after them.
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        body = lines[: next(i for i, line in enumerate(lines) if PLATFORM in line)]
+        assert body[-1] not in headings, f"page {number} ends with the heading {body[-1]!r}"
+
+
+async def test_the_pdf_is_dated_by_the_report_and_the_same_report_gives_the_same_bytes(
+    client_for: ClientFor,
+) -> None:
+    report = await issue(client_for, E1_ITSELF)
+    first = await pdf_of(client_for, E1_ITSELF, report)
+    assert await pdf_of(client_for, E1_ITSELF, report) == first
+    info = pypdf.PdfReader(io.BytesIO(first)).metadata
+    assert info is not None
+    issued = datetime.fromisoformat(report["generatedAt"])
+    assert info.creation_date == issued and info.modification_date == issued
+    assert str(info["/CreationDate"]).endswith("+08'00'")
+
+
+async def test_the_report_carries_an_absolute_verification_url_with_its_qr_code(
+    client_for: ClientFor, db: Database
+) -> None:
+    async with client_for(PUBLIC) as http:
+        location = (await http.get(f"/reports/new?uscc={E1}")).headers["location"]
+    number = location.removeprefix("/reports/").removesuffix(".html")
+    url = f"http://hub.test/reports/verify?number={number}"
+    assert (await content_of(db, number))["verifyUrl"] == url  # the issuing request's address
+    html = (await get(client_for, PUBLIC, location)).text
+    assert f'<a href="{url}">{url}</a>' in html
+    [svg] = re.findall(r'<svg[^>]*class="qr"[^>]*>', html)
+    assert f'data-text="{url}"' in svg and 'role="img"' in svg
+    pdf = (await get(client_for, PUBLIC, f"/reports/{number}.pdf")).content
+    first_page = page_texts(pdf)[0]
+    assert url in first_page and "扫码核验本报告" in first_page
+    assert "（/reports/verify）" not in json.dumps(await content_of(db, number), ensure_ascii=False)
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm:  # the QR code as a phone sees the printed page
+        import zxingcpp
+        from PIL import Image
+
+        png = subprocess.run(
+            [pdftoppm, "-r", "150", "-f", "1", "-l", "1", "-png", "-"],
+            input=pdf,
+            capture_output=True,
+            check=True,
+        ).stdout
+        codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+        assert [code.text for code in codes] == [url]
+
+
+def test_the_public_url_setting_decides_the_verification_address() -> None:
+    configured = Settings.from_env({"CREDITHUB_PUBLIC_URL": "https://xyxx.wugang.example/"})
+    assert configured.public_url == "https://xyxx.wugang.example"
+    assert public_base_url(configured, "http://10.0.0.5:8000/") == "https://xyxx.wugang.example"
+    assert public_base_url(Settings(), "http://hub.test/") == "http://hub.test"
+    assert public_base_url(Settings(host="0.0.0.0", port=9000), None) == "http://0.0.0.0:9000"
+    with pytest.raises(SettingsError, match="CREDITHUB_PUBLIC_URL"):
+        Settings.from_env({"CREDITHUB_PUBLIC_URL": "xyxx.wugang.example"})
+
+
+async def test_the_graphql_issue_prints_the_address_the_hub_serves_on(
+    client_for: ClientFor, db: Database, settings: Settings
+) -> None:
+    report = await issue(client_for, PUBLIC)
+    content = await content_of(db, report["number"])
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    assert content["verifyUrl"] == f"{base}/reports/verify?number={report['number']}"
+
+
+async def test_the_report_opens_with_a_credit_overview_of_what_its_edition_holds(
+    client_for: ClientFor, db: Database
+) -> None:
+    report = await issue(client_for, PUBLIC)
+    html = (await get(client_for, PUBLIC, report["htmlUrl"])).text
+    overview = dict(
+        re.findall(
+            r"<tr><th scope=\"row\">([^<]+)</th><td class=\"tone-[a-z]+\">([^<]+)</td></tr>",
+            html.split('id="section-overview"', 1)[1].split("</table>", 1)[0],
+        )
+    )
+    assert overview["信用标签"] == "失信惩戒对象"
+    assert overview["严重失信主体名单"] == "已列入（1 项）"
+    assert overview["行政处罚"] == "1 条"  # R1; the repaired R2 and the unpublished 轻微 not
+    assert overview["守信激励名单"] == "未列入"
+    assert overview["信用评价"] == "不向社会公开"
+    assert html.index('id="section-overview"') < html.index('id="section-basic"')
+    assert "信用概况" in page_texts(await pdf_of(client_for, PUBLIC, report))[0]
+    full = await issue(client_for, E1_ITSELF)
+    full_html = (await get(client_for, E1_ITSELF, full["htmlUrl"])).text
+    # The full edition counts the unpublished 轻微 penalty too.
+    assert '<th scope="row">行政处罚</th><td class="tone-adverse">2 条</td>' in full_html
+
+
+async def test_a_missing_report_font_is_a_clear_error(
+    client_for: ClientFor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(FONT_VARIABLE, str(tmp_path / "wqy-zenhei.ttc"))
+    with pytest.raises(ReportFontMissing, match=PACKAGE):
+        font_file()
+    report = await issue(client_for, PUBLIC)
+    response = await get(client_for, PUBLIC, report["pdfUrl"])
+    assert response.status_code == 503
+    assert PACKAGE in response.text and "%PDF" not in response.text

@@ -3,7 +3,7 @@
 The content is plain JSON — every value already a string as people read it — because it is
 what gets hashed, stored and verified: the HTML and the PDF only lay it out. Its shape::
 
-    {format, title, number, edition, editionLabel, generatedAt, cutoff, issuer,
+    {format, title, number, edition, editionLabel, generatedAt, cutoff, issuer, verifyUrl,
      subject: {uscc, name}, labels: [..], recipient: {..} | null,
      sections: [{key, title, text | null, groups: [{title, empty, items: [
          {title, fields: [[label, value], ..]}]}]}],
@@ -13,6 +13,11 @@ Sections, in the order of DOMAIN.md "Credit report": 基本信息, 行政管理,
 经营异常, 信用承诺, 信用评价, 司法判决, 其他. Excluded everywhere: versions that were repaired,
 revoked or superseded, records whose publication period has ended (expired) and list entries
 that ended; the public edition also keeps only what is inside its publication window.
+
+`verifyUrl` is the absolute address of the report's verification page (the hub's public URL,
+hub/settings.py CREDITHUB_PUBLIC_URL, or the address the issuing request came to), printed with
+its QR code; reports issued before it existed carry none. The 信用概况 table at the head of the
+report is `overview`, read off the sections, so it says only what the edition says.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from authz.identity import Consumer
 from graph.model import (
@@ -316,14 +322,21 @@ def _recipient(consumer: Consumer, edition: ReportEdition) -> dict[str, Any] | N
     }
 
 
-def _notes(edition: ReportEdition, cutoff: date, catalogue_version: str) -> list[str]:
+def verification_url(base_url: str, number: str) -> str:
+    """The absolute address of the verification page of report `number` on `base_url`."""
+    return f"{base_url.rstrip('/')}/reports/verify?number={quote(number)}"
+
+
+def _notes(
+    edition: ReportEdition, cutoff: date, catalogue_version: str, verify_url: str
+) -> list[str]:
     notes = [
         f"本报告依据舞钢市信用信息共享目录（版本 {catalogue_version}）出具。公开版仅含依法向社会"
         "公开的信息；完整版另含经信息主体授权或依职责共享的信息。",
         "已修复、已撤销或已更正的信息版本，超过公示期限的信息，以及已移出的名单，均不纳入本报告。",
         f"信息截至 {cutoff.isoformat()}。个人信息已作去标识化处理。",
         "报告内容以报告编号和内容摘要（SHA-256）为准，可凭报告编号在本平台“信用报告核验”"
-        "页面（/reports/verify）核验。",
+        f"页面核验：{verify_url}（或扫描报告上的二维码）。",
     ]
     if edition is ReportEdition.FULL:
         notes.append("本报告为完整版，仅供报告使用方在授权或职责范围内使用，不得向第三方提供。")
@@ -360,8 +373,11 @@ def build_content(
     cutoff: date,
     consumer: Consumer,
     catalogue_version: str,
+    verify_url: str,
 ) -> dict[str, Any]:
-    """The report's content for the consumer's edition, ready to be hashed and stored."""
+    """The report's content for the consumer's edition, ready to be hashed and stored.
+
+    `verify_url` is the absolute address of the report's verification page."""
     edition = data.edition
     enterprise = data.enterprise
     records = [r for r in data.records if included(r, edition, cutoff)]
@@ -412,11 +428,12 @@ def build_content(
         "generatedAt": generated_at.isoformat(),
         "cutoff": cutoff.isoformat(),
         "issuer": ISSUER,
+        "verifyUrl": verify_url,
         "subject": {"uscc": enterprise["uscc"], "name": enterprise["name"]},
         "labels": labels(enterprise),
         "recipient": _recipient(consumer, edition),
         "sections": sections,
-        "notes": _notes(edition, cutoff, catalogue_version),
+        "notes": _notes(edition, cutoff, catalogue_version, verify_url),
         "catalogueVersion": catalogue_version,
     }
 
@@ -428,3 +445,80 @@ def numbered(index: int, title: str) -> str:
     """A section title as printed: 一、基本信息 (index counts from 1)."""
     numeral = NUMERALS[index - 1] if 1 <= index <= len(NUMERALS) else str(index)
     return f"{numeral}、{title}"
+
+
+# -- 信用概况: the summary at the head of the report ---------------------------------------------
+LISTS = frozenset(
+    {"守信激励名单", "严重失信主体名单", "失信被执行人", "虚假诉讼失信人", "经营异常名录"}
+)
+"""Groups that say whether the subject is on a list: 已列入 / 未列入 rather than a count."""
+ADVERSE = frozenset(
+    {
+        "行政处罚",
+        "严重失信主体名单",
+        "失信被执行人",
+        "虚假诉讼失信人",
+        "市场、行业禁入",
+        "经营异常名录",
+        "违反信用承诺",
+    }
+)
+FAVOURABLE = frozenset({"守信激励名单", "行政奖励", "表彰奖励"})
+BANNED = "市场、行业禁入"
+GRADE_FIELD = "评价等级"
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    """One line of 信用概况: what was looked for, what was found, and its tone for colour
+    (``adverse`` / ``favourable`` when something of that kind was found, else ``plain``)."""
+
+    label: str
+    value: str
+    tone: str = "plain"
+
+
+def _evaluation_value(section: dict[str, Any]) -> str:
+    for group in section["groups"]:
+        for item in group["items"]:
+            grade = dict(item["fields"]).get(GRADE_FIELD)
+            if grade:
+                return str(grade)
+    if section.get("text") == EVALUATION_NOT_PUBLIC:
+        return "不向社会公开"
+    return str(section.get("text") or NO_EVALUATION)
+
+
+def overview(content: dict[str, Any]) -> list[OverviewRow]:
+    """信用概况: the labels, then per group of every section what the report holds — a count,
+    or whether the subject is listed — and the evaluation as the edition shows it.
+
+    Read off the stored sections, so the summary never says more than the edition does.
+    """
+    labels_found = content.get("labels") or []
+    tone = "adverse" if BLACK_LABEL in labels_found else "favourable" if labels_found else "plain"
+    rows = [OverviewRow("信用标签", "、".join(labels_found) or "无", tone)]
+    for section in content["sections"]:
+        if section["key"] == "basic":
+            continue
+        if section["key"] == "evaluation":
+            rows.append(OverviewRow(section["title"], _evaluation_value(section)))
+            continue
+        for group in section["groups"]:
+            title, found = group["title"], len(group["items"])
+            if title == BANNED:
+                value = "禁入期内" if found else "无"
+            elif title in LISTS:
+                value = f"已列入（{found} 项）" if found else "未列入"
+            else:
+                value = f"{found} 条" if found else "无"
+            if not found:
+                tone = "plain"
+            elif title in ADVERSE:
+                tone = "adverse"
+            elif title in FAVOURABLE:
+                tone = "favourable"
+            else:
+                tone = "plain"
+            rows.append(OverviewRow(title, value, tone))
+    return rows

@@ -14,11 +14,13 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from graph.lifecycle.base import CHINA_TIME
-from hub.reports.content import BLACK_LABEL, numbered
+from hub.reports.content import BLACK_LABEL, numbered, overview
 from hub.reports.numbering import NUMBER_FORMAT
+from hub.reports.qr import qr_svg
 from hub.reports.store import StoredReport
 
 TEMPLATES = Path(__file__).with_name("templates")
+QR_PIXELS = 132
 
 
 def beijing(iso: str) -> str:
@@ -46,9 +48,22 @@ _ENV = _environment()
 
 
 def render_report(report: StoredReport) -> str:
-    """The report as an HTML page, laid out from its stored content."""
+    """The report as an HTML page, laid out from its stored content: the head with the
+    verification link and its QR code, 信用概况, then the sections."""
+    content = report.document()
+    verify_url = content.get("verifyUrl")
+    qr = (
+        qr_svg(verify_url, size=QR_PIXELS, label=f"核验本报告的二维码：{verify_url}")
+        if verify_url
+        else None
+    )
     return _ENV.get_template("report.html").render(
-        content=report.document(), content_hash=report.content_hash, black_label=BLACK_LABEL
+        content=content,
+        content_hash=report.content_hash,
+        black_label=BLACK_LABEL,
+        overview=overview(content),
+        verify_url=verify_url,
+        qr=qr,
     )
 
 

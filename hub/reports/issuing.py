@@ -19,11 +19,12 @@ from authz.identity import Consumer
 from graph.lifecycle.base import CHINA_TIME
 from hub.errors import Forbidden, InvalidArgument
 from hub.kernel import Kernel
-from hub.reports.content import build_content
+from hub.reports.content import build_content, verification_url
 from hub.reports.data import read_report_data
 from hub.reports.edition import ReportEdition
 from hub.reports.numbering import canonical_json, content_hash, new_number
 from hub.reports.store import NumberTaken, StoredReport, save
+from hub.settings import Settings
 
 OPERATION = "issueCreditReport"
 NUMBER_ATTEMPTS = 3
@@ -46,14 +47,31 @@ def normalise_uscc(uscc: str) -> str:
     return code
 
 
+def public_base_url(settings: Settings, request_base_url: str | None) -> str:
+    """Where the public reaches this hub: the configured public URL (CREDITHUB_PUBLIC_URL),
+    else the address the issuing request came to, else the address the hub serves on (a
+    GraphQL request does not keep its address)."""
+    if settings.public_url:
+        return settings.public_url
+    if request_base_url:
+        return request_base_url.rstrip("/")
+    return f"http://{settings.host}:{settings.port}"
+
+
 async def issue_report(
-    hub: Kernel, consumer: Consumer, uscc: str, *, request_id: str
+    hub: Kernel,
+    consumer: Consumer,
+    uscc: str,
+    *,
+    request_id: str,
+    base_url: str | None = None,
 ) -> StoredReport:
     """Issue the credit report of enterprise `uscc` to `consumer` and store it.
 
     The data is what the schema serves `consumer` (hub/reports/data.py); the stored content
     is canonical JSON and its hash the report's content hash. `request_id` names the request
-    that issued it, as in the audit chain.
+    that issued it, as in the audit chain; `base_url` is the address that request came to
+    (the verification link printed on the report starts with `public_base_url`).
     """
     require_issue(hub, consumer)
     code = normalise_uscc(uscc)
@@ -69,6 +87,7 @@ async def issue_report(
             cutoff=cutoff,
             consumer=consumer,
             catalogue_version=hub.catalogue.version,
+            verify_url=verification_url(public_base_url(hub.settings, base_url), number),
         )
         canonical = canonical_json(content)
         report = StoredReport(

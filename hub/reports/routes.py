@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 from authz.identity import PUBLIC, Consumer
 from hub.errors import ClientError, DatabaseUnavailable
 from hub.kernel import Kernel
+from hub.reports.fonts import ReportFontMissing
 from hub.reports.html import render_error, render_issue_form, render_report, render_verification
 from hub.reports.issuing import issue_report, may_open, record, refusal_message
 from hub.reports.numbering import NUMBER_FORMAT, normalise_number
@@ -89,7 +90,9 @@ def report_routes(hub: Kernel) -> list[BaseRoute]:
         consumer = _consumer(request)
         request_id = uuid.uuid4().hex
         try:
-            report = await issue_report(hub, consumer, uscc, request_id=request_id)
+            report = await issue_report(
+                hub, consumer, uscc, request_id=request_id, base_url=str(request.base_url)
+            )
         except ClientError as error:
             status = STATUS_OF_CODE.get(error.code, 400)
             return _page(render_issue_form(uscc, str(error)), status)
@@ -161,8 +164,12 @@ def report_routes(hub: Kernel) -> list[BaseRoute]:
         if isinstance(report, Response):
             return report
         filename = quote(f"{report.number}.pdf")
+        try:
+            pdf = render_pdf(report)
+        except ReportFontMissing as error:
+            return _page(render_error("暂时无法生成 PDF", str(error)), 503)
         return Response(
-            render_pdf(report),
+            pdf,
             media_type="application/pdf",
             headers={**HEADERS, "Content-Disposition": f'inline; filename="{filename}"'},
         )
