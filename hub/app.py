@@ -43,8 +43,8 @@ from hub.guards.url_size import UrlLimits
 from hub.kernel import Kernel, RequestContext, request_context
 from hub.reports.routes import report_routes
 from hub.settings import Settings
-from hub.signin.routes import signin_routes
 from hub.signin.sessions import SessionAuth, session_middleware
+from hub.site.account import account_routes, signin_routes
 from hub.site.error_pages import ErrorPages
 from hub.site.routes import site_routes
 
@@ -215,6 +215,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             *report_routes(kernel),
             *site_routes(kernel),
             *signin_routes(kernel, settings),
+            *account_routes(kernel),
         ],
         middleware=[
             # Outermost: a browser asking for a page gets a refusal as a Chinese page of the

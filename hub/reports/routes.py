@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from urllib.parse import quote
 
 from neo4j.exceptions import DriverError, Neo4jError
@@ -32,6 +33,9 @@ from hub.reports.issuing import issue_report, may_open, record, refusal_message
 from hub.reports.numbering import NUMBER_FORMAT, normalise_number
 from hub.reports.pdf import render_pdf
 from hub.reports.store import StoredReport, load
+from hub.signin.csrf import CsrfRejected, verify_csrf
+from hub.signin.sessions import signed_in
+from hub.site.account import report_form_page
 
 STATUS_OF_CODE = {
     "INVALID_ARGUMENT": 400,
@@ -86,8 +90,11 @@ def _database_guarded(endpoint: Endpoint) -> Endpoint:
 def report_routes(hub: Kernel) -> list[BaseRoute]:
     """The report routes on the hub's kernel."""
 
-    async def issue(request: Request, uscc: str) -> Response:
+    async def issue(request: Request, uscc: str, purpose: str | None = None) -> Response:
         consumer = _consumer(request)
+        if purpose is not None:
+            # A signed-in organisation states its purpose per request (a token carries it).
+            consumer = replace(consumer, purpose=purpose or None)
         request_id = uuid.uuid4().hex
         try:
             report = await issue_report(
@@ -95,6 +102,8 @@ def report_routes(hub: Kernel) -> list[BaseRoute]:
             )
         except ClientError as error:
             status = STATUS_OF_CODE.get(error.code, 400)
+            if signed_in(request):
+                return report_form_page(request, uscc, str(error), purpose or "", status)
             return _page(render_issue_form(uscc, str(error)), status)
         await record(
             hub,
@@ -109,6 +118,10 @@ def report_routes(hub: Kernel) -> list[BaseRoute]:
 
     async def new(request: Request) -> Response:
         uscc = request.query_params.get("uscc")
+        if signed_in(request):
+            # Signed in by cookie: a link must not issue in the organisation's name (that is a
+            # state change a cross-site page could trigger), so the form asks, with a CSRF token.
+            return report_form_page(request, uscc or "", None, "贷前审查")
         if uscc is None:
             return _page(render_issue_form("", None))
         return await issue(request, uscc)
@@ -116,7 +129,15 @@ def report_routes(hub: Kernel) -> list[BaseRoute]:
     async def create(request: Request) -> Response:
         form = await request.form()
         value = form.get("uscc")
-        return await issue(request, value if isinstance(value, str) else "")
+        uscc = value if isinstance(value, str) else ""
+        if signed_in(request):
+            try:
+                verify_csrf(request, form)
+            except CsrfRejected as error:
+                return _page(render_error("表单已失效", str(error)), 403)
+            purpose = form.get("purpose")
+            return await issue(request, uscc, purpose.strip() if isinstance(purpose, str) else "")
+        return await issue(request, uscc)
 
     async def verify(request: Request) -> Response:
         text = request.query_params.get("number")

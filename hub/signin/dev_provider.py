@@ -27,6 +27,7 @@ import os
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -42,7 +43,6 @@ from starlette.routing import Route
 from graph.database import Database
 from graph.model import Label
 from hub.signin.config import DEV_PROVIDER_PATH
-from hub.site.rendering import render
 from loaders.reference import list_organisations
 from loaders.reference.organisations import ORGANISATION_LABELS
 
@@ -137,7 +137,11 @@ def _token_error(error: str, description: str, status: int = 400) -> JSONRespons
     )
 
 
-def dev_provider_routes(provider: DevProvider, db: Database) -> list[Route]:
+Render = Callable[..., str]
+"""Fills one of the site's templates (hub.site.rendering.render: the site sits above sign-in)."""
+
+
+def dev_provider_routes(provider: DevProvider, db: Database, render: Render) -> list[Route]:
     """The provider's routes (mounted only outside production, without a real provider)."""
 
     async def discovery(request: Request) -> Response:

@@ -36,14 +36,17 @@ from starlette.routing import BaseRoute, Route
 from authz.catalogue import Catalogue
 from authz.tokens import TokenConfig
 from graph.database import Database
-from hub.kernel import Kernel
-from hub.settings import Settings
 from hub.signin.config import DEV_PROVIDER_PATH, SignInConfig
 from hub.signin.csrf import CsrfRejected, csrf_token, verify_csrf
-from hub.signin.dev_provider import DEV_CLIENT_ID, MARK, DevProvider, dev_provider_routes
+from hub.signin.dev_provider import (
+    DEV_CLIENT_ID,
+    MARK,
+    DevProvider,
+    Render,
+    dev_provider_routes,
+)
 from hub.signin.identity import UnknownOrganisation, signed_in_consumer
 from hub.signin.sessions import sign_in, sign_out, signed_in_name
-from hub.site.rendering import render
 
 log = logging.getLogger("credithub.signin")
 
@@ -58,8 +61,8 @@ HEADERS: Final = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' "
-        "http: https:; base-uri 'none'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
     ),
 }
 
@@ -83,8 +86,10 @@ class SignIn:
         catalogue: Catalogue,
         tokens: TokenConfig,
         dev: DevProvider | None,
+        render: Render,
     ) -> None:
         self.config = config
+        self.render = render
         self.db = db
         self.catalogue = catalogue
         self.tokens = tokens
@@ -103,7 +108,7 @@ class SignIn:
         elif self.dev is not None:
             # The hub talks to its own development provider in-process; the browser is sent to
             # the provider's authorize page on the hub's own address.
-            provider_app = Starlette(routes=dev_provider_routes(self.dev, db))
+            provider_app = Starlette(routes=dev_provider_routes(self.dev, db, render))
             self.oauth.register(
                 "dev",
                 client_id=DEV_CLIENT_ID,
@@ -121,7 +126,7 @@ class SignIn:
 
     def _page(self, request: Request, status: int = 200, problem: str | None = None) -> Response:
         name = signed_in_name(request)
-        page = render(
+        page = self.render(
             "signin.html",
             active="signin",
             provider=self.provider,
@@ -198,22 +203,5 @@ class SignIn:
             Route("/signout", signout, methods=["POST"]),
         ]
         if self.dev is not None:
-            routes.extend(dev_provider_routes(self.dev, self.db))
+            routes.extend(dev_provider_routes(self.dev, self.db, self.render))
         return routes
-
-
-def signin_routes(kernel: Kernel, settings: Settings) -> list[BaseRoute]:
-    """The sign-in routes of a hub with these settings (the development provider only in a
-    local hub without a configured provider)."""
-    config = settings.signin
-    local = not settings.production and not config.external
-    dev = DevProvider.create(settings.home, settings.session_secret()) if local else None
-    signin = SignIn(
-        config,
-        production=settings.production,
-        db=kernel.db,
-        catalogue=kernel.catalogue,
-        tokens=settings.token_config(),
-        dev=dev,
-    )
-    return signin.routes()
