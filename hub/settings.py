@@ -148,9 +148,6 @@ class Environment(BaseModel):
     oidc_client_id: str | None = Field(None, alias="CREDITHUB_OIDC_CLIENT_ID")
     oidc_client_secret: str | None = Field(None, alias="CREDITHUB_OIDC_CLIENT_SECRET")
     oidc_org_claim: Text = Field("uscc", alias="CREDITHUB_OIDC_ORG_CLAIM")
-    public_url: Annotated[str, AfterValidator(_http_url)] | None = Field(
-        None, alias="CREDITHUB_PUBLIC_URL"
-    )
     session_idle_minutes: Annotated[int, Field(ge=1, le=1440)] = Field(
         30, alias="CREDITHUB_SESSION_IDLE_MINUTES"
     )
