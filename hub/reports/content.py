@@ -328,15 +328,16 @@ def verification_url(base_url: str, number: str) -> str:
 
 
 def _notes(
-    edition: ReportEdition, cutoff: date, catalogue_version: str, verify_url: str
+    edition: ReportEdition, cutoff: date, catalogue_version: str, verify_url: str | None
 ) -> list[str]:
+    where = f"：{verify_url}（或扫描报告上的二维码）" if verify_url else ""
     notes = [
         f"本报告依据舞钢市信用信息共享目录（版本 {catalogue_version}）出具。公开版仅含依法向社会"
         "公开的信息；完整版另含经信息主体授权或依职责共享的信息。",
         "已修复、已撤销或已更正的信息版本，超过公示期限的信息，以及已移出的名单，均不纳入本报告。",
         f"信息截至 {cutoff.isoformat()}。个人信息已作去标识化处理。",
         "报告内容以报告编号和内容摘要（SHA-256）为准，可凭报告编号在本平台“信用报告核验”"
-        f"页面核验：{verify_url}（或扫描报告上的二维码）。",
+        f"页面核验{where}。",
     ]
     if edition is ReportEdition.FULL:
         notes.append("本报告为完整版，仅供报告使用方在授权或职责范围内使用，不得向第三方提供。")
@@ -373,11 +374,12 @@ def build_content(
     cutoff: date,
     consumer: Consumer,
     catalogue_version: str,
-    verify_url: str,
+    verify_url: str | None = None,
 ) -> dict[str, Any]:
     """The report's content for the consumer's edition, ready to be hashed and stored.
 
-    `verify_url` is the absolute address of the report's verification page."""
+    `verify_url` is the absolute address of the report's verification page (every issued
+    report has one: hub/reports/issuing.py)."""
     edition = data.edition
     enterprise = data.enterprise
     records = [r for r in data.records if included(r, edition, cutoff)]
