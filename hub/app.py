@@ -34,6 +34,7 @@ from hub.api.schema import build_schema
 from hub.auth import BearerAuth
 from hub.errors import DUPLICATE_KEY, UPLOAD_REQUIRED
 from hub.exports import quarantine_csv
+from hub.graphiql import graphiql_routes, render_page
 from hub.guards.cross_site import CrossSiteRequests
 from hub.guards.http import RequestLimits
 from hub.guards.rate_limit import RateLimits
@@ -149,6 +150,10 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             )
         return operations
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """The hub's own GraphiQL page (hub/graphiql/): its files from the hub, never a CDN."""
+        return render_page(self.kernel.settings, request)
+
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         # BearerAuth has verified the token (or its absence: the public) before we get here.
         context = request_context(self.kernel, getattr(request.state, "consumer", PUBLIC), request)
@@ -213,6 +218,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             Route("/healthz", healthz, methods=["GET"]),
             Route("/feeds/{batch}/quarantine.csv", quarantine_csv, methods=["GET"]),
             *report_routes(kernel),
+            *graphiql_routes(kernel),
             *site_routes(kernel),
             *signin_routes(kernel, settings),
             *account_routes(kernel),

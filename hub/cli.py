@@ -14,12 +14,10 @@ from typing import TypeVar
 import click
 
 from authz import audit
-from authz.catalogue import default_catalogue
 from authz.identity import Consumer, OrgKind
 from authz.tokens import mint
 from graph.database import Database
 from graph.migrations import migrate
-from graph.model import OrganisationKind
 from graph.provision import ProvisionError
 from hub.cli_evaluation import register_evaluation_commands
 from hub.cli_exchange import register_exchange_commands
@@ -29,6 +27,8 @@ from hub.cli_orgs import register_org_commands, resolve_or_exit
 from hub.cli_risk import register_risk_commands
 from hub.cli_supervision import register_supervision_commands
 from hub.cli_support import settings_or_exit, with_db
+from hub.graphiql.assets import assets_command
+from hub.graphiql.local_tokens import local_consumer
 from hub.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -254,19 +254,6 @@ def _ttl(ctx: click.Context, param: click.Parameter, text: str) -> timedelta:
     return timedelta(seconds=amount * unit)
 
 
-# One read, each branch an index seek on its label's key (or name): a label-less MATCH with
-# OR-ed labels would scan every node of the graph. $code is the input upper-cased (codes are
-# upper case), $org the input as typed (names). UNION drops a node found by two branches.
-_KIND_OF_LABEL = {
-    "Department": OrgKind.DEPARTMENT,
-    "Bank": OrgKind.BANK,
-    "Association": OrgKind.ASSOCIATION,
-    "CreditAgency": OrgKind.CREDIT_AGENCY,
-    "CreditOffice": OrgKind.ADMIN,
-    "Enterprise": OrgKind.ENTERPRISE,
-}
-
-
 @main.command()
 @click.argument("org", required=False)
 @click.option("--purpose", default=None, help="Purpose of the requests (consent is bound to it).")
@@ -299,24 +286,11 @@ def token(
         if not org or not org.strip():
             raise click.UsageError("name an organisation (or pass --admin)")
         found = resolve_or_exit(settings, org.strip(), include_enterprises=True)
-        kind = _KIND_OF_LABEL[found.label]
         try:
-            # The registered duty (职责) becomes the classes it grants, as far as the catalogue
-            # lets a duty grant them (consumers.<KIND>.duty).
-            duty = default_catalogue().duty_classes(kind, found.duty)
+            # The same consumer the GraphiQL role switcher mints for (local mode).
+            consumer = local_consumer(found, purpose=purpose, subject=subject)
         except ValueError as error:
             raise click.ClickException(f"{found.name} ({found.code}): {error}") from None
-        consumer = Consumer(
-            subject=subject or f"local@{found.code}",
-            org_kind=kind,
-            org_code=found.code,
-            org_name=found.name,
-            sectors=frozenset({found.sector})
-            if found.sector and found.kind is OrganisationKind.DEPARTMENT
-            else frozenset(),
-            purpose=purpose,
-            duty=duty,
-        )
     try:
         minted = mint(settings.token_config(), consumer, ttl=lifetime)
     except (ValueError, SettingsError) as error:
@@ -407,6 +381,7 @@ register_lifecycle_commands(main)
 register_org_commands(main)
 register_risk_commands(main)
 register_supervision_commands(main)
+main.add_command(assets_command)
 
 if __name__ == "__main__":
     main()

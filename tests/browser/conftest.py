@@ -11,6 +11,8 @@ runs as root. Without a browser the tests fail, saying how to get one, unless
 For tests: `browser_page` (a fresh page in its own browser context, with ``base_url`` set, so
 ``await browser_page.goto("/")`` works), `site_url`, and `screenshot(page, name)`, which saves
 ``test-artifacts/screenshots/<name>.png``.
+Every context blocks requests to any host but this machine's (127.0.0.1, localhost): the
+pages must work on a closed network, with no CDN.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import uvicorn
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, Route, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from graph.database import Database
@@ -131,9 +134,24 @@ async def browser_page(browser: Browser, site_url: str) -> AsyncIterator[Page]:
     )
     # Playwright's own default; a loaded 2-core CI machine has been seen to need more than 10 s.
     context.set_default_timeout(30_000)
+    # A closed network, as on a government one: whatever a page asks of another host fails.
+    await context.route(lambda url: not is_loopback_url(url), _abort)
     page = await context.new_page()
     yield page
     await context.close()
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether `url` stays on this machine (or in the page: data:, blob:, about:)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname in LOOPBACK_HOSTS
+
+
+async def _abort(route: Route) -> None:
+    await route.abort("blockedbyclient")
 
 
 async def screenshot(page: Page, name: str) -> Path:

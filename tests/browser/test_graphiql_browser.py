@@ -1,0 +1,152 @@
+"""GraphiQL at /graphql in Chromium on a closed network: every request to a host other than this
+machine is blocked (tests/browser/conftest.py), as on a government network.
+
+GraphiQL renders from the hub's own files, the role switcher (local mode) mints a bank's token
+into the headers editor, the default tab's credit check runs and shows the enterprise; a
+department's `noticeAdded` subscription streams over multipart and shows the notice an objection
+produces while it listens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from playwright.async_api import ConsoleMessage, Locator, Page, Request, expect
+
+from graph.database import Database
+from hub.settings import Settings
+from tests.browser.conftest import is_loopback_url, screenshot
+from tests.conftest import bearer
+from tests.fixtures import B1, E1, SAMR, load_fixture_graph
+from tests.lifecycle import ENTERPRISE_E1
+
+
+@pytest.fixture
+def page_watch(browser_page: Page) -> Iterator[tuple[list[str], list[str]]]:
+    """Every URL the page asks for, and its errors (console errors, uncaught exceptions)."""
+    urls: list[str] = []
+    errors: list[str] = []
+
+    def on_request(request: Request) -> None:
+        urls.append(request.url)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    browser_page.on("request", on_request)
+    browser_page.on("console", on_console)
+    browser_page.on("pageerror", lambda error: errors.append(str(error)))
+    yield urls, errors
+    assert [url for url in urls if not is_loopback_url(url)] == []
+    assert errors == []
+
+
+@pytest.fixture
+async def restore_fixture_graph(db: Database) -> AsyncIterator[None]:
+    """The subscription test files an objection: put the fixture graph back afterwards."""
+    yield
+    await db.write("MATCH (n) WHERE NOT n:Migration DETACH DELETE n")
+    await load_fixture_graph(db)
+
+
+def _result(page: Page) -> Locator:
+    return page.locator(".graphiql-response")
+
+
+async def _open(page: Page) -> None:
+    # From the public site's footer, as a visitor finds it.
+    await page.goto("/")
+    await page.get_by_role("link", name="数据接口 (GraphQL)").click()
+    await expect(page).to_have_url("/graphql")
+    await expect(page).to_have_title("数据接口 (GraphQL) · 信用舞钢")
+    # GraphiQL rendered (no "Loading…"), with the default tab: the bank's credit check.
+    await expect(page.locator(".graphiql-container")).to_be_visible()
+    await expect(page.get_by_text("正在加载 GraphiQL")).to_have_count(0)
+    await expect(page.locator(".graphiql-query-editor")).to_contain_text("银行贷前审查")
+    # The switcher has read the register.
+    await expect(page.locator("#role-org option")).not_to_have_count(1)
+
+
+async def _switch_to(page: Page, org: str, purpose: str) -> None:
+    await page.get_by_label("演示身份").select_option(org)
+    await page.get_by_label("用途").fill(purpose)
+    await page.get_by_role("button", name="使用此身份").click()
+    await expect(page.locator("#role-status")).to_contain_text("当前身份")
+    await expect(page.locator(".graphiql-editor-tool")).to_contain_text("Bearer eyJ")
+
+
+async def _set_variables(page: Page, text: str) -> None:
+    await page.get_by_role("button", name="Variables").click()
+    editor = page.locator(".graphiql-editor-tool .graphiql-editor:visible .CodeMirror")
+    await editor.click()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.press("Delete")
+    await page.keyboard.insert_text(text)
+
+
+async def test_graphiql_renders_offline_and_runs_the_credit_check_as_a_bank(
+    browser_page: Page, page_watch: tuple[list[str], list[str]]
+) -> None:
+    page = browser_page
+    await _open(page)
+    await screenshot(page, "graphiql-start")
+
+    await _switch_to(page, B1, "贷前审查")
+    await expect(page.locator("#role-status")).to_contain_text("中国工商银行舞钢支行")
+    await _set_variables(page, f'{{"uscc": "{E1}"}}')
+    await page.locator(".graphiql-execute-button").click()
+    result = _result(page)
+    await expect(result).to_contain_text("舞钢市鑫源钢铁有限公司", timeout=30_000)
+    await expect(result).to_contain_text('"totalCount"')
+    await expect(result).not_to_contain_text('"errors"')
+    await screenshot(page, "graphiql-credit-check")
+
+    urls, _ = page_watch
+    assert any(url.endswith("/graphiql/vendor/graphiql-3.8.3/graphiql.min.js") for url in urls)
+
+
+async def test_a_subscription_streams_a_notice_over_multipart(
+    browser_page: Page,
+    page_watch: tuple[list[str], list[str]],
+    site_url: str,
+    settings: Settings,
+    restore_fixture_graph: None,
+) -> None:
+    page = browser_page
+    await _open(page)
+    await _switch_to(page, SAMR, "")
+    await page.get_by_role("tab", name="Notices").click()
+    await expect(page.locator(".graphiql-query-editor")).to_contain_text("noticeAdded")
+    async with page.expect_request(
+        lambda request: request.method == "POST" and "noticeAdded" in (request.post_data or "")
+    ) as subscribing:
+        await page.locator(".graphiql-execute-button").click()
+    request = await subscribing.value
+    sent = await request.all_headers()
+    assert sent["accept"].startswith('multipart/mixed;subscriptionSpec="1.0"'), sent
+    assert sent["x-credithub-request"], sent
+    await asyncio.sleep(1.5)  # the hub polls the outbox: let the subscriber start listening
+
+    # An enterprise objects to a licence of the market regulator, which must hear of it.
+    async with httpx.AsyncClient(base_url=site_url, timeout=30) as http:
+        response = await http.post(
+            "/graphql",
+            json={
+                "query": """mutation($key: String!) { fileObjection(recordKey: $key,
+                    grounds: WRONG_DATA, statement: "许可事项有误") { id } }""",
+                "variables": {"key": f"LICENSE|{SAMR}|舞市监许〔2023〕88号"},
+            },
+            headers=bearer(settings, ENTERPRISE_E1),
+        )
+        assert "errors" not in response.json(), response.text
+
+    result = _result(page)
+    await expect(result).to_contain_text("OBJECTION_FILED", timeout=30_000)
+    await expect(result).to_contain_text(E1)
+    await screenshot(page, "graphiql-subscription")
+    # Stop it (■): the fetcher aborts the request.
+    await page.locator(".graphiql-execute-button").click()
