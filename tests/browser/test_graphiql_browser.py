@@ -10,11 +10,14 @@ produces while it listens.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import ConsoleMessage, Locator, Page, Request, expect
+from strawberry.http.streaming import MultipartSubscriptionTransport
 
 from graph.database import Database
 from hub.settings import Settings
@@ -150,3 +153,51 @@ async def test_a_subscription_streams_a_notice_over_multipart(
     await screenshot(page, "graphiql-subscription")
     # Stop it (■): the fetcher aborts the request.
     await page.locator(".graphiql-execute-button").click()
+
+
+COLLECT_PARTS = """async ({text, sizes}) => {
+  const bytes = new TextEncoder().encode(text);
+  const chunks = [];
+  for (let at = 0, i = 0; at < bytes.length; i += 1) {
+    const size = sizes[i % sizes.length];
+    chunks.push(bytes.slice(at, at + size));
+    at += size;
+  }
+  const stream = new ReadableStream({
+    pull(controller) { chunks.length ? controller.enqueue(chunks.shift()) : controller.close(); }
+  });
+  const parts = [];
+  for await (const body of CredithubGraphiQL.multipartBodies(stream, "graphql")) {
+    parts.push(JSON.parse(body));
+  }
+  return parts;
+}"""
+
+
+@pytest.mark.parametrize("sizes", [[1], [7, 3, 2], [4096]])
+async def test_the_fetcher_reads_the_hubs_multipart_stream_however_it_is_cut(
+    browser_page: Page, page_watch: tuple[list[str], list[str]], sizes: list[int]
+) -> None:
+    """The stream as Strawberry writes it (heartbeats, events with Chinese text, the closing
+    delimiter), cut into chunks anywhere — inside a delimiter or a UTF-8 character."""
+    transport = MultipartSubscriptionTransport()
+
+    def encode(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    events: list[Any] = [
+        {"data": {"noticeAdded": {"kind": "OBJECTION_FILED", "title": "收到异议申请"}}},
+        {"data": {"noticeAdded": {"kind": "NEW_ADVERSE_RECORD", "title": "新增失信记录"}}},
+    ]
+    text = "".join(
+        [
+            f"--{transport.separator}",
+            transport.heartbeat_message(encode),
+            *(transport.encode_next(event, encode) for event in events),
+            transport.heartbeat_message(encode),
+            transport.encode_complete(),
+        ]
+    )
+    await browser_page.goto("/graphql")
+    parts = await browser_page.evaluate(COLLECT_PARTS, {"text": text, "sizes": sizes})
+    assert parts == [{}, *({"payload": event} for event in events), {}]
