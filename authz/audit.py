@@ -45,7 +45,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import neo4j
 
@@ -327,33 +327,108 @@ async def append_many(
     characters). The driver may run the transaction again after a transient failure; the
     work below recomputes every entry from the head it locks, so a retry cannot fork the chain.
     """
-    if not events:
+    pending = [
+        PendingEntry(_fields(event), tuple(dict.fromkeys(event.subjects)), None) for event in events
+    ]
+    return await append_pending(db, pending, now=now)
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """An entry not yet in the chain: its fields (`_fields`), the subjects it links to, and
+    the moment it was recorded (None: stamped when the head is locked)."""
+
+    fields: dict[str, Any]
+    links: tuple[str, ...]
+    at: str | None
+
+
+@dataclass(frozen=True)
+class WalMark:
+    """Where a local audit log (authz/audit_wal.py) stands in the chain: its id and the number
+    of its last entry appended. Moved in the transaction that appends, so an entry of a log is
+    appended once, however often the log is shipped again after a crash."""
+
+    log: str
+    first: int
+    """The log number of the first entry of this batch (the rest follow without gaps)."""
+
+
+async def append_pending(
+    db: Database,
+    pending: Sequence[PendingEntry],
+    *,
+    now: datetime | None = None,
+    mark: WalMark | None = None,
+) -> list[AuditEntry]:
+    """Append prepared entries in order, in one write transaction holding the head's lock.
+
+    With `mark`, the entries are a local log's numbers ``mark.first …``: those the log's mark
+    in the graph says were appended already are skipped, and the mark moves to the last one,
+    in the same transaction.
+    """
+    if not pending:
         return []
-    fields = [_fields(event) for event in events]
-    links = [list(dict.fromkeys(event.subjects)) for event in events]
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> list[dict[str, Any]]:
         head = await (await tx.run(_LOCK_HEAD, chain=CHAIN_ID, genesis=GENESIS)).single(strict=True)
-        at = utc_iso(now or datetime.now(UTC))
+        todo = list(pending)
+        if mark is not None:
+            row = await (await tx.run(_LOG_MARK, log=mark.log)).single()
+            done = -1 if row is None or row["shipped"] is None else int(row["shipped"])
+            todo = todo[max(0, done - mark.first + 1) :]
+            if not todo:
+                return []
+        stamp = utc_iso(now or datetime.now(UTC))
         seq: int = head["seq"]
         previous: str = head["hash"]
         entries: list[dict[str, Any]] = []
-        for entry_fields in fields:
+        for entry in todo:
             seq += 1
-            props = {**entry_fields, "seq": seq, "at": at, "prevHash": previous}
+            props = {**entry.fields, "seq": seq, "at": entry.at or stamp, "prevHash": previous}
             props["hash"] = previous = entry_hash(props)
             entries.append(props)
         rows = [
-            {"props": props, "links": subjects, "recipient": _recipient(props)}
-            for props, subjects in zip(entries, links, strict=True)
+            {"props": props, "links": list(entry.links), "recipient": _recipient(props)}
+            for props, entry in zip(entries, todo, strict=True)
         ]
         result = await tx.run(_WRITE_ENTRIES, rows=rows, chain=CHAIN_ID, seq=seq, hash=previous)
         await result.consume()
+        if mark is not None:
+            last = mark.first + len(pending) - 1
+            await (await tx.run(_MOVE_LOG_MARK, log=mark.log, shipped=last)).consume()
         return entries
 
-    request_ids = ",".join(event.request_id for event in events)
+    request_ids = ",".join(str(entry.fields["requestId"]) for entry in pending)
     written = await db.write_transaction(work, metadata={"requestId": request_ids[:1000]})
     return [AuditEntry.from_props(props) for props in written]
+
+
+_LOG_MARK = f"MATCH (m:{Label.AUDIT_WAL} {{id: $log}}) RETURN m.shipped AS shipped"
+_MOVE_LOG_MARK = f"MERGE (m:{Label.AUDIT_WAL} {{id: $log}}) SET m.shipped = $shipped"
+
+
+async def forget_wal(db: Database, log: str) -> None:
+    """Drop a local log's mark once the log itself is gone (nothing of it can be shipped again)."""
+    await db.write(f"MATCH (m:{Label.AUDIT_WAL} {{id: $log}}) DELETE m", {"log": log})
+
+
+class AuditSink(Protocol):
+    """Where a hub process sends its audit entries: `AuditWriter` (each group committed to
+    Neo4j before `submit` returns) or `authz.audit_wal.AuditWal` (made durable on the hub's
+    disk first, shipped to Neo4j in batches)."""
+
+    async def start(self) -> None:
+        """Get ready (at the process's start-up)."""
+        ...
+
+    async def submit(self, event: AuditEvent) -> object:
+        """Return once `event`'s entry is durable."""
+        ...
+
+    async def close(self) -> None:
+        """Finish what was submitted (at the process's shutdown)."""
+        ...
 
 
 class AuditWriter:
@@ -369,6 +444,14 @@ class AuditWriter:
         self.max_batch = max_batch
         self._pending: list[tuple[AuditEvent, asyncio.Future[AuditEntry]]] = []
         self._draining: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Nothing to prepare: each group is committed as it comes."""
+
+    async def close(self) -> None:
+        """Wait for the group being committed, if any."""
+        if self._draining is not None:
+            await asyncio.gather(self._draining, return_exceptions=True)
 
     async def submit(self, event: AuditEvent) -> AuditEntry:
         """Queue `event` and wait until it is committed."""

@@ -140,6 +140,7 @@ class Label(StrEnum):
     CONSENT = "Consent"
     AUDIT_ENTRY = "AuditEntry"
     AUDIT_CHAIN = "AuditChain"
+    AUDIT_WAL = "AuditWal"  # how far a hub's local audit log was shipped (authz/audit_wal.py)
     BATCH = "Batch"
     QUARANTINED_ROW = "QuarantinedRow"
     CREDIT_REPORT = "CreditReport"

@@ -22,7 +22,8 @@ from strawberry.asgi import GraphQL
 from strawberry.http.types import QueryParams
 from strawberry.subscriptions import MULTIPART_SUBSCRIPTION_PROTOCOL
 
-from authz.audit import AuditWriter, note_recipients
+from authz.audit import AuditSink, AuditWriter, note_recipients
+from authz.audit_wal import AuditWal
 from authz.catalogue import default_catalogue
 from authz.identity import PUBLIC
 from authz.tokens import TokenVerifier
@@ -77,12 +78,12 @@ class GraphQLApp(GraphQL[RequestContext, None]):
         self.kernel = kernel
 
     @property
-    def audit(self) -> AuditWriter | None:
+    def audit(self) -> AuditSink | None:
         """The audit writer this endpoint's requests submit to (the kernel's)."""
         return self.kernel.audit
 
     @audit.setter
-    def audit(self, writer: AuditWriter | None) -> None:
+    def audit(self, writer: AuditSink | None) -> None:
         # Only tests swap it (an unreachable audit store); the endpoint then has its own kernel.
         self.kernel = replace(self.kernel, audit=writer)
 
@@ -164,6 +165,11 @@ class GraphQLApp(GraphQL[RequestContext, None]):
 def start_kernel(settings: Settings) -> Kernel:
     """The one kernel of a hub process: its database, schema, catalogue, audit writer, rules."""
     db = Database(settings.connection())
+    audit: AuditSink = (
+        AuditWal(db, settings.audit_wal_dir, batch_window=settings.audit_wal_batch_ms / 1000)
+        if settings.audit_wal
+        else AuditWriter(db)
+    )
     return Kernel(
         db=db,
         schema=build_schema(settings.guards()),
@@ -171,7 +177,7 @@ def start_kernel(settings: Settings) -> Kernel:
         person_secret=settings.person_secret(),
         catalogue=default_catalogue(),
         rules=LifecycleRules.from_env(),
-        audit=AuditWriter(db),
+        audit=audit,
     )
 
 
@@ -209,7 +215,12 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                 # Serve anyway: /healthz says 503 until Neo4j answers, requests get a clear
                 # error, and `credithub migrate` applies the schema once it is reachable.
                 log.warning("could not migrate at start-up: %s", type(error).__name__)
+        if kernel.audit is not None:
+            # Ships the audit logs of processes that died (with the write-ahead log).
+            await kernel.audit.start()
         yield
+        if kernel.audit is not None:
+            await kernel.audit.close()
         await db.close()
 
     app = Starlette(

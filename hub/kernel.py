@@ -25,7 +25,7 @@ from starlette.requests import Request
 from strawberry.schema.base import BaseSchema
 from strawberry.types import Info
 
-from authz.audit import AuditWriter
+from authz.audit import AuditSink
 from authz.catalogue import Catalogue, Reason
 from authz.enforcement import Enforcer
 from authz.identity import PUBLIC, Consumer
@@ -46,7 +46,7 @@ class Kernel:
     person_secret: bytes
     catalogue: Catalogue
     rules: LifecycleRules
-    audit: AuditWriter | None = None
+    audit: AuditSink | None = None
     clock: Callable[[], datetime.date] = china_today
     """The city's date (Beijing): deadlines, periods and publication windows count from it."""
 
@@ -120,7 +120,7 @@ class RequestContext:
         return self.kernel.person_secret
 
     @property
-    def audit(self) -> AuditWriter | None:
+    def audit(self) -> AuditSink | None:
         """The audit writer of this process (the kernel's)."""
         return self.kernel.audit
 

@@ -154,6 +154,11 @@ class Environment(BaseModel):
     session_max_hours: Annotated[int, Field(ge=1, le=168)] = Field(
         8, alias="CREDITHUB_SESSION_MAX_HOURS"
     )
+    # The audit's local write-ahead log (authz/audit_wal.py) and how long it gathers a batch.
+    audit_wal: Annotated[bool, BeforeValidator(_flag)] = Field(False, alias="CREDITHUB_AUDIT_WAL")
+    audit_wal_batch_ms: Annotated[int, Field(ge=0, le=3_600_000)] = Field(
+        0, alias="CREDITHUB_AUDIT_WAL_BATCH_MS"
+    )
 
     def settings(self) -> Settings:
         """The hub's settings from these checked values."""
@@ -198,6 +203,8 @@ class Environment(BaseModel):
                 idle=timedelta(minutes=self.session_idle_minutes),
                 absolute=timedelta(hours=self.session_max_hours),
             ),
+            audit_wal=self.audit_wal,
+            audit_wal_batch_ms=self.audit_wal_batch_ms,
         )
 
 
@@ -253,6 +260,11 @@ class Settings:
     connections: ConnectionLimits = field(default_factory=ConnectionLimits)
     # Sign-in for the site's organisations and enterprises (OpenID Connect) and its sessions.
     signin: SignInConfig = field(default_factory=SignInConfig)
+    # Audit entries made durable in a local write-ahead log under `home` before each response,
+    # shipped to the chain in Neo4j in batches (authz/audit_wal.py); off: each group of
+    # requests commits its entries to Neo4j before answering (authz.audit.AuditWriter).
+    audit_wal: bool = False
+    audit_wal_batch_ms: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -307,6 +319,11 @@ class Settings:
     def session_secret(self) -> bytes:
         """The key that signs the site's session cookies (kept under `home`, shared by workers)."""
         return self._generated_secret("session.secret")
+
+    @property
+    def audit_wal_dir(self) -> Path:
+        """Where the hub processes of this home keep their audit write-ahead logs."""
+        return self.home / "audit-wal"
 
     def guards(self) -> GuardConfig:
         """Request limits (hub/guards)."""

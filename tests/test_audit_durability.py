@@ -1,0 +1,218 @@
+"""The audit write-ahead log (authz/audit_wal.py): no response leaves before its entry is durable,
+and an entry durable on the hub's disk reaches the chain in Neo4j exactly once — even when the
+hub process is killed between the two.
+
+The processes here are real `credithub serve` processes with ``CREDITHUB_AUDIT_WAL=on``, killed
+with SIGKILL. Like tests/test_audit.py, every test starts from an empty chain and leaves one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from authz import audit
+from authz.audit import AuditEvent, WalMark
+from authz.audit_wal import AuditWal, read_wal, ship_file
+from authz.identity import PUBLIC
+from graph.database import Connection, Database
+from tests.fixtures import E1, E2
+from tests.processes import free_port, hub_env
+
+ROOT = Path(__file__).resolve().parent.parent
+HOUR_MS = "3600000"  # a batch window nothing ships within: only a flush, shutdown or restart
+
+
+async def _wipe(db: Database) -> None:
+    await db.write("MATCH (n:AuditEntry|AuditChain|AuditWal) DETACH DELETE n")
+
+
+@pytest.fixture
+async def chain(db: Database) -> AsyncIterator[Database]:
+    await _wipe(db)
+    yield db
+    await _wipe(db)
+
+
+async def _entries(db: Database, request_id: str) -> int:
+    rows = await db.read(
+        "MATCH (e:AuditEntry {requestId: $r}) RETURN count(e) AS n", {"r": request_id}
+    )
+    return int(rows[0]["n"])
+
+
+def _event(request_id: str) -> AuditEvent:
+    return AuditEvent(request_id=request_id, consumer=PUBLIC, action="query", subjects=(E1,))
+
+
+# -- in process: the log, its shipping and its replay --------------------------------------------
+
+
+async def test_submit_returns_once_the_line_is_fsynced_and_shipping_appends_in_order(
+    chain: Database, tmp_path: Path
+) -> None:
+    wal = AuditWal(chain, tmp_path, batch_window=3600)
+    await asyncio.gather(*(wal.submit(_event(f"w-{n}")) for n in range(12)))
+    entries, problems = read_wal(wal.path)
+    assert problems == []
+    assert [entry.fields["requestId"] for _, entry in entries] == [f"w-{n}" for n in range(12)]
+    assert [n for n, _ in entries] == list(range(1, 13))
+    # Durable here, not yet in the chain: the batch window holds the shipper back.
+    assert await chain.read("MATCH (e:AuditEntry) RETURN count(e) AS n") == [{"n": 0}]
+    await wal.shipped()
+    rows = await chain.read("MATCH (e:AuditEntry) RETURN e.requestId AS r ORDER BY e.seq")
+    assert [row["r"] for row in rows] == [f"w-{n}" for n in range(12)]
+    assert await audit.verify(chain) == audit.VerifyReport(ok=True, entries=12, problems=())
+    await wal.close()
+    assert not wal.path.exists(), "a log shipped whole is deleted at shutdown"
+    assert await chain.read("MATCH (m:AuditWal) RETURN count(m) AS n") == [{"n": 0}]
+
+
+async def test_a_log_shipped_again_appends_nothing_twice_and_a_torn_line_is_dropped(
+    chain: Database, tmp_path: Path
+) -> None:
+    wal = AuditWal(chain, tmp_path, batch_window=3600)
+    for n in range(5):
+        await wal.submit(_event(f"t-{n}"))
+    # What a crash leaves: the lines, and half of a line whose fsync never returned.
+    left = tmp_path / "left" / wal.path.name
+    left.parent.mkdir()
+    left.write_bytes(wal.path.read_bytes() + b'{"n":6,"at":"2026-')
+    # The process shipped part of its log before it died.
+    entries, _ = read_wal(left)
+    await audit.append_pending(
+        chain, [entry for _, entry in entries[:3]], mark=WalMark(left.stem, 1)
+    )
+    assert await ship_file(chain, left) == 2
+    assert await ship_file(chain, left) == 0, "the mark moved with the entries"
+    rows = await chain.read("MATCH (e:AuditEntry) RETURN e.requestId AS r ORDER BY e.seq")
+    assert [row["r"] for row in rows] == [f"t-{n}" for n in range(5)]
+    assert (await audit.verify(chain)).ok
+    await wal.close()  # its own copy of the lines: all marked as shipped already
+    assert await chain.read("MATCH (e:AuditEntry) RETURN count(e) AS n") == [{"n": 5}]
+
+
+async def test_a_damaged_line_is_reported(tmp_path: Path, chain: Database) -> None:
+    wal = AuditWal(chain, tmp_path, batch_window=3600)
+    for n in range(3):
+        await wal.submit(_event(f"d-{n}"))
+    lines = wal.path.read_bytes().splitlines()
+    record = json.loads(lines[1])
+    record["fields"]["requestId"] = "forged"
+    lines[1] = json.dumps(record, ensure_ascii=False).encode()
+    wal.path.write_bytes(b"\n".join(lines) + b"\n")
+    _, problems = read_wal(wal.path)
+    assert problems == [f"{wal.path.name} line 2: altered (its hash does not match)"]
+    await wal.close()
+
+
+# -- real processes, killed ----------------------------------------------------------------------
+
+
+@contextmanager
+def _serve(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, "the hub exited"
+            assert time.monotonic() < deadline, "the hub did not come up in 90 s"
+            time.sleep(0.3)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _wal_env(connection: Connection, home: Path, batch_ms: str) -> dict[str, str]:
+    return hub_env(
+        connection,
+        home,
+        CREDITHUB_AUDIT_WAL="on",
+        CREDITHUB_AUDIT_WAL_BATCH_MS=batch_ms,
+        CREDITHUB_RATE_PUBLIC_PER_MINUTE="0",
+        CREDITHUB_RATE_ORG_PER_MINUTE="0",
+        CREDITHUB_PERSON_KEY_SECRET="durability-test-person-secret",
+        CREDITHUB_JWT_SECRET="durability-test-jwt-secret-of-at-least-32-bytes",
+    )
+
+
+QUERY = {"query": f'{{ enterprise(uscc: "{E2}") {{ name }} }}'}
+
+
+async def test_a_hub_killed_after_answering_ships_the_entry_when_it_starts_again(
+    chain: Database, neo4j_connection: Connection, tmp_path: Path
+) -> None:
+    port = free_port()
+    with _serve(_wal_env(neo4j_connection, tmp_path, HOUR_MS), port) as hub:
+        response = httpx.post(f"http://127.0.0.1:{port}/graphql", json=QUERY, timeout=30)
+        assert response.status_code == 200 and "errors" not in response.json()
+        request_id = response.headers["x-request-id"]
+        # Between the two steps: on the hub's disk, not in Neo4j.
+        [log_file] = (tmp_path / "audit-wal").glob("*.wal")
+        assert request_id in log_file.read_text(encoding="utf-8")
+        assert await _entries(chain, request_id) == 0
+        os.kill(hub.pid, signal.SIGKILL)
+        hub.wait(timeout=30)
+    assert await _entries(chain, request_id) == 0
+    assert log_file.exists()
+
+    # The restarted hub ships what the dead one left, before it serves.
+    with _serve(_wal_env(neo4j_connection, tmp_path, "0"), port):
+        assert await _entries(chain, request_id) == 1
+        assert not log_file.exists()
+        again = httpx.post(f"http://127.0.0.1:{port}/graphql", json=QUERY, timeout=30)
+        assert again.status_code == 200
+    # Stopped cleanly: its own entry shipped, its log deleted.
+    assert await _entries(chain, again.headers["x-request-id"]) == 1
+    assert list((tmp_path / "audit-wal").glob("*.wal")) == []
+    report = await audit.verify(chain)
+    assert report.ok and report.entries == 2, report.problems
+
+
+async def test_two_processes_with_logs_keep_one_chain(
+    chain: Database, neo4j_connection: Connection, tmp_path: Path
+) -> None:
+    ports = [free_port(), free_port()]
+    homes = [tmp_path / "a", tmp_path / "b"]
+    env = [_wal_env(neo4j_connection, home, "5") for home in homes]
+    with _serve(env[0], ports[0]), _serve(env[1], ports[1]):
+
+        async def one(k: int) -> str:
+            async with httpx.AsyncClient(timeout=30) as http:
+                response = await http.post(f"http://127.0.0.1:{ports[k % 2]}/graphql", json=QUERY)
+                assert response.status_code == 200 and "errors" not in response.json()
+                return response.headers["x-request-id"]
+
+        ids = await asyncio.gather(*(one(k) for k in range(40)))
+        deadline = time.monotonic() + 30
+        while (await chain.read("MATCH (e:AuditEntry) RETURN count(e) AS n"))[0]["n"] < 40:
+            assert time.monotonic() < deadline, "the entries did not reach the chain in 30 s"
+            await asyncio.sleep(0.1)
+    rows = await chain.read("MATCH (e:AuditEntry) RETURN e.requestId AS r")
+    assert sorted(row["r"] for row in rows) == sorted(ids), "each request once, from either"
+    report = await audit.verify(chain)
+    assert report.ok and report.entries == 40, report.problems
