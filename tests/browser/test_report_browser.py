@@ -70,8 +70,8 @@ async def test_an_officer_downloads_a_report_and_verifies_its_number(
     assert href == f"/reports/{number}.pdf"
     response = await page.request.get(href)
     assert response.ok and response.headers["content-type"].startswith("application/pdf")
-    body = await response.body()
-    pdf = PdfReader(io.BytesIO(body))
+    pdf_bytes = await response.body()
+    pdf = PdfReader(io.BytesIO(pdf_bytes))
     text = "".join(p.extract_text() for p in pdf.pages)
     assert number in text and digest in text and verify_url in text
     pdftoppm = shutil.which("pdftoppm")
@@ -79,7 +79,7 @@ async def test_an_officer_downloads_a_report_and_verifies_its_number(
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [pdftoppm, "-r", "100", "-png", "-", str(SCREENSHOTS / "report-pdf")],
-            input=body,
+            input=pdf_bytes,
             check=True,
         )
         first = sorted(SCREENSHOTS.glob("report-pdf-*.png"))[0]
