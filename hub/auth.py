@@ -9,7 +9,13 @@ import re
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from authz.identity import PUBLIC, Consumer
-from authz.tokens import KeySetUnavailable, TokenError, TokenMalformed, TokenVerifier
+from authz.tokens import (
+    KeySetUnavailable,
+    TokenError,
+    TokenExpired,
+    TokenMalformed,
+    TokenVerifier,
+)
 
 log = logging.getLogger("credithub.auth")
 
@@ -38,7 +44,7 @@ class BearerAuth:
         try:
             consumer = self._consumer(scope)
         except TokenError as error:
-            await _refuse(send, 401, error.code, str(error), challenge=error.english)
+            await _refuse(send, 401, error.code, _message(error), challenge=error.english)
             return
         except KeySetUnavailable as error:
             # The identity provider's keys are unreachable: our problem, so 503 and no
@@ -64,6 +70,20 @@ class BearerAuth:
         if not token:
             raise TokenMalformed("the Bearer token is empty")
         return self.verifier.verify(token)
+
+
+RENEW_HINT = "请运行 credithub token <简称> 重新签发"
+"""How a local token is renewed, said with the expiry (tokens are minted by `credithub token`)."""
+
+
+def _message(error: TokenError) -> str:
+    """The 401 body's message: the reason, and for an expired token how to get a new one."""
+    if isinstance(error, TokenExpired):
+        return (
+            f"{error.chinese}，{RENEW_HINT} ({error.english}; mint a new one with "
+            "`credithub token <short name>`)"
+        )
+    return str(error)
 
 
 async def _refuse(

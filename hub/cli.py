@@ -22,6 +22,7 @@ from graph.provision import ProvisionError
 from hub.cli_evaluation import register_evaluation_commands
 from hub.cli_exchange import register_exchange_commands
 from hub.cli_feeds import register_feed_commands
+from hub.cli_help import apply_help
 from hub.cli_lifecycle import register_lifecycle_commands
 from hub.cli_orgs import register_org_commands, resolve_or_exit
 from hub.cli_risk import register_risk_commands
@@ -382,6 +383,8 @@ register_org_commands(main)
 register_risk_commands(main)
 register_supervision_commands(main)
 main.add_command(assets_command)
+# Last, over every command registered above: the officials' manual (hub/cli_help.py).
+apply_help(main)
 
 if __name__ == "__main__":
     main()

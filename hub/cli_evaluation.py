@@ -14,6 +14,7 @@ from graph.evaluation.run import EvaluationSettings, RunSummary, evaluate_all, e
 from graph.evaluation.scoring import Scored
 from graph.lifecycle.base import china_today
 from graph.model import CreditGrade
+from hub.cli_orgs import enterprise_code_or_exit
 from hub.cli_support import settings_or_exit, with_db
 
 __all__ = ["register_evaluation_commands"]
@@ -87,7 +88,7 @@ def evaluate_command(
     settings = settings_or_exit()
     today = as_of.date() if as_of is not None else china_today()
     if uscc:
-        code = uscc.strip().upper()
+        code = enterprise_code_or_exit(settings, uscc)
         started = time.perf_counter()
 
         async def one(db: Database) -> Scored | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,15 @@ from graph.model import OrganisationKind
 from hub.cli_orgs import resolve_or_exit
 from hub.cli_support import Neo4jUnavailable, settings_or_exit, with_db
 from hub.settings import Settings
-from loaders.batches import export_quarantine_csv, get_batch, list_batches, list_quarantine
-from loaders.feed_kinds import FEED_KINDS
+from loaders.batches import (
+    BatchInfo,
+    QuarantinedRow,
+    export_quarantine_csv,
+    get_batch,
+    list_batches,
+    list_quarantine,
+)
+from loaders.feed_kinds import FEED_KINDS, FeedKind, normalise_header
 from loaders.pipeline import LOAD_REFUSALS, LoadOptions, LoadSummary, load_file
 from loaders.timeliness import publication_timeliness
 from loaders.timeliness import render as render_timeliness
@@ -137,17 +145,39 @@ def quarantine_group() -> None:
     """Rows refused by a load, kept with their reasons (隔离区)."""
 
 
+def sent_header(kind: FeedKind | None, field: str, headers: Iterable[str]) -> str:
+    """The column a problem is about, as the department's file headed it: the header of the
+    row that names `field` (any of its accepted headers); the national header when the file
+    lacked the column; the field itself for a kind not known here; ``-`` for the whole row."""
+    if not field:
+        return "-"
+    if kind is None:
+        return field
+    try:
+        column = kind.column(field)
+    except KeyError:
+        return field
+    accepted = {normalise_header(header) for header in column.headers}
+    return next((h for h in headers if normalise_header(h) in accepted), column.label)
+
+
 @quarantine_group.command(name="list")
 @click.argument("batch")
 def quarantine_list(batch: str) -> None:
     """Show a batch's refused rows: row number, field and reason."""
     settings = settings_or_exit()
-    rows = with_db(settings, lambda db: list_quarantine(db, batch))
+
+    async def work(db: Database) -> tuple[BatchInfo | None, list[QuarantinedRow]]:
+        return await get_batch(db, batch), await list_quarantine(db, batch)
+
+    info, rows = with_db(settings, work)
+    if info is None:
+        raise click.ClickException(f"没有批次 {batch} (no batch {batch!r})")
+    kind = FEED_KINDS.get(info.kind)
     for row in rows:
         for problem in row.problems:
-            click.echo(
-                f"第{row.row_number}行  {problem.field or '-'}  {problem.code}  {problem.reason}"
-            )
+            header = sent_header(kind, problem.field, row.cells)
+            click.echo(f"第{row.row_number}行  {header}  {problem.reason}  [{problem.code}]")
 
 
 @quarantine_group.command(name="export")

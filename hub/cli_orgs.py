@@ -19,6 +19,7 @@ import click
 from neo4j.exceptions import DriverError, Neo4jError
 
 from graph.database import Database
+from graph.identifiers import is_valid_uscc
 from graph.lifecycle.base import Actor, LifecycleError
 from graph.migrations import migrate
 from graph.model import OrganisationKind
@@ -102,6 +103,16 @@ def resolve_or_exit(
         )
 
     return _run(settings, lookup)
+
+
+def enterprise_code_or_exit(settings: Settings, given: str) -> str:
+    """A 统一社会信用代码 as given (spaces and case normalised), or the code of the one
+    enterprise or organisation whose full name (or an organisation's short name) `given` is:
+    wherever a command asks for a code, an official may type the name instead."""
+    code = given.strip().upper().replace(" ", "")
+    if is_valid_uscc(code):
+        return code
+    return resolve_or_exit(settings, given.strip(), include_enterprises=True).code
 
 
 def _today(value: datetime.datetime | None) -> datetime.date:

@@ -19,6 +19,8 @@ from graph.model import RiskAlertStatus, RiskSignal
 from graph.risk import alerts
 from graph.risk.scan import ScanSummary, run_scan
 from graph.risk.thresholds import THRESHOLDS_FILE, ThresholdError, load_thresholds
+from hub.cli_help import has_chinese
+from hub.cli_orgs import enterprise_code_or_exit
 from hub.cli_support import settings_or_exit, with_db
 from hub.diagrams.ownership import hops_of, ownership_tree
 
@@ -178,7 +180,10 @@ def ownership_command(uscc: str | None, person: str | None, depth: int) -> None:
     if (uscc is None) == (person is None):
         raise click.UsageError("give exactly one of --uscc and --person")
     settings = settings_or_exit()
-    code = uscc.strip().upper() if uscc else None
+    # A name is accepted wherever a code is; a person is named by their key (never by name).
+    code = enterprise_code_or_exit(settings, uscc) if uscc else None
+    if person is not None and has_chinese(person):
+        person = enterprise_code_or_exit(settings, person)
     click.echo(with_db(settings, lambda db: _ownership_text(db, code, person, depth)))
 
 

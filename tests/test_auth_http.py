@@ -163,7 +163,8 @@ async def test_the_401_body_gives_the_reason_in_chinese_and_english(
     response = await http.get("/whoami", headers={"Authorization": f"Bearer {_expired()}"})
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["error"]["message"] == (
-        "令牌已过期 (token expired at 2026-11-28T10:00:00Z)"
+        "令牌已过期，请运行 credithub token <简称> 重新签发 (token expired at "
+        "2026-11-28T10:00:00Z; mint a new one with `credithub token <short name>`)"
     )
 
 
