@@ -112,6 +112,9 @@ def _bar(
         chart.y_axis.majorUnit = 0.2
     if horizontal:
         chart.x_axis.scaling.orientation = "maxMin"  # the first (best) department on top
+        # …with the value axis still at the bottom (it crosses at the last category).
+        chart.y_axis.crosses = "max"
+        chart.x_axis.axPos, chart.y_axis.axPos = "l", "b"
     chart.dataLabels = DataLabelList()
     chart.dataLabels.showVal = True
     chart.width, chart.height = 22, 9.5
@@ -140,6 +143,10 @@ def _share_chart(
         )
         chart.series[index].graphicalProperties.solidFill = PALETTE[index % len(PALETTE)][1:]
     _text_categories(chart, Reference(sheet, min_col=2, min_row=2, max_row=last_row))
+    if len(columns) > 1:
+        chart.legend.position = "b"
+    else:
+        chart.legend = None  # one series: its name is the axis title
     return chart
 
 
