@@ -32,8 +32,8 @@ from tests.lifecycle import (
     OFFICE,
     ask,
     org,
+    refused,
 )
-from tests.test_signin import _csrf as csrf_of
 from tests.test_signin import browser, sign_in
 
 BANK = org(OrgKind.BANK, B1, purpose="贷前审查")
@@ -64,6 +64,13 @@ async def restore_fixture_graph(db: Database) -> AsyncIterator[None]:
     yield
     await db.write("MATCH (n) WHERE NOT n:Migration DETACH DELETE n")
     await load_fixture_graph(db)
+
+
+def csrf_of(page: str) -> str:
+    """The value of the page's hidden ``csrf_token`` input (the test fails without one)."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None, "the page has no CSRF token"
+    return unescape(found.group(1))
 
 
 def text_of(response: httpx.Response) -> str:
@@ -308,6 +315,37 @@ async def test_the_department_sees_the_objections_it_must_decide_with_their_dead
     assert "没有待处理的异议" in other
 
 
+DECIDED = """query($department: String) {
+  decidedListEntries(department: $department) {
+    totalCount edges { node { id status subjectEnterprise { uscc } decidedBy { code } } } } }"""
+
+
+async def test_a_department_lists_the_entries_it_decided_and_nobody_elses(
+    client_for: ClientFor,
+) -> None:
+    mine = (await ask(client_for, DEVELOPMENT, DECIDED))["decidedListEntries"]
+    assert mine["totalCount"] == 2  # LE-1 (E1, in force) and LE-3 (E2, removed)
+    assert [e["node"]["id"] for e in mine["edges"]] == ["LE-1", "LE-3"]  # newest decision first
+    assert [e["node"]["subjectEnterprise"]["uscc"] for e in mine["edges"]] == [E1, E2]
+    assert (await ask(client_for, MARKET, DECIDED))["decidedListEntries"]["totalCount"] == 0
+    # The credit office names the department; a department cannot name another.
+    office = await ask(client_for, OFFICE, DECIDED, department=NDRC)
+    assert office["decidedListEntries"]["totalCount"] == 2
+    other = await refused(client_for, MARKET, DECIDED, department=NDRC)
+    assert other["extensions"]["code"] == "FORBIDDEN"
+    bank = await refused(client_for, BANK, DECIDED)
+    assert bank["extensions"]["code"] == "FORBIDDEN"
+
+    page = await get(client_for, DEVELOPMENT, "/department/lists")
+    assert page.status_code == 200, page.text
+    text = text_of(page)
+    assert "本单位认定的名单 （2 条）" in text
+    assert "舞钢市鑫源钢铁有限公司 · 严重失信主体名单" in text
+    assert "舞钢市宏达建材有限公司 · 严重失信主体名单" in text and "已移出" in text
+    market = text_of(await get(client_for, MARKET, "/department/lists"))
+    assert "本单位尚未认定红黑名单" in market and "舞发改信" not in market
+
+
 async def test_the_lists_page_marks_the_departments_own_decisions(
     client_for: ClientFor,
 ) -> None:
@@ -315,10 +353,11 @@ async def test_the_lists_page_marks_the_departments_own_decisions(
     assert page.status_code == 200, page.text
     text = text_of(page)
     assert "严重失信主体名单" in text and "舞发改信〔2026〕3号" in text
-    assert "本单位认定" in text  # LE-1 was decided by the development commission
+    mark = '<span class="tag">本单位认定</span>'
+    assert mark in page.text  # LE-1 was decided by the development commission
     assert "法定代表人 张伟" in text  # its linked person, by name for a department
-    other = text_of(await get(client_for, MARKET, f"/department/lists?q={E1}"))
-    assert "严重失信主体名单" in other and "本单位认定" not in other
+    other = await get(client_for, MARKET, f"/department/lists?q={E1}")
+    assert "严重失信主体名单" in text_of(other) and mark not in other.text
 
 
 async def test_the_network_shows_names_to_a_department_and_draws_the_diagram(

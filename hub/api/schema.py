@@ -35,6 +35,7 @@ from hub.api.feeds_api import FeedsMutation, FeedsQuery
 from hub.api.field_policy import install_field_policy
 from hub.api.history_api import COMPUTED_TYPES as HISTORY_TYPES
 from hub.api.history_api import HistoryQuery
+from hub.api.list_decisions_api import ListDecisionsQuery
 from hub.api.lists_api import COMPUTED_TYPES as LIST_TYPES
 from hub.api.lists_api import ListsMutation
 from hub.api.measures_api import COMPUTED_TYPES as MEASURE_TYPES
@@ -125,6 +126,7 @@ QUERIES: tuple[type, ...] = (
     SupervisionQuery,
     AssessmentQuery,
     ExchangeQuery,
+    ListDecisionsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     Mutation,

@@ -666,6 +666,14 @@ class ListEntry:
     decided_by: Department | None = graph(
         Related("({node})-[:DECIDED_BY]->({target}:Department)", single=True), "认定部门"
     )
+    subject_enterprise: Enterprise | None = graph(
+        Related("({node})-[:HAS_SUBJECT]->({target}:Enterprise)", single=True),
+        "名单主体, when a market entity",
+    )
+    subject_person: Person | None = graph(
+        Related("({node})-[:HAS_SUBJECT]->({target}:Person)", single=True),
+        "名单主体, when a natural person (de-identified unless your duty needs more)",
+    )
     linked_persons: list[LinkedPerson] = graph(
         Related("({node})-[{rel}:LINKED_PERSON]->({target}:Person)", order="{rel}.role"),
         "法定代表人 / 主要负责人 / 实际控制人 named in the decision",

@@ -7,7 +7,8 @@ due, its 红黑名单 decisions, and the 关联图谱 with the names its classes
                                         the CSV for Excel is /feeds/{batch}/quarantine.csv
     GET /department/due                 objections and repair applications it decides, by
                                         deadline; rectification orders past their deadline
-    GET /department/lists[?q=]          an enterprise's 红黑名单 entries, its own decisions marked
+    GET /department/lists[?after=]      the 红黑名单 entries it decided (认定), newest first
+    GET /department/lists?q=            an enterprise's 红黑名单 entries, its own decisions marked
     GET /department/network?q=          关联图谱 of an enterprise: the SVG (hub/diagrams) and the
                                         related enterprises with the persons linking them
 
@@ -20,6 +21,7 @@ the catalogue's answer for that organisation: another department's never do.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -98,6 +100,23 @@ query DepartmentLists($uscc: String!) {
         sanctions { status startsOn endsOn measure { name } }
       } }
     }
+  }
+}
+"""
+
+DECIDED = """
+query DepartmentDecided($after: String) {
+  decidedListEntries(first: 20, after: $after) {
+    totalCount
+    edges { node {
+      id listType listName basis decisionNumber decisionDate effectiveFrom effectiveUntil
+      removalConditions status removedOn underObjection decidedBy { code name }
+      subjectEnterprise { uscc name }
+      subjectPerson { name nameMasked }
+      linkedPersons { role person { name nameMasked } }
+      sanctions { status startsOn endsOn measure { name } }
+    } }
+    pageInfo { hasNextPage endCursor }
   }
 }
 """
@@ -203,8 +222,23 @@ def department_routes(kernel: Kernel) -> list[BaseRoute]:
 
     async def lists(page: Page) -> Response:
         query, uscc = _enterprise_query(page)
-        values: dict[str, Any] = {"section": "lists", "query": query, "e": None, "results": None}
-        if uscc is not None:
+        values: dict[str, Any] = {
+            "section": "lists",
+            "query": query,
+            "e": None,
+            "results": None,
+            "decided": None,
+            "next_page": None,
+            "paged": False,
+        }
+        if not query:
+            after = page.request.query_params.get("after") or None
+            decided = (await page.run(DECIDED, {"after": after}))["decidedListEntries"]
+            values.update(decided=decided, paged=after is not None)
+            if decided["pageInfo"]["hasNextPage"]:
+                cursor = decided["pageInfo"]["endCursor"]
+                values["next_page"] = "/department/lists?" + urlencode({"after": cursor})
+        elif uscc is not None:
             data = await page.run(LISTS, {"uscc": uscc})
             if data["enterprise"] is None:
                 raise PageError(404, "未找到该市场主体", f"信用信息库中没有 {uscc}。")
