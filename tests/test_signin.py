@@ -177,7 +177,7 @@ async def test_an_enterprise_grants_consent_and_the_signed_in_bank_gets_the_full
         assert await _issue(bank, E5, "贷后管理") == "公开版"
 
         looked = await enterprise.get("/account/accesses")
-        assert B1 in looked.text and "issue_credit_report" in looked.text
+        assert B1 in looked.text and "出具信用报告" in looked.text
 
         revoke_path = unescape(listed.text).split('action="/account/consents/', 1)[1]
         revoke_path = "/account/consents/" + revoke_path.split('"', 1)[0]

@@ -32,7 +32,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from authz.identity import PUBLIC, Consumer, OrgKind
-from graph.lifecycle.base import china_today
+from graph.lifecycle.base import CHINA_TIME, china_today
 from graph.model import ObjectionGround, VoluntaryKind
 from hub.errors import DatabaseUnavailable
 from hub.kernel import Kernel
@@ -185,6 +185,37 @@ def _optional(form: Mapping[str, Any], name: str) -> str | None:
     return _text(form, name) or None
 
 
+ACTION_LABELS: Final = {
+    "query": "查询",
+    "mutation": "办理",
+    "issue_credit_report": "出具信用报告",
+    "read_credit_report": "查看信用报告",
+    "verify_credit_report": "核验信用报告",
+    "grant_consent": "授权",
+    "revoke_consent": "撤销授权",
+    "read_evaluation": "查看信用评价",
+    "credit_report_data": "读取信用报告数据",
+    "ownership_penetration": "股权穿透查询",
+}
+"""The audit's action names as the access log page shows them (others as recorded)."""
+
+
+def action_label(value: str) -> str:
+    """An audit action's Chinese name."""
+    return ACTION_LABELS.get(value, value)
+
+
+def beijing_time(value: str) -> str:
+    """An ISO timestamp as Beijing time to the second (the access log's times)."""
+    try:
+        moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def kind_label(value: str | None) -> str:
     """An organisation kind's Chinese label (for the access log)."""
     try:
@@ -276,6 +307,17 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             status,
             consents=outcome.data.get("consents") or [],
             banks=banks.data.get("organisations") or [],
+            names={
+                **{b["code"]: b["name"] for b in banks.data.get("organisations") or []},
+                **(
+                    {consumer.org_code: consumer.org_name or consumer.org_code}
+                    if consumer.org_code
+                    else {}
+                ),
+            },
+            class_labels={
+                name: entry.get("label", name) for name, entry in kernel.catalogue.classes.items()
+            },
             problems=(problems or []) + outcome.problems,
             class_label=kernel.catalogue.classes.get(CONSENT_CLASS, {}).get("label", ""),
             default_until=(today + datetime.timedelta(days=DEFAULT_CONSENT_DAYS)).isoformat(),
@@ -327,6 +369,8 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             entries=outcome.data.get("accessLog") or [],
             problems=outcome.problems,
             kind_label=kind_label,
+            action_label=action_label,
+            beijing_time=beijing_time,
         )
 
     # -- objections and repair ---------------------------------------------------------------
