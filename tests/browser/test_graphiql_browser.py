@@ -12,14 +12,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import ConsoleMessage, Locator, Page, Request, expect
+from playwright.async_api import ConsoleMessage, Locator, Page, Request, Route, expect
+from starlette.requests import Request as StarletteRequest
 from strawberry.http.streaming import MultipartSubscriptionTransport
 
 from graph.database import Database
+from hub.graphiql.page import render_page
 from hub.settings import Settings
 from tests.browser.conftest import is_loopback_url, screenshot
 from tests.conftest import bearer
@@ -153,6 +156,43 @@ async def test_a_subscription_streams_a_notice_over_multipart(
     await screenshot(page, "graphiql-subscription")
     # Stop it (■): the fetcher aborts the request.
     await page.locator(".graphiql-execute-button").click()
+
+
+async def test_without_its_files_the_page_says_how_to_install_them(
+    browser_page: Page, settings: Settings, tmp_path: Path
+) -> None:
+    """Not a blank "Loading…": the page as the hub renders it when `credithub assets` has not
+    run (an empty vendor directory), shown in the browser."""
+
+    async def without_files(route: Route) -> None:
+        request = route.request
+        scope_request = StarletteRequest(
+            {
+                "type": "http",
+                "method": "GET",
+                "path": "/graphql",
+                "query_string": b"",
+                "headers": [(b"host", b"127.0.0.1")],
+                "client": ("127.0.0.1", 50000),
+                "scheme": "http",
+                "server": ("127.0.0.1", 80),
+            }
+        )
+        response = render_page(settings, scope_request, vendor=tmp_path)
+        assert request.method == "GET"
+        await route.fulfill(
+            status=response.status_code,
+            headers=dict(response.headers),
+            body=bytes(response.body),
+        )
+
+    page = browser_page
+    await page.route("**/graphql", without_files)
+    await page.goto("/graphql")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("GraphiQL 的前端文件尚未安装")
+    await expect(page.get_by_text("./credithub assets", exact=True)).to_be_visible()
+    await expect(page.locator("main")).to_contain_text("graphiql@3.8.3")
+    await screenshot(page, "graphiql-assets-missing")
 
 
 COLLECT_PARTS = """async ({text, sizes}) => {
