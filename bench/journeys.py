@@ -172,9 +172,12 @@ query Traverse($uscc: String!, $me: String!, $unshared: [String!]!) {
 )
 PEER_SEARCH = """
 query Search($phrase: String!, $first: Int!) {
-  searchEnterprisesCount(phrase: $phrase)
-  searchEnterprises(phrase: $phrase, first: $first) {
-    uscc name status categoryLabel address blackListed redListed legalRepresentative { nameMasked }
+  searchEnterprises(phrase: $phrase, first: $first, sort: [{score: DESC}, {node: {name: ASC}}]) {
+    totalCount
+    edges { node {
+      uscc name status categoryLabel address blackListed redListed
+      legalRepresentative { nameMasked } } }
+    pageInfo { hasNextPage endCursor }
   }
 }"""
 
@@ -457,7 +460,7 @@ def graphql_call(
                 f"{side_name} answered {response.status_code} for {subject}: "
                 f"{json.dumps(body, ensure_ascii=False)[:600]}"
             )
-        return body["data"] if root == "" else body["data"][root]
+        return body["data"][root]
 
     return call
 
@@ -603,12 +606,9 @@ def traversal_facts(enterprise: Mapping[str, Any], *, peer: bool = False) -> dic
     }
 
 
-def search_facts(data: Mapping[str, Any], *, peer: bool = False) -> dict[str, Any]:
+def search_facts(data: Mapping[str, Any]) -> dict[str, Any]:
     """Public search: the count and the first page, in order, with what the public sees."""
-    if peer:
-        total, hits = data["searchEnterprisesCount"], data["searchEnterprises"]
-    else:
-        total, hits = data["totalCount"], _nodes(data)
+    total, hits = data["totalCount"], _nodes(data)
     return {
         "totalCount": total,
         "hits": [
@@ -888,7 +888,7 @@ def build_journeys(
             gql(
                 PEER_SEARCH,
                 lambda s: {"phrase": lucene_phrase_query(s), "first": SEARCH_PAGE},
-                "",
+                "searchEnterprises",
                 nobody,
                 "peer",
                 peer=True,
@@ -902,7 +902,7 @@ def build_journeys(
                 },
             ),
             search_facts,
-            lambda d: search_facts(d, peer=True),
+            search_facts,
             search_facts,
         ),
     }

@@ -1,9 +1,10 @@
 // The benchmark peer: @neo4j/graphql (Neo4j's own GraphQL library) over the Credit Hub graph.
 //
 // What a team would write instead of the hub: typeDefs over the same labels and relationships
-// (graph/model.py), the library generating queries, filters, sorting and connections, and
-// `@cypher` only where the library has no construct (an "on an active list" flag, one
-// representative, the enterprises behind a person over several relationship types). It does no
+// (graph/model.py), the library generating queries, filters, sorting and connections (and the
+// fulltext search over the hub's index, `@fulltext`), and `@cypher` only where the library has
+// no construct (an "on an active list" flag, one representative, the enterprises behind a
+// person over several relationship types, a list entry's expiry, the category label). It does no
 // authorisation and writes nothing: the client asks with `where` filters for the rows the
 // hub's consumer would see. bench/journeys.py installs it (`npm ci`) and starts it:
 //
@@ -50,7 +51,13 @@ const onList = (type) =>
     `WHERE l.status = 'ACTIVE' AND (l.effectiveUntil IS NULL OR ${TODAY} <= l.effectiveUntil) } AS v`;
 
 const typeDefs = /* GraphQL */ `
-    type Enterprise @node(labels: ["Enterprise"]) {
+    type Enterprise
+        @node(labels: ["Enterprise"])
+        @fulltext(
+            indexes: [
+                { indexName: "enterprise_name_fulltext", queryName: "searchEnterprises", fields: ["name"] }
+            ]
+        ) {
         uscc: String!
         name: String
         status: String
@@ -153,26 +160,6 @@ const typeDefs = /* GraphQL */ `
         measure: [Measure!]! @relationship(type: "APPLIES", direction: OUT)
     }
 
-    type Query {
-        "Full-text search over names (the hub's index), best matches first, then by name"
-        searchEnterprises(phrase: String!, first: Int!): [Enterprise!]!
-            @cypher(
-                statement: """
-                CALL db.index.fulltext.queryNodes('enterprise_name_fulltext', $phrase) YIELD node, score
-                WITH node ORDER BY score DESC, node.name LIMIT $first
-                RETURN node
-                """
-                columnName: "node"
-            )
-        searchEnterprisesCount(phrase: String!): Int!
-            @cypher(
-                statement: """
-                CALL db.index.fulltext.queryNodes('enterprise_name_fulltext', $phrase) YIELD node
-                RETURN count(node) AS n
-                """
-                columnName: "n"
-            )
-    }
 `;
 
 const driver = neo4j.driver(uri, neo4j.auth.basic(user, password), {
