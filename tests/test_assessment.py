@@ -447,7 +447,7 @@ def test_the_workbook_has_native_charts_over_its_own_cells(
     assert len(charts) == 4
     assert all(isinstance(chart, BarChart) for chart in charts)
     publication, deadlines, grades, ranking = charts
-    assert [chart.type for chart in charts] == ["bar", "bar", "col", "bar"]
+    assert [chart.type for chart in charts] == ["col", "col", "col", "col"]
     names = _cells(book, "'排名'!$B$2:$B$6")
     assert "舞钢市市场监督管理局" in names
     samr = names.index("舞钢市市场监督管理局")

@@ -93,11 +93,12 @@ def _ranking_sheet(sheet: Worksheet, report: AssessmentReport) -> None:
             cell.number_format = SHARE_FORMAT
 
 
-def _bar(
-    title: str, *, horizontal: bool, category_title: str, value_title: str, share: bool
-) -> BarChart:
+def _bar(title: str, *, category_title: str, value_title: str, share: bool) -> BarChart:
+    """A column chart: categories left to right in sheet order (rank order for departments),
+    values labelled on the columns. (Horizontal bars would list the first category at the
+    bottom, and readers disagree on where the reversed chart's value axis goes.)"""
     chart = BarChart()
-    chart.type = "bar" if horizontal else "col"
+    chart.type = "col"
     chart.grouping = "clustered"
     chart.title = title
     chart.x_axis.title = category_title
@@ -110,13 +111,15 @@ def _bar(
         chart.y_axis.scaling.max = 1
         chart.y_axis.number_format = "0%"
         chart.y_axis.majorUnit = 0.2
-    if horizontal:
-        chart.x_axis.scaling.orientation = "maxMin"  # the first (best) department on top
-        # …with the value axis still at the bottom (it crosses at the last category).
-        chart.y_axis.crosses = "max"
-        chart.x_axis.axPos, chart.y_axis.axPos = "l", "b"
-    chart.dataLabels = DataLabelList()
-    chart.dataLabels.showVal = True
+    # The value alone: a reader that defaults the other flags would print the series and
+    # category names on every column.
+    chart.dataLabels = DataLabelList(
+        showVal=True,
+        showSerName=False,
+        showCatName=False,
+        showLegendKey=False,
+        showPercent=False,
+    )
     chart.width, chart.height = 22, 9.5
     return chart
 
@@ -132,7 +135,6 @@ def _share_chart(
 ) -> BarChart:
     chart = _bar(
         title,
-        horizontal=True,
         category_title=labels.DEPARTMENT_AXIS,
         value_title=value_title,
         share=True,
@@ -181,7 +183,6 @@ def _charts(book: Workbook, report: AssessmentReport) -> None:
     if report.grades:
         chart = _bar(
             labels.GRADE_CHART,
-            horizontal=False,
             category_title=labels.GRADE_AXIS,
             value_title=labels.ENTERPRISE_AXIS,
             share=False,
