@@ -314,6 +314,23 @@ async def test_the_department_sees_the_objections_it_must_decide_with_their_dead
     assert "罚款已于当日缴清" not in other
     assert "没有待处理的异议" in other
 
+    # Only the deciding department decides it (谁认定、谁修复), in Chinese when refused.
+    decide = f"/department/due/objections/{filed['id']}"
+    async with client_for(DEVELOPMENT) as http:
+        foreign = await http.post(decide, data={"outcome": "REJECT", "reason": "不予采纳"})
+    assert foreign.status_code == 400
+    assert "异议由信息提供单位" in text_of(foreign)
+    assert not INTERNAL.search(foreign.text)
+    async with client_for(MARKET) as http:
+        assert f'action="{decide}"' in (await http.get("/department/due")).text
+        empty = await http.post(decide, data={"outcome": "REJECT", "reason": ""})
+        assert empty.status_code == 400 and "不能为空" in text_of(empty)
+        done = await http.post(decide, data={"outcome": "REJECT", "reason": "经核实处罚无误"})
+        assert done.status_code == 303, done.text
+        after = text_of(await http.get("/department/due"))
+    assert "没有待处理的异议" in after
+    assert "异议不成立，维持原记录" in after  # under 已办结
+
 
 DECIDED = """query($department: String) {
   decidedListEntries(department: $department) {

@@ -7,6 +7,8 @@ due, its 红黑名单 decisions, and the 关联图谱 with the names its classes
                                         the CSV for Excel is /feeds/{batch}/quarantine.csv
     GET /department/due                 objections and repair applications it decides, by
                                         deadline; rectification orders past their deadline
+    POST /department/due/objections/{id}  decide an objection (outcome, reason[, supplement])
+    POST /department/due/repairs/{id}     approve or refuse a repair application (reason)
     GET /department/lists[?after=]      the 红黑名单 entries it decided (认定), newest first
     GET /department/lists?q=            an enterprise's 红黑名单 entries, its own decisions marked
     GET /department/network?q=          关联图谱 of an enterprise: the SVG (hub/diagrams) and the
@@ -27,12 +29,22 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from graph.identifiers import validate_uscc
+from graph.model import ObjectionOutcome, ObjectionStatus, RepairStatus
 from hub.diagrams.data import DiagramFailed, DiagramRefused
 from hub.diagrams.network import render_network_svg
 from hub.kernel import Kernel
 from hub.site.forms import MAX_QUERY_LENGTH
 from hub.site.public_graph import PageError
-from hub.site.signed_in import Area, Page, enterprise_names, shown_message, signed_in
+from hub.site.signed_in import (
+    Area,
+    Page,
+    enterprise_names,
+    form_text,
+    see_other,
+    shown_message,
+    signed_in,
+    verified_form,
+)
 
 DEPARTMENT = Area(title="政府部门服务", operation="decideObjection", audience="政府部门")
 """The department's pages: for whoever may decide objections for its own organisation."""
@@ -86,6 +98,27 @@ query DepartmentDue {
   }
 }
 """
+
+DECIDE_OBJECTION = """
+mutation DepartmentDecideObjection($id: ID!, $outcome: ObjectionOutcome!, $reason: String!,
+                                   $supplement: String) {
+  decideObjection(id: $id, outcome: $outcome, reason: $reason, supplement: $supplement) { id }
+}
+"""
+
+DECIDE_REPAIR = """
+mutation DepartmentDecideRepair($id: ID!, $approve: Boolean!, $reason: String!) {
+  decideRepair(id: $id, approve: $approve, reason: $reason) { id }
+}
+"""
+
+DECIDABLE_OUTCOMES = {
+    outcome.value: outcome.label
+    for outcome in ObjectionOutcome
+    if outcome is not ObjectionOutcome.CORRECT
+}
+"""The outcomes the page's form offers; 更正 (CORRECT) names corrected field values, which the
+API takes (`decideObjection(corrections:)`) and this form does not."""
 
 LISTS = """
 query DepartmentLists($uscc: String!) {
@@ -199,26 +232,66 @@ def department_routes(kernel: Kernel) -> list[BaseRoute]:
             shown=QUARANTINE_SHOWN,
         )
 
-    async def due(page: Page) -> Response:
+    async def due(page: Page, problem: str | None = None, status: int = 200) -> Response:
         data = await page.run(DUE)
         code = page.consumer.org_code
         objections = _mine(data["objections"], code)
         repairs = _mine(data["repairApplications"], code)
-        pending_objections = _by_deadline([o for o in objections if o["status"] == "PENDING"])
-        pending_repairs = _by_deadline([r for r in repairs if r["status"] == "PENDING"])
+        pending = ObjectionStatus.PENDING.value
+        pending_objections = _by_deadline([o for o in objections if o["status"] == pending])
+        pending_repairs = _by_deadline(
+            [r for r in repairs if r["status"] == RepairStatus.PENDING.value]
+        )
         subjects = [o["subject"] for o in objections] + [r["subject"] for r in repairs]
         names = await enterprise_names(page, [s for s in subjects if not validate_uscc(s)])
-        return page.render(
+        response = page.render(
             "department_due.html",
             section="due",
+            problem=problem,
+            outcomes=DECIDABLE_OUTCOMES,
             pending_objections=pending_objections,
-            decided_objections=[o for o in objections if o["status"] != "PENDING"],
+            decided_objections=[o for o in objections if o["status"] != pending],
             pending_repairs=pending_repairs,
-            decided_repairs=[r for r in repairs if r["status"] != "PENDING"],
+            decided_repairs=[r for r in repairs if r["status"] != RepairStatus.PENDING.value],
             rectifications=data["overdueRectifications"],
             names=names,
             today=kernel.clock().isoformat(),
         )
+        response.status_code = status
+        return response
+
+    async def decide_objection(page: Page) -> Response:
+        form = await verified_form(page)
+        outcome = form_text(form, "outcome", max_length=40)
+        variables = {
+            "id": page.request.path_params["id"],
+            "outcome": outcome if outcome in DECIDABLE_OUTCOMES else "",
+            "reason": form_text(form, "reason"),
+            "supplement": form_text(form, "supplement") or None,
+        }
+        if not variables["outcome"]:
+            return await due(page, problem="请选择处理结果", status=400)
+        refused = await page.change(DECIDE_OBJECTION, variables)
+        if refused is not None:
+            return await due(page, problem=refused, status=400)
+        return see_other("/department/due")
+
+    async def decide_repair(page: Page) -> Response:
+        form = await verified_form(page)
+        decision = form_text(form, "decision", max_length=10)
+        if decision not in ("approve", "refuse"):
+            return await due(page, problem="请选择同意修复或不予修复", status=400)
+        refused = await page.change(
+            DECIDE_REPAIR,
+            {
+                "id": page.request.path_params["id"],
+                "approve": decision == "approve",
+                "reason": form_text(form, "reason"),
+            },
+        )
+        if refused is not None:
+            return await due(page, problem=refused, status=400)
+        return see_other("/department/due")
 
     async def lists(page: Page) -> Response:
         query, uscc = _enterprise_query(page)
@@ -284,6 +357,16 @@ def department_routes(kernel: Kernel) -> list[BaseRoute]:
         Route("/department/feeds", signed_in(kernel, DEPARTMENT, feeds), methods=["GET"]),
         Route("/department/feeds/{batch}", signed_in(kernel, DEPARTMENT, batch), methods=["GET"]),
         Route("/department/due", signed_in(kernel, DEPARTMENT, due), methods=["GET"]),
+        Route(
+            "/department/due/objections/{id}",
+            signed_in(kernel, DEPARTMENT, decide_objection),
+            methods=["POST"],
+        ),
+        Route(
+            "/department/due/repairs/{id}",
+            signed_in(kernel, DEPARTMENT, decide_repair),
+            methods=["POST"],
+        ),
         Route("/department/lists", signed_in(kernel, DEPARTMENT, lists), methods=["GET"]),
         Route("/department/network", signed_in(kernel, DEPARTMENT, network), methods=["GET"]),
     ]

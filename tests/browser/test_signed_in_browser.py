@@ -179,6 +179,24 @@ async def test_a_department_sees_its_quarantine_its_objections_due_and_the_netwo
     await expect(objections).to_contain_text("罚款金额有误")
     await screenshot(page, "department-due")
 
+    # Decide it from the page: the form is folded under 办理此异议.
+    await objections.get_by_text("办理此异议").click()
+    await objections.get_by_label("处理结果", exact=True).select_option(label="异议不成立，维持原记录")
+    await objections.get_by_label("处理理由", exact=True).fill("经核实，处罚决定书载明罚款 12.5 万元，无误")
+    await screenshot(page, "department-due-deciding")
+    await objections.get_by_role("button", name="提交处理结果").click()
+    await expect(page).to_have_url("/department/due")
+    await expect(page.get_by_role("region", name="待处理异议")).to_contain_text("没有待处理的异议")
+    await expect(page.get_by_role("region", name="已办结")).to_contain_text("异议不成立")
+
+    await page.get_by_role("link", name="红黑名单").last.click()
+    await expect(page).to_have_url("/department/lists")
+    await expect(page.get_by_role("region", name="本单位认定的名单")).to_be_visible()
+    await page.get_by_label("查询企业的红黑名单").fill(E1)
+    await page.get_by_role("button", name="查询").click()
+    await expect(page.get_by_text("严重失信主体名单")).to_be_visible()
+    await screenshot(page, "department-lists")
+
     await page.get_by_role("link", name="关联图谱").click()
     await page.get_by_label("企业的关联图谱").fill(E1)
     await page.get_by_role("button", name="查询").click()
