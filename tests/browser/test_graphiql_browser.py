@@ -10,24 +10,37 @@ produces while it listens.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import threading
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import ConsoleMessage, Locator, Page, Request, Route, expect
+import uvicorn
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Locator,
+    Page,
+    Request,
+    Route,
+    expect,
+)
 from starlette.requests import Request as StarletteRequest
 from strawberry.http.streaming import MultipartSubscriptionTransport
 
 from graph.database import Database
+from hub.app import create_app
 from hub.graphiql.page import render_page
 from hub.settings import Settings
-from tests.browser.conftest import is_loopback_url, screenshot
+from tests.browser.conftest import _free_socket, is_loopback_url, screenshot
 from tests.conftest import bearer
 from tests.fixtures import B1, E1, SAMR, load_fixture_graph
-from tests.lifecycle import ENTERPRISE_E1
+from tests.lifecycle import BANK_B1, ENTERPRISE_E1
 
 
 @pytest.fixture
@@ -86,7 +99,11 @@ async def _switch_to(page: Page, org: str, purpose: str) -> None:
 
 
 async def _set_variables(page: Page, text: str) -> None:
-    await page.get_by_role("button", name="Variables").click()
+    await _set_editor(page, "Variables", text)
+
+
+async def _set_editor(page: Page, tool: str, text: str) -> None:
+    await page.get_by_role("button", name=tool).click()
     editor = page.locator(".graphiql-editor-tool .graphiql-editor:visible .CodeMirror")
     await editor.click()
     await page.keyboard.press("Control+A")
@@ -156,6 +173,67 @@ async def test_a_subscription_streams_a_notice_over_multipart(
     await screenshot(page, "graphiql-subscription")
     # Stop it (■): the fetcher aborts the request.
     await page.locator(".graphiql-execute-button").click()
+
+
+@contextlib.contextmanager
+def _production_hub(settings: Settings) -> Iterator[str]:
+    """The hub with CREDITHUB_PRODUCTION=1, served on a free loopback port."""
+    sock = _free_socket()
+    app = create_app(replace(settings, production=True), run_migrations=False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(400):
+            if server.started:
+                break
+            threading.Event().wait(0.05)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+async def test_in_production_there_is_no_switcher_and_a_pasted_token_works(
+    browser: Browser, db: Database, settings: Settings
+) -> None:
+    with _production_hub(settings) as url:
+        context = await browser.new_context(
+            base_url=url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(30_000)
+        await context.route(lambda target: not is_loopback_url(target), _blocked)
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            await page.goto("/graphql")
+            await expect(page.locator(".graphiql-container")).to_be_visible()
+            await expect(page.locator("#role-switcher")).to_have_count(0)
+            await expect(page.locator(".gq-bar")).to_contain_text("credithub token")
+            assert (await page.request.get("/graphiql/demo-tokens")).status == 404
+
+            # The public may not introspect in production; a pasted token brings the schema.
+            token = bearer(settings, BANK_B1)["Authorization"]
+            async with page.expect_request(
+                lambda request: (
+                    "IntrospectionQuery" in (request.post_data or "")
+                    and request.headers.get("authorization") == token
+                )
+            ):
+                await _set_editor(page, "Headers", json.dumps({"Authorization": token}))
+            await _set_variables(page, f'{{"uscc": "{E1}"}}')
+            await page.locator(".graphiql-execute-button").click()
+            await expect(_result(page)).to_contain_text("舞钢市鑫源钢铁有限公司", timeout=30_000)
+            await screenshot(page, "graphiql-production")
+            assert errors == []
+        finally:
+            await context.close()
+
+
+async def _blocked(route: Route) -> None:
+    await route.abort("blockedbyclient")
 
 
 async def test_without_its_files_the_page_says_how_to_install_them(

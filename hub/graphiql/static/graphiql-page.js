@@ -12,6 +12,8 @@
    * headers text it ever put in, so a tab it filled follows it and a pasted token stays. */
   var identity = { headers: null, filled: [config.headers] };
   var editors = null;
+  var schema = null;
+  var retry = null;
 
   function followsSwitcher(text) {
     var trimmed = (text || "").trim();
@@ -25,11 +27,30 @@
     if (current !== wanted && followsSwitcher(current)) editors.headerEditor.setValue(wanted);
   }
 
-  /* Rendered inside GraphiQL (in its logo) to reach its editors: each tab shown gets the
-   * switcher's identity unless a token was pasted into it. */
+  /* Without a schema (in production the public may not introspect), read it again once the
+   * headers have changed: a pasted or minted token then brings the docs and completion. */
+  function introspectSoon() {
+    clearTimeout(retry);
+    retry = setTimeout(function () {
+      if (schema && !schema.schema && !schema.isFetching) schema.introspect();
+    }, 600);
+  }
+
+  /* Rendered inside GraphiQL (in its logo) to reach its editors and schema: each tab shown
+   * gets the switcher's identity unless a token was pasted into it. */
   function Bridge() {
     editors = GraphiQL.React.useEditorContext({ nonNull: true });
-    React.useEffect(applyIdentity, [editors.activeTabIndex, editors.headerEditor]);
+    schema = GraphiQL.React.useSchemaContext({ nonNull: true });
+    var headerEditor = editors.headerEditor;
+    React.useEffect(applyIdentity, [editors.activeTabIndex, headerEditor]);
+    React.useEffect(
+      function () {
+        if (!headerEditor) return undefined;
+        headerEditor.on("change", introspectSoon);
+        return function () { headerEditor.off("change", introspectSoon); };
+      },
+      [headerEditor]
+    );
     return null;
   }
 
