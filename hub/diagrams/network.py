@@ -28,8 +28,9 @@ from hub.kernel import Kernel
 
 __all__ = ["NETWORK", "RELATED_SHOWN", "network_diagram", "render_network_svg"]
 
-RELATED_SHOWN: Final = 16
+RELATED_SHOWN: Final = 12
 """Related enterprises drawn at most, nearest first (a picture of more is not legible)."""
+
 
 NETWORK: Final = f"""
 query DiagramNetwork($uscc: String!) {{
@@ -67,6 +68,12 @@ def _enterprise_node(enterprise: dict[str, Any], look: str = "enterprise") -> No
         tags=tags,
         href=f"/enterprise/{enterprise['uscc']}",
     )
+
+
+def _toward(source: str, center: str, title: str, label: str | None = None) -> Link:
+    """A link into the enterprise, laid out from it: the enterprise stands first (left), the
+    people and shareholders next, the enterprises they reach last."""
+    return Link(source, center, title=title, label=label, placed_backwards=True)
 
 
 @dataclass
@@ -126,18 +133,14 @@ def network_diagram(data: dict[str, Any]) -> Diagram | None:
         elif kind == RoleKind.PRINCIPAL.value and role.get("title"):
             words = str(role["title"])
         node_id = b.person(person, kind, words)
-        b.link(Link(node_id, center.id, title=f"{person_name(person)} → {name}"))
+        b.link(_toward(node_id, center.id, f"{person_name(person)} → {name}"))
     for holder in subject.get("shareholders") or []:
         if holder.get("enterprise") is None:
             continue
         node_id = b.enterprise(holder["enterprise"])
         share = percent(holder.get("share"))
         label = "股东" + (f" {share}" if share else "")
-        b.link(
-            Link(
-                node_id, center.id, title=f"{holder['enterprise']['name']} 持有 {name}", label=label
-            )
-        )
+        b.link(_toward(node_id, center.id, f"{holder['enterprise']['name']} 持有 {name}", label))
     for investment in subject.get("investments") or []:
         if investment.get("enterprise") is None:
             continue
@@ -161,7 +164,7 @@ def network_diagram(data: dict[str, Any]) -> Diagram | None:
         if via:
             first, last = via[0], via[-1]
             first_id = b.person(first, relations[0] if relations else None)
-            b.link(Link(first_id, center.id, title=f"{person_name(first)} → {name}"))
+            b.link(_toward(first_id, center.id, f"{person_name(first)} → {name}"))
             last_id = _pid(last["key"])
             b.person(last, None)
             role = role_label(relations[-1]) if relations else "关联"
@@ -198,13 +201,13 @@ def network_diagram(data: dict[str, Any]) -> Diagram | None:
         *LEGEND_MARKS,
         LegendItem("间接或股权关联", dashed_line=True),
     )
-    enterprises = sum(1 for node in b.nodes.values() if node.id.startswith("E:")) - 1
+    others = sum(1 for node in b.nodes.values() if node.id.startswith("E:")) - 1
     return Diagram(
         id=f"network-{subject['uscc']}",
         title=f"{name} 关联图谱",
         description=(
             f"{name}（{subject['uscc']}）的法定代表人、主要人员、股东及其关联的 "
-            f"{enterprises} 家企业、{len(b.persons)} 名自然人"
+            f"{others} 家企业、{len(b.persons)} 名自然人"
         ),
         nodes=tuple(b.nodes.values()),
         links=tuple(b.links.values()),
@@ -218,4 +221,9 @@ async def render_network_svg(kernel: Kernel, consumer: Consumer, uscc: str) -> s
     network has no such enterprise. Raises `DiagramRefused` when the catalogue refuses."""
     data = await fetch(kernel, consumer, NETWORK, {"uscc": uscc}, detail=f"关联图谱 {uscc}")
     diagram = network_diagram(data)
-    return render(diagram) if diagram is not None else None
+    return render_network(diagram) if diagram is not None else None
+
+
+def render_network(diagram: Diagram) -> str:
+    """A 关联图谱 drawn left to right: the enterprise, its people, what they reach."""
+    return render(diagram, rightward=True, yspace=96.0, xspace=14.0)

@@ -14,7 +14,14 @@ from typing import Any, Final
 
 from authz.identity import Consumer
 from hub.diagrams.data import fetch
-from hub.diagrams.marks import BENEFICIAL, CONTROL, ULTIMATE, percent
+from hub.diagrams.marks import (
+    BENEFICIAL,
+    CONTROL,
+    ENTERPRISE_FIELDS,
+    ULTIMATE,
+    enterprise_tags,
+    percent,
+)
 from hub.diagrams.svg import Diagram, LegendItem, Link, Node, Tag, render
 from hub.kernel import Kernel
 
@@ -39,6 +46,7 @@ query DiagramOwnership($uscc: String!) {{
     controllers {{ {_PARTY} basisLabel }}
     circularShare depthLimitReached withheldHoldings
   }}
+  flags: enterprise(uscc: $uscc) {{ {ENTERPRISE_FIELDS} }}
 }}
 """
 
@@ -108,6 +116,7 @@ def ownership_diagram(data: dict[str, Any]) -> Diagram | None:
             label=name,
             title=f"{name}（{subject['code']}）",
             look="subject",
+            tags=enterprise_tags(data.get("flags") or {}),
             href=f"/enterprise/{subject['code']}",
         )
     }

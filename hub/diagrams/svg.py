@@ -108,6 +108,11 @@ class Link:
     dashed: bool = False
     colour: str = LINE
     width: float = 1.3
+    hidden: bool = False
+    """Shapes the layout only; not drawn."""
+    placed_backwards: bool = False
+    """Laid out as if it ran from target to source (the target's layer comes first), drawn as
+    it runs: the 关联图谱 puts its enterprise first and the people holding it after it."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +193,7 @@ def _tag_width(tag: Tag) -> float:
 
 def _size(node: Node) -> _Sized:
     lines = tuple(wrap(node.label, MAX_LABEL_WIDTH, LABEL_SIZE))
-    sub = tuple(wrap(node.sublabel, MAX_LABEL_WIDTH + 12, SMALL_SIZE)) if node.sublabel else ()
+    sub = tuple(wrap(node.sublabel, MAX_LABEL_WIDTH + 12, SMALL_SIZE, 3)) if node.sublabel else ()
     widths = [text_width(line, LABEL_SIZE) for line in lines]
     widths += [text_width(line, SMALL_SIZE) for line in sub]
     if node.tags:
@@ -228,7 +233,7 @@ def _label_places(
     places: dict[int, tuple[float, float]] = {}
     for index, link in enumerate(links):
         route = routes.get((link.source, link.target))
-        if link.label is None or route is None:
+        if link.label is None or route is None or link.hidden:
             continue
         w = text_width(link.label, SMALL_SIZE) + 8
         h = SMALL_SIZE + 6
@@ -365,18 +370,40 @@ def _legend_svg(items: Sequence[LegendItem], width: float, top: float) -> tuple[
     return out, y + row - top + 4
 
 
-def render(diagram: Diagram, *, yspace: float = 56.0, xspace: float = 24.0) -> str:
+def render(
+    diagram: Diagram, *, yspace: float = 56.0, xspace: float = 24.0, rightward: bool = False
+) -> str:
     """The diagram as one ``<svg>`` element (UTF-8 text, no XML declaration)."""
     prefix = "".join(ch if ch.isalnum() else "-" for ch in diagram.id) or "d"
     sized = {node.id: _size(node) for node in diagram.nodes}
+    if rightward and sized:
+        # Columns of one width: a link leaves a box's right side clear of the boxes below it.
+        widest = max(s.w for s in sized.values())
+        sized = {
+            node_id: _Sized(s.node, s.lines, s.sub, widest, s.h) for node_id, s in sized.items()
+        }
     known = [link for link in diagram.links if link.source in sized and link.target in sized]
     layout = layered(
         [(node_id, s.w, s.h) for node_id, s in sized.items()],
-        [(link.source, link.target) for link in known],
+        [
+            (link.target, link.source) if link.placed_backwards else (link.source, link.target)
+            for link in known
+        ],
         xspace=xspace,
         yspace=yspace,
+        rightward=rightward,
     )
-    routes = {(route.source, route.target): route for route in layout.routes}
+    laid = {(route.source, route.target): route for route in layout.routes}
+    routes: dict[tuple[str, str], Route] = {}
+    for link in known:
+        if link.placed_backwards:
+            found = laid.get((link.target, link.source))
+            if found is not None:
+                routes[(link.source, link.target)] = Route(
+                    link.source, link.target, tuple(reversed(found.points))
+                )
+        elif (link.source, link.target) in laid:
+            routes[(link.source, link.target)] = laid[(link.source, link.target)]
     places = _label_places(layout, known, routes)
     legend_width = max(layout.width, 340.0)
     notes = [
@@ -405,7 +432,7 @@ def render(diagram: Diagram, *, yspace: float = 56.0, xspace: float = 24.0) -> s
     ]
     for index, link in enumerate(known):
         route = routes.get((link.source, link.target))
-        if route is not None:
+        if route is not None and not link.hidden:
             out.extend(_link_svg(prefix, link, route, places.get(index)))
     out.append('</g><g class="nodes">')
     for node_id, s in sized.items():

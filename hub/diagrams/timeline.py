@@ -83,6 +83,7 @@ class Lane:
 
     key: str
     heading: str
+    number: str | None
     steps: tuple[Step, ...]
 
 
@@ -141,11 +142,12 @@ def lanes_of(records: list[dict[str, Any]], history: dict[str, list[dict[str, An
     for key, versions in ordered:
         current = max(versions, key=lambda v: v["version"])
         kind = RecordKind.of(current["kind"]).label
-        words = [kind, current.get("documentNumber"), current.get("title")]
+        title = current.get("title")
         lanes.append(
             Lane(
                 key,
-                " · ".join(str(w) for w in words if w),
+                f"{kind} · {title}" if title else kind,
+                current.get("documentNumber"),
                 tuple(timeline_steps(versions, history.get(key, []))),
             )
         )
@@ -167,14 +169,25 @@ def timeline_svg(name: str, uscc: str, lanes: list[Lane]) -> str:
     body: list[str] = []
     y = 12.0
     for lane in lanes:
-        heading = wrap(lane.heading, WIDTH - 32, 13.0, 1)[0]
+        full = lane.heading + (f"（{lane.number}）" if lane.number else "")
         body.append(
             f'<g class="lane" data-record="{escape(lane.key, quote=True)}">'
-            f"<title>{escape(lane.heading)}</title>"
-            f'<text x="16" y="{y + 13:.1f}" font-size="13" font-weight="bold" fill="{INK}">'
-            f"{escape(heading)}</text>"
+            f"<title>{escape(full)}</title>"
         )
-        y += 22
+        for line in wrap(lane.heading, WIDTH - 32, 13.0, 2):
+            body.append(
+                f'<text x="16" y="{y + 13:.1f}" font-size="13" font-weight="bold" '
+                f'fill="{INK}">{escape(line)}</text>'
+            )
+            y += 18
+        if lane.number:
+            number = wrap(lane.number, WIDTH - 32, SMALL_SIZE, 1)[0]
+            body.append(
+                f'<text x="16" y="{y + SMALL_SIZE:.1f}" font-size="{SMALL_SIZE:.0f}" '
+                f'fill="{MUTED}">{escape(number)}</text>'
+            )
+            y += SMALL_SIZE + 5
+        y += 5
         for index, step in enumerate(lane.steps):
             col, row = index % per_row, index // per_row
             x = 16 + col * (CHIP_W + GAP)
