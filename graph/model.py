@@ -146,6 +146,7 @@ class Label(StrEnum):
     CREDIT_REPORT = "CreditReport"
     MIGRATION = "Migration"
     JOB_LOCK = "JobLock"
+    ENDED_SESSION = "EndedSession"  # a signed-out site session, until it would expire (hub/signin)
     EXCHANGE_CURSOR = "ExchangeCursor"  # per target: how far its exports have gone (hub/exchange/)
     EXCHANGE_EXPORT = "ExchangeExport"  # one export written for a target (hub/exchange/)
     EXCHANGE_DELIVERY = "ExchangeDelivery"  # one attempt to deliver an export (hub/exchange/)

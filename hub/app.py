@@ -45,7 +45,7 @@ from hub.guards.url_size import UrlLimits
 from hub.kernel import Kernel, RequestContext, request_context
 from hub.reports.routes import report_routes
 from hub.settings import Settings
-from hub.signin.sessions import SessionAuth, session_middleware
+from hub.signin.sessions import EndedSessions, SessionAuth, session_middleware
 from hub.site.account import account_routes, signin_routes
 from hub.site.error_pages import ErrorPages
 from hub.site.routes import site_routes
@@ -189,6 +189,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     graphql_app = GraphQLApp(kernel)
     streams = StreamCounter()
     verifier = TokenVerifier(settings.token_config())
+    ended_sessions = EndedSessions(db)
 
     async def healthz(request: Request) -> JSONResponse:
         # Open subscription streams (hub/guards/streams.py) and the one outbox poll feeding
@@ -231,7 +232,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             *report_routes(kernel),
             *graphiql_routes(kernel),
             *site_routes(kernel),
-            *signin_routes(kernel, settings),
+            *signin_routes(kernel, settings, ended_sessions),
             *account_routes(kernel),
         ],
         middleware=[
@@ -248,7 +249,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             # body limit can allow feed uploads to identified organisations only.
             Middleware(BearerAuth, verifier=verifier),
             # Without a bearer header, the signed-in consumer of the session (if any).
-            Middleware(SessionAuth, verifier=verifier, idle=settings.signin.idle),
+            Middleware(
+                SessionAuth, verifier=verifier, idle=settings.signin.idle, ended=ended_sessions
+            ),
             # Then the budget of who is asking, so a refused request's body is never read.
             Middleware(RateLimits, config=settings.rate_limits),
             # Open streams per organisation and address (issue 20): after authentication, like

@@ -32,12 +32,13 @@ from graph.database import Database
 from graph.model import Label, Rel
 from hub.app import create_app
 from hub.settings import Settings
+from hub.signin import sessions
 from hub.signin.config import SignInConfig
 from hub.signin.routes import SignIn
 from hub.signin.sessions import SESSION_COOKIE, SessionAuth, session_middleware
 from hub.site.rendering import render
 from tests.conftest import bearer
-from tests.fixtures import B1, CONSENT_PURPOSE, E1, E2, E5
+from tests.fixtures import B1, CONSENT_PURPOSE, E1, E2, E5, R1, load_fixture_graph
 
 BASE = "http://hub.test"
 PRESERVED = {"X-Credithub-Request": "1"}
@@ -225,6 +226,74 @@ async def test_the_enterprise_pages_show_its_full_record_and_need_a_session(
             assert (await http.get(path)).status_code == 200, path
 
 
+@pytest.fixture
+async def restored_graph(db: Database) -> AsyncIterator[None]:
+    """An objection marks its record 异议中: the fixture graph is loaded afresh afterwards."""
+    yield
+    await db.write(f"MATCH (n) WHERE NOT n:{Label.MIGRATION} DETACH DELETE n")
+    await load_fixture_graph(db)
+
+
+def _alert(page: str) -> str:
+    return unescape(page).split('role="alert">', 1)[1].split("<", 1)[0]
+
+
+async def test_the_enterprise_objects_registers_voluntary_information_and_sees_refusals(
+    hub_app: Starlette, restored_graph: None
+) -> None:
+    """The forms run the existing mutations as E1; what the lifecycle refuses is shown."""
+    async with browser(hub_app) as http:
+        await sign_in(http, E1)
+        page = await http.get("/account/objections")
+        assert f'value="record:{R1["key"]}"' in unescape(page.text)
+        filed = await http.post(
+            "/account/objections",
+            data={
+                "target": f"record:{R1['key']}",
+                "grounds": "WRONG_DATA",
+                "statement": "罚款金额应为 1.25 万元",
+                "evidence": "缴款凭证 No.2026-001",
+                "csrf_token": _csrf(page.text),
+            },
+            headers={"Origin": BASE},
+        )
+        assert filed.status_code == 303, filed.text
+        listed = await http.get(filed.headers["location"])
+        assert "异议已提交" in listed.text and "罚款金额应为 1.25 万元" in listed.text
+        record = await http.get("/account")
+        assert "异议中" in record.text
+
+        again = await http.post(
+            "/account/objections",
+            data={
+                "target": f"record:{R1['key']}",
+                "grounds": "WRONG_DATA",
+                "statement": "再次异议",
+                "csrf_token": _csrf(listed.text),
+            },
+            headers={"Origin": BASE},
+        )
+        assert again.status_code in (400, 403, 409), again.text
+        assert _alert(again.text) and "(" not in _alert(again.text)
+
+        voluntary = await http.get("/account/voluntary")
+        fields = {
+            "kind": "CERTIFICATE",
+            "title": "ISO 9001 质量管理体系认证",
+            "detail": "证书编号 00126Q30001R0M，有效期至 2029 年",
+            "statement": "本单位承诺所填报信息真实、准确、完整。",
+            "csrf_token": _csrf(voluntary.text),
+        }
+        unticked = await http.post("/account/voluntary", data=fields, headers={"Origin": BASE})
+        assert unticked.status_code == 400 and "真实性承诺" in _alert(unticked.text)
+        registered = await http.post(
+            "/account/voluntary", data={**fields, "truthful": "yes"}, headers={"Origin": BASE}
+        )
+        assert registered.status_code == 303, registered.text
+        shown = await http.get(registered.headers["location"])
+        assert "ISO 9001 质量管理体系认证" in shown.text and "资质证书" in shown.text
+
+
 # -- CSRF ----------------------------------------------------------------------------------
 
 
@@ -274,6 +343,9 @@ async def test_the_session_cookie_is_signed_httponly_lax_and_sign_out_ends_it(
         async with browser(hub_app) as other:
             forged = await other.get("/account", headers={"Cookie": f"{SESSION_COOKIE}={tampered}"})
             assert forged.status_code == 303
+            # The cookie itself is the credential (as a bearer token is) until it is ended.
+            copied = await other.get("/account", headers={"Cookie": f"{SESSION_COOKIE}={value}"})
+            assert copied.status_code == 200
         page = await http.get("/signin")
         assert "您已登录" in page.text
         out = await http.post(
@@ -284,6 +356,10 @@ async def test_the_session_cookie_is_signed_httponly_lax_and_sign_out_ends_it(
         assert SESSION_COOKIE not in http.cookies
         assert (await http.get("/account")).status_code == 303
         assert "您已登录" not in (await http.get("/signin")).text
+        # A copy of the cookie taken before signing out is refused too.
+        async with browser(hub_app) as thief:
+            copied = await thief.get("/account", headers={"Cookie": f"{SESSION_COOKIE}={value}"})
+            assert copied.status_code == 303
 
 
 async def test_a_bearer_header_wins_over_the_session_and_graphql_needs_the_header_for_cookies(
@@ -524,3 +600,25 @@ def test_sessions_last_as_configured() -> None:
     assert settings.signin.absolute == timedelta(hours=4)
     assert settings.signin.secure_cookies
     assert not settings.signin.external
+
+
+async def test_a_session_ended_in_one_hub_process_is_refused_by_another(
+    hub_app: Starlette, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers share the session secret (under the home) and learn of sign-outs from the graph
+    (here at every request; in service every ENDED_REFRESH_SECONDS)."""
+    monkeypatch.setattr(sessions, "ENDED_REFRESH_SECONDS", 0.0)
+    other_worker = create_app(settings, run_migrations=False)
+    try:
+        async with browser(hub_app) as http, browser(other_worker) as elsewhere:
+            await sign_in(http, E1)
+            cookie = {"Cookie": f"{SESSION_COOKIE}={http.cookies[SESSION_COOKIE]}"}
+            assert (await elsewhere.get("/account", headers=cookie)).status_code == 200
+            page = await http.get("/signin")
+            out = await http.post(
+                "/signout", data={"csrf_token": _csrf(page.text)}, headers={"Origin": BASE}
+            )
+            assert out.status_code == 303
+            assert (await elsewhere.get("/account", headers=cookie)).status_code == 303
+    finally:
+        await other_worker.state.db.close()

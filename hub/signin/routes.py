@@ -46,7 +46,7 @@ from hub.signin.dev_provider import (
     dev_provider_routes,
 )
 from hub.signin.identity import UnknownOrganisation, signed_in_consumer
-from hub.signin.sessions import sign_in, sign_out, signed_in_name
+from hub.signin.sessions import EndedSessions, sign_in, sign_out, signed_in_name
 
 log = logging.getLogger("credithub.signin")
 
@@ -87,9 +87,11 @@ class SignIn:
         tokens: TokenConfig,
         dev: DevProvider | None,
         render: Render,
+        ended: EndedSessions | None = None,
     ) -> None:
         self.config = config
         self.render = render
+        self.ended = ended
         self.db = db
         self.catalogue = catalogue
         self.tokens = tokens
@@ -193,7 +195,7 @@ class SignIn:
                 verify_csrf(request, form)
             except CsrfRejected as error:
                 return self._page(request, 403, str(error))
-            sign_out(request)
+            await sign_out(request, self.ended, self.config)
             return RedirectResponse("/", status_code=303, headers=HEADERS)
 
         routes: list[BaseRoute] = [

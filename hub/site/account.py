@@ -40,6 +40,7 @@ from hub.settings import Settings
 from hub.signin.csrf import CsrfRejected, csrf_token, verify_csrf
 from hub.signin.dev_provider import DevProvider
 from hub.signin.routes import SignIn
+from hub.signin.sessions import EndedSessions
 from hub.site.rendering import render
 
 HEADERS: Final = {
@@ -547,7 +548,9 @@ def report_form_page(
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
 
-def signin_routes(kernel: Kernel, settings: Settings) -> list[BaseRoute]:
+def signin_routes(
+    kernel: Kernel, settings: Settings, ended: EndedSessions | None = None
+) -> list[BaseRoute]:
     """The sign-in routes of a hub with these settings (hub/signin/routes.py), the development
     provider only in a local hub without a configured provider."""
     config = settings.signin
@@ -561,5 +564,6 @@ def signin_routes(kernel: Kernel, settings: Settings) -> list[BaseRoute]:
         tokens=settings.token_config(),
         dev=dev,
         render=render,
+        ended=ended,
     )
     return signin.routes()
