@@ -587,6 +587,10 @@ async def test_the_pdf_is_dated_by_the_report_and_the_same_report_gives_the_same
     issued = datetime.fromisoformat(report["generatedAt"])
     assert info.creation_date == issued and info.modification_date == issued
     assert str(info["/CreationDate"]).endswith("+08'00'")
+    other = await issue(client_for, E1_ITSELF)
+    identifier = pypdf.PdfReader(io.BytesIO(first)).trailer["/ID"]
+    other_pdf = await pdf_of(client_for, E1_ITSELF, other)
+    assert pypdf.PdfReader(io.BytesIO(other_pdf)).trailer["/ID"] != identifier  # one per report
 
 
 async def test_the_report_carries_an_absolute_verification_url_with_its_qr_code(

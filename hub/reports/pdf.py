@@ -261,6 +261,9 @@ def _canvas_for(report: StoredReport) -> type[Canvas]:
             self._pages: list[dict[str, Any]] = []
             # Invariant mode would date the file 2000-01-01: the report's issue time instead.
             self.setDateFormatter(lambda *_: created)
+            # …and give every report the same file identifier: derive it from the report.
+            document = self._doc  # type: ignore[attr-defined]  # not in reportlab's stubs
+            document.updateSignature(f"{report.number} {report.content_hash}")
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
