@@ -121,7 +121,8 @@ async def test_the_credit_check_shows_more_with_consent(client_for: ClientFor) -
     text = text_of(consented)
     assert "该企业已向本机构授权" in text
     assert "超标排放" in text  # R1, published penalty
-    assert "需经企业授权" not in text  # history is served under consent
+    assert "需经企业授权" not in text  # history and the evaluation are served under consent
+    assert "公共信用综合评价 未评价" in text  # the fixture graph has no evaluation run
 
     # The same bank asking for another purpose: the grant is there, but not for this purpose.
     other_purpose = text_of(await get(client_for, BANK_B1, f"/bank/check?q={E1}"))
@@ -134,6 +135,7 @@ async def test_the_credit_check_shows_more_with_consent(client_for: ClientFor) -
     assert "该企业尚未向本机构授权" in text
     assert "超标排放" in text
     assert "需经企业授权" in text  # Record.history withheld: NEEDS_CONSENT
+    assert "公共信用综合评价 需经企业授权" in text  # creditEvaluation refused: NO_CONSENT
     assert "未提供的信息" in text and "需经信息主体授权" in text
     assert not INTERNAL.search(without.text)
 

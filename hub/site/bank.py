@@ -102,6 +102,12 @@ query BankCheck($uscc: String!) {
 }
 """
 
+EVALUATION = """
+query BankEvaluation($uscc: String!) {
+  creditEvaluation(uscc: $uscc) { grade gradeLabel score evaluatedOn }
+}
+"""
+
 WATCH = """
 mutation BankWatch($uscc: String!, $purpose: String!) {
   watchEnterprise(uscc: $uscc, purpose: $purpose) { id }
@@ -165,6 +171,8 @@ def bank_routes(kernel: Kernel) -> list[BaseRoute]:
             "e": None,
             "consent": None,
             "withheld": [],
+            "evaluation": None,
+            "evaluation_shared": False,
         }
         if not query:
             return page.render("bank_check.html", **values)
@@ -183,7 +191,10 @@ def bank_routes(kernel: Kernel) -> list[BaseRoute]:
                 for c in _consenting(data["consents"], {}, kernel.clock(), page.consumer.purpose)
                 if c["grantor"] == found["uscc"]
             ]
+            evaluation = await page.run_if_shared(EVALUATION, {"uscc": found["uscc"]})
             values.update(
+                evaluation_shared=evaluation is not None,
+                evaluation=evaluation["creditEvaluation"] if evaluation else None,
                 e=found,
                 consent=grants[0] if grants else None,
                 withheld=page.withheld_labels(),

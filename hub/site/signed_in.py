@@ -156,6 +156,22 @@ class Page:
         assert result.data is not None
         return result.data
 
+    async def run_if_shared(
+        self, document: str, variables: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """The data of `document`, or None when the catalogue refuses it to this consumer (a
+        section the page then marks as not shared); other failures as `run`."""
+        result = await self.kernel.execute(
+            self.consumer, document, variables, detail=f"信用舞钢 {self.request.url.path}"
+        )
+        if result.errors:
+            if all(_refusal(error) for error in result.errors):
+                return None
+            raise page_error(result.errors)
+        self.withheld.extend(result.context.withheld)
+        assert result.data is not None
+        return result.data
+
     async def change(self, document: str, variables: Mapping[str, Any]) -> str | None:
         """Run a mutation; None when it was done, else the Chinese reason it was refused."""
         result = await self.kernel.execute(
@@ -278,6 +294,18 @@ async def enterprise_names(page: Page, codes: list[str]) -> dict[str, dict[str, 
             if value is not None:
                 found[value["uscc"]] = value
     return found
+
+
+def _refusal(error: GraphQLError) -> bool:
+    """Is `error` the catalogue's refusal (forbidden, no consent, not a member …), rather than
+    a wrong argument or an unreachable database?"""
+    original = error.original_error
+    code = (error.extensions or {}).get("code")
+    return (
+        isinstance(original, ClientError)
+        and not isinstance(original, DatabaseUnavailable)
+        and code not in CALLER_CODES
+    )
 
 
 def page_error(errors: list[GraphQLError]) -> PageError:
