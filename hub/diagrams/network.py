@@ -26,14 +26,20 @@ from hub.diagrams.marks import (
 from hub.diagrams.svg import Diagram, LegendItem, Link, Node, render
 from hub.kernel import Kernel
 
-__all__ = ["NETWORK", "RELATED_SHOWN", "network_diagram", "render_network_svg"]
+__all__ = [
+    "NETWORK",
+    "NETWORK_FIELDS",
+    "RELATED_SHOWN",
+    "network_diagram",
+    "render_network",
+    "render_network_svg",
+]
 
 RELATED_SHOWN: Final = 12
 """Related enterprises drawn at most, nearest first (a picture of more is not legible)."""
 
 
-NETWORK: Final = f"""
-query DiagramNetwork($uscc: String!) {{
+NETWORK_FIELDS: Final = f"""
   enterprise(uscc: $uscc) {{
     {ENTERPRISE_FIELDS}
     people {{ role title share person {{ {PERSON_FIELDS} }} }}
@@ -44,8 +50,10 @@ query DiagramNetwork($uscc: String!) {{
     distance relations via {{ {PERSON_FIELDS} }}
     enterprise {{ {ENTERPRISE_FIELDS} }}
   }}
-}}
 """
+"""The root fields the 关联图谱 reads (variable ``$uscc``)."""
+
+NETWORK: Final = f"query DiagramNetwork($uscc: String!) {{{NETWORK_FIELDS}}}"
 
 
 def _eid(uscc: str) -> str:

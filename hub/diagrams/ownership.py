@@ -27,6 +27,7 @@ from hub.kernel import Kernel
 
 __all__ = [
     "OWNERSHIP",
+    "OWNERSHIP_FIELDS",
     "hops_of",
     "ownership_diagram",
     "ownership_tree",
@@ -35,8 +36,7 @@ __all__ = [
 
 _PARTY: Final = "party { code isPerson name nameMasked }"
 
-OWNERSHIP: Final = f"""
-query DiagramOwnership($uscc: String!) {{
+OWNERSHIP_FIELDS: Final = f"""
   ownershipPenetration(uscc: $uscc) {{
     subject {{ code isPerson name nameMasked }}
     holders {{
@@ -47,8 +47,10 @@ query DiagramOwnership($uscc: String!) {{
     circularShare depthLimitReached withheldHoldings
   }}
   flags: enterprise(uscc: $uscc) {{ {ENTERPRISE_FIELDS} }}
-}}
 """
+"""The root fields the 股权穿透图 reads (variable ``$uscc``)."""
+
+OWNERSHIP: Final = f"query DiagramOwnership($uscc: String!) {{{OWNERSHIP_FIELDS}}}"
 
 BEYOND: Final = Tag("未穿透完", "#7b8794")
 

@@ -21,14 +21,21 @@ from hub.diagrams.data import fetch
 from hub.diagrams.svg import FONT, INK, LINE, MUTED, SMALL_SIZE, WHITE, wrap
 from hub.kernel import Kernel
 
-__all__ = ["RECORDS_SHOWN", "Step", "render_timeline_svg", "timeline_steps", "timeline_svg"]
+__all__ = [
+    "RECORDS_SHOWN",
+    "TIMELINE_FIELDS",
+    "Step",
+    "render_timeline_svg",
+    "timeline_of",
+    "timeline_steps",
+    "timeline_svg",
+]
 
 RECORDS_SHOWN: Final = 6
 """Records on the timeline at most, newest decision first."""
 
-RECORDS: Final = """
-query DiagramTimeline($uscc: String!) {
-  enterprise(uscc: $uscc) {
+TIMELINE_FIELDS: Final = """
+  timeline: enterprise(uscc: $uscc) {
     uscc name
     records(first: 24, includeHistory: true) {
       edges { node {
@@ -37,8 +44,10 @@ query DiagramTimeline($uscc: String!) {
       } }
     }
   }
-}
 """
+"""The root field the timeline reads (variable ``$uscc``); the events come after, by record."""
+
+RECORDS: Final = f"query DiagramTimeline($uscc: String!) {{{TIMELINE_FIELDS}}}"
 
 EVENT_STEPS: Final[dict[str, tuple[str, str]]] = {
     "OBJECTION_FILED": ("objected", "提出异议"),
@@ -257,9 +266,16 @@ async def render_timeline_svg(kernel: Kernel, consumer: Consumer, uscc: str) -> 
     """The record timeline of `uscc` as `consumer` may see it; None when there is no such
     enterprise. Recorded events are added where the catalogue lets the consumer read them."""
     data = await fetch(kernel, consumer, RECORDS, {"uscc": uscc}, detail=f"信用记录时间轴 {uscc}")
-    enterprise = data.get("enterprise")
+    return await timeline_of(kernel, consumer, data)
+
+
+async def timeline_of(kernel: Kernel, consumer: Consumer, data: dict[str, Any]) -> str | None:
+    """The timeline of what `TIMELINE_FIELDS` answered, with the records' events where the
+    catalogue lets `consumer` read them; None when there is no such enterprise."""
+    enterprise = data.get("timeline")
     if enterprise is None:
         return None
+    uscc = str(enterprise["uscc"])
     records = [edge["node"] for edge in (enterprise.get("records") or {}).get("edges") or []]
     keys = [lane.key for lane in lanes_of(records, {})]
     history: dict[str, list[dict[str, Any]]] = {}
