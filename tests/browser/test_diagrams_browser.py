@@ -42,6 +42,11 @@ async def _labels_do_not_overlap(page: Page, selector: str) -> None:
 
 async def test_the_public_enterprise_page_shows_the_network_as_svg(browser_page: Page) -> None:
     page = browser_page
+    # An inline SVG breaking the pages' content security policy would show up here.
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     # Without JavaScript too: the picture is in the HTML the server sent.
     await page.context.route("**/*.js", lambda route: route.abort())
     await page.goto(f"/enterprise/{E1}")
@@ -60,6 +65,7 @@ async def test_the_public_enterprise_page_shows_the_network_as_svg(browser_page:
     await _shoot(page, "section:has(#network)", "diagram-network-public")
     await _shoot(page, "section:has(#timeline)", "diagram-timeline-public")
     await screenshot(page, "enterprise-with-diagrams")
+    assert [e for e in errors if "Failed to load resource" not in e] == []
 
 
 async def test_the_network_stays_legible_on_a_phone(browser_page: Page) -> None:
