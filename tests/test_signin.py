@@ -7,6 +7,7 @@ Over HTTP against the ASGI app and the real Neo4j."""
 from __future__ import annotations
 
 import contextlib
+import hmac
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -18,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -34,6 +35,7 @@ from hub.app import create_app
 from hub.settings import Settings
 from hub.signin import sessions
 from hub.signin.config import SignInConfig
+from hub.signin.dev_provider import DEV_CLIENT_ID
 from hub.signin.routes import SignIn
 from hub.signin.sessions import SESSION_COOKIE, SessionAuth, session_middleware
 from hub.site.rendering import render
@@ -622,3 +624,31 @@ async def test_a_session_ended_in_one_hub_process_is_refused_by_another(
             assert (await elsewhere.get("/account", headers=cookie)).status_code == 303
     finally:
         await other_worker.state.db.close()
+
+
+async def test_the_development_provider_authenticates_the_client_and_redeems_a_code_once(
+    hub_app: Starlette, settings: Settings
+) -> None:
+    async with browser(hub_app) as http:
+        params = _query((await http.get("/signin/start")).headers["location"])
+        picked = await http.post("/signin/dev/authorize", data={**params, "uscc": E1})
+        code = _query(picked.headers["location"])["code"]
+        secret = hmac.new(settings.session_secret(), b"dev-idp-client", "sha256").hexdigest()
+        exchange = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": params["redirect_uri"],
+        }
+        client = {"client_id": DEV_CLIENT_ID, "client_secret": secret}
+        wrong = await http.post(
+            "/signin/dev/token", data={**exchange, **client, "client_secret": "x"}
+        )
+        assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+        first = await http.post("/signin/dev/token", data={**exchange, **client})
+        assert first.status_code == 200, first.text
+        jwks = (await http.get("/signin/dev/jwks")).json()
+        claims = jwt.decode(first.json()["id_token"], KeySet.import_key_set(jwks)).claims
+        assert claims["uscc"] == E1 and claims["nonce"] == params["nonce"]
+        assert claims["aud"] == DEV_CLIENT_ID
+        again = await http.post("/signin/dev/token", data={**exchange, **client})
+        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"

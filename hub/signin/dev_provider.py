@@ -12,9 +12,9 @@ when a real provider is configured.
     POST /signin/dev/token                              code → ID token (RS256) + access token
     GET  /signin/dev/jwks                               the public key
 
-It keeps no state: an authorization code is the request's parameters signed (itsdangerous) and
-valid for `CODE_SECONDS`; the signing key is generated once under the hub's home, so several
-workers agree on it.
+An authorization code is the request's parameters signed (itsdangerous), valid for
+`CODE_SECONDS` and redeemed once (per process: it is a development provider); the signing key
+is generated once under the hub's home, so several workers agree on it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode, urlsplit
@@ -76,11 +76,23 @@ def _load_key(home: Path) -> RSAKey:
 
 @dataclass(frozen=True)
 class DevProvider:
-    """The provider's keys and secrets (derived from the hub's session secret)."""
+    """The provider's keys and secrets (derived from the hub's session secret), and the codes
+    this process has redeemed (a code is used once; kept for its `CODE_SECONDS`)."""
 
     key: RSAKey
     client_secret: str
     codes: URLSafeTimedSerializer
+    redeemed: dict[str, float] = field(default_factory=dict)
+
+    def redeem(self, code: str) -> bool:
+        """True the first time `code` is redeemed here, False after that."""
+        now = time.monotonic()
+        for old in [c for c, at in self.redeemed.items() if now - at > CODE_SECONDS]:
+            del self.redeemed[old]
+        if code in self.redeemed:
+            return False
+        self.redeemed[code] = now
+        return True
 
     @classmethod
     def create(cls, home: Path, secret: bytes) -> DevProvider:
@@ -156,7 +168,10 @@ def dev_provider_routes(provider: DevProvider, db: Database, render: Render) -> 
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "scopes_supported": ["openid", "profile"],
-                "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_post",
+                    "client_secret_basic",
+                ],
                 "claims_supported": ["sub", "name", "uscc", "nonce"],
                 "x_credithub_note": MARK,
             }
@@ -230,6 +245,8 @@ def dev_provider_routes(provider: DevProvider, db: Database, render: Render) -> 
             return _token_error("invalid_grant", "the code is invalid or expired")
         if granted.get("redirect_uri") != form.get("redirect_uri"):
             return _token_error("invalid_grant", "redirect_uri differs from the authorization")
+        if not provider.redeem(str(form.get("code"))):
+            return _token_error("invalid_grant", "the code was used already")
         id_token = provider.id_token(
             issuer_of(request), DEV_CLIENT_ID, granted["uscc"], granted["name"], granted["nonce"]
         )

@@ -121,6 +121,9 @@ class SignIn:
                 authorize_url=f"{DEV_PROVIDER_PATH}/authorize",
                 client_kwargs={
                     "scope": "openid profile",
+                    # In the form: an Authorization header would be read as a bearer token by
+                    # the hub's own authentication when the provider is called over HTTP.
+                    "token_endpoint_auth_method": "client_secret_post",
                     "transport": httpx.ASGITransport(app=provider_app),
                 },
             )

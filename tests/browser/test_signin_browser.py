@@ -68,6 +68,10 @@ async def test_an_enterprise_grants_consent_and_the_signed_in_bank_opens_the_ful
     await expect(header.get_by_role("link", name="退出")).to_be_visible()
 
     await header.get_by_role("link", name="舞钢市石漫滩旅游开发有限公司").click()
+    await expect(enterprise).to_have_url(re.compile(r"/signin$"))
+    await expect(enterprise.get_by_role("main")).to_contain_text("您已登录")
+    await screenshot(enterprise, "signin-signed-in")
+    await enterprise.get_by_role("link", name="我的信用信息").click()
     await expect(enterprise).to_have_url(re.compile(r"/account$"))
     await expect(enterprise.get_by_role("heading", level=1)).to_have_text(
         "舞钢市石漫滩旅游开发有限公司"
@@ -107,7 +111,8 @@ async def test_an_enterprise_grants_consent_and_the_signed_in_bank_opens_the_ful
     await screenshot(enterprise, "signin-enterprise-accesses")
 
     # Signing out (a form with its CSRF token) ends the session.
-    await bank.goto("/signin")
+    await bank.goto("/")
+    await bank.locator(".account-link").get_by_role("link", name="退出").click()
     await bank.get_by_role("button", name="退出登录").click()
     await expect(bank.locator(".account-link")).to_have_text("登录")
     await bank.goto("/account")
