@@ -11,6 +11,8 @@ notices, a batch and an objection; the fixture graph is restored after it.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import AsyncIterator
 from html import unescape
@@ -294,6 +296,45 @@ async def test_the_department_sees_its_batches_and_their_quarantined_rows(
     assert other.status_code == 403
     assert "舞发改许〔2026〕802号" not in other.text
     assert not INTERNAL.search(other.text)
+
+
+async def test_the_department_sends_a_file_and_lands_on_its_quarantine(
+    client_for: ClientFor,
+) -> None:
+    rows = [
+        licence("舞市监许〔2026〕711号", "舞钢市市场监督管理局", SAMR),
+        licence("舞市监许〔2026〕712号", "舞钢市市场监督管理局", SAMR, 许可类别="一般"),
+    ]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    content = buffer.getvalue().encode("gbk")
+    async with client_for(MARKET) as http:
+        missing = await http.post("/department/feeds", data={"kind": "license"})
+        assert missing.status_code == 400 and "请选择要报送的文件" in text_of(missing)
+        sent = await http.post(
+            "/department/feeds",
+            data={"kind": ""},
+            files={"file": ("许可-11月.csv", content, "text/csv")},
+        )
+        assert sent.status_code == 303, sent.text
+        batch = await http.get(sent.headers["location"])
+    text = text_of(batch)
+    assert "行政许可 · 许可-11月.csv" in text  # the kind recognised from the national headers
+    assert "第 3 行" in text and "舞市监许〔2026〕712号" in text  # header = row 1
+    assert "舞市监许〔2026〕711号" not in text
+
+    # A file that is no feed is refused as a whole, in Chinese, and nothing is loaded.
+    async with client_for(MARKET) as http:
+        refused_file = await http.post(
+            "/department/feeds",
+            data={"kind": ""},
+            files={"file": ("备忘.csv", "甲,乙\n1,2\n".encode(), "text/csv")},
+        )
+    assert refused_file.status_code == 400
+    assert "无法根据表头判断信息类别" in text_of(refused_file)
+    assert not INTERNAL.search(refused_file.text)
 
 
 async def test_the_department_sees_the_objections_it_must_decide_with_their_deadline(

@@ -3,6 +3,7 @@ due, its 红黑名单 decisions, and the 关联图谱 with the names its classes
 
     GET /department                     overview: what is due, the latest batches
     GET /department/feeds               the batches it supplied (信息报送), with refused rows
+    POST /department/feeds              send a file (CSV, XLSX, JSONL; 信息类别 or recognised)
     GET /department/feeds/{batch}       one batch's quarantine: row, field, reason, the cells;
                                         the CSV for Excel is /feeds/{batch}/quarantine.csv
     GET /department/due                 objections and repair applications it decides, by
@@ -23,8 +24,9 @@ the catalogue's answer for that organisation: another department's never do.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
@@ -45,6 +47,7 @@ from hub.site.signed_in import (
     signed_in,
     verified_form,
 )
+from loaders.feed_kinds import FEED_KINDS
 
 DEPARTMENT = Area(title="政府部门服务", operation="decideObjection", audience="政府部门")
 """The department's pages: for whoever may decide objections for its own organisation."""
@@ -74,6 +77,15 @@ query DepartmentFeeds($first: Int!) {
   }
 }
 """
+
+SUBMIT_FILE = """
+mutation DepartmentSubmit($kind: String, $file: Upload!, $name: String!) {
+  submitFeed(kind: $kind, file: $file, fileName: $name) { batch { id } }
+}
+"""
+
+FEED_KIND_LABELS = {code: kind.label for code, kind in FEED_KINDS.items()}
+"""The feed kinds a file may be declared as (信息类别); none: recognised from its headers."""
 
 QUARANTINE = """
 query DepartmentQuarantine($batch: String!, $first: Int!) {
@@ -213,9 +225,39 @@ def department_routes(kernel: Kernel) -> list[BaseRoute]:
             overdue_rectifications=len(data["overdueRectifications"]),
         )
 
-    async def feeds(page: Page) -> Response:
+    async def feeds(page: Page, problem: str | None = None, status: int = 200) -> Response:
         data = await page.run(FEEDS, {"first": BATCHES_SHOWN})
-        return page.render("department_feeds.html", section="feeds", batches=data["feedBatches"])
+        response = page.render(
+            "department_feeds.html",
+            section="feeds",
+            batches=data["feedBatches"],
+            kinds=FEED_KIND_LABELS,
+            problem=problem,
+        )
+        response.status_code = status
+        return response
+
+    async def submit(page: Page) -> Response:
+        form = await verified_form(page)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return await feeds(page, problem="请选择要报送的文件（CSV、XLSX 或 JSONL）", status=400)
+        kind = form_text(form, "kind", max_length=40)
+        try:
+            submitted = await page.run_change(
+                SUBMIT_FILE,
+                {
+                    "kind": kind if kind in FEED_KIND_LABELS else None,
+                    "file": upload,
+                    "name": upload.filename,
+                },
+            )
+        finally:
+            await upload.close()
+        if isinstance(submitted, str):
+            return await feeds(page, problem=submitted, status=400)
+        batch_id = submitted["submitFeed"]["batch"]["id"]
+        return see_other(f"/department/feeds/{quote(batch_id)}")
 
     async def batch(page: Page) -> Response:
         batch_id: str = page.request.path_params["batch"]
@@ -355,6 +397,7 @@ def department_routes(kernel: Kernel) -> list[BaseRoute]:
     return [
         Route("/department", signed_in(kernel, DEPARTMENT, home), methods=["GET"]),
         Route("/department/feeds", signed_in(kernel, DEPARTMENT, feeds), methods=["GET"]),
+        Route("/department/feeds", signed_in(kernel, DEPARTMENT, submit), methods=["POST"]),
         Route("/department/feeds/{batch}", signed_in(kernel, DEPARTMENT, batch), methods=["GET"]),
         Route("/department/due", signed_in(kernel, DEPARTMENT, due), methods=["GET"]),
         Route(

@@ -156,6 +156,16 @@ class Page:
         assert result.data is not None
         return result.data
 
+    async def run_change(self, document: str, variables: Mapping[str, Any]) -> dict[str, Any] | str:
+        """Run a mutation: its data, or the Chinese reason it was refused (as `change`)."""
+        result = await self.kernel.execute(
+            self.consumer, document, variables, detail=f"信用舞钢 {self.request.url.path}"
+        )
+        if result.errors:
+            return self._refused(result.errors[0])
+        assert result.data is not None
+        return result.data
+
     async def run_if_shared(
         self, document: str, variables: Mapping[str, Any]
     ) -> dict[str, Any] | None:
@@ -179,7 +189,10 @@ class Page:
         )
         if not result.errors:
             return None
-        error = result.errors[0]
+        return self._refused(result.errors[0])
+
+    def _refused(self, error: GraphQLError) -> str:
+        """Why a mutation was refused, as a page says it (or `PageError` 503: no database)."""
         original = error.original_error
         if isinstance(original, DatabaseUnavailable):
             raise PageError(503, "暂时无法办理", str(original))

@@ -9,6 +9,8 @@ and the pages a clerk uses on a phone at 390 px, where nothing may overflow side
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import AsyncIterator, Iterator
 
@@ -25,6 +27,22 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 
 BANK_NAME = "中国工商银行舞钢支行"
 MARKET_NAME = "舞钢市市场监督管理局"
+
+LICENCE_ROW = {
+    "行政相对人名称": "舞钢市鑫源钢铁有限公司",
+    "相对人类别": "法人及非法人组织",
+    "统一社会信用代码": E1,
+    "行政许可决定文书名称": "食品经营许可决定书",
+    "行政许可决定文书号": "舞市监许〔2026〕731号",
+    "许可类别": "普通",
+    "许可内容": "预包装食品销售",
+    "许可决定日期": "2026-01-05",
+    "有效期自": "2026-01-05",
+    "有效期至": "2031-01-04",
+    "许可机关": MARKET_NAME,
+    "许可机关统一社会信用代码": SAMR,
+}
+"""A licence of the market regulator about E1, in the national headers."""
 
 
 @pytest.fixture
@@ -46,20 +64,7 @@ def console_errors(browser_page: Page) -> Iterator[list[str]]:
 async def market_work(db: Database, client_for: ClientFor) -> AsyncIterator[str]:
     """A batch of the market regulator with one refused row, and E1's objection to R1; the
     batch id. The fixture graph is restored afterwards."""
-    row = {
-        "行政相对人名称": "舞钢市鑫源钢铁有限公司",
-        "相对人类别": "法人及非法人组织",
-        "统一社会信用代码": E1,
-        "行政许可决定文书名称": "食品经营许可决定书",
-        "行政许可决定文书号": "舞市监许〔2026〕731号",
-        "许可类别": "普通",
-        "许可内容": "预包装食品销售",
-        "许可决定日期": "2026-01-05",
-        "有效期自": "2026-01-05",
-        "有效期至": "2031-01-04",
-        "许可机关": MARKET_NAME,
-        "许可机关统一社会信用代码": SAMR,
-    }
+    row = LICENCE_ROW
     fed = await ask(
         client_for,
         MARKET,
@@ -168,6 +173,30 @@ async def test_a_department_sees_its_quarantine_its_objections_due_and_the_netwo
     await screenshot(page, "department-home")
 
     await page.get_by_role("link", name="报送与隔离数据").click()
+    await screenshot(page, "department-feeds")
+    # A clerk sends a GBK file from the page and lands on its batch.
+    rows = [
+        {**LICENCE_ROW, "行政许可决定文书号": "舞市监许〔2026〕741号"},
+        {**LICENCE_ROW, "行政许可决定文书号": "舞市监许〔2026〕742号", "许可类别": "一般"},
+    ]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(LICENCE_ROW))
+    writer.writeheader()
+    writer.writerows(rows)
+    await page.get_by_label("数据文件").set_input_files(
+        {
+            "name": "许可-2月.csv",
+            "mimeType": "text/csv",
+            "buffer": buffer.getvalue().encode("gbk"),
+        }
+    )
+    await page.get_by_role("button", name="报送", exact=True).click()
+    await expect(page).to_have_url(re.compile(r"/department/feeds/license-"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text("行政许可 · 许可-2月.csv")
+    await expect(page.get_by_text("舞市监许〔2026〕742号").first).to_be_attached()
+    await screenshot(page, "department-sent-file")
+
+    await page.get_by_role("link", name="报送批次").click()
     await page.locator(f'a[href="/department/feeds/{market_work}"]').first.click()
     await expect(page).to_have_url(f"/department/feeds/{market_work}")
     await expect(page.get_by_role("heading", name="第 2 行")).to_be_visible()
@@ -181,8 +210,12 @@ async def test_a_department_sees_its_quarantine_its_objections_due_and_the_netwo
 
     # Decide it from the page: the form is folded under 办理此异议.
     await objections.get_by_text("办理此异议").click()
-    await objections.get_by_label("处理结果", exact=True).select_option(label="异议不成立，维持原记录")
-    await objections.get_by_label("处理理由", exact=True).fill("经核实，处罚决定书载明罚款 12.5 万元，无误")
+    await objections.get_by_label("处理结果", exact=True).select_option(
+        label="异议不成立，维持原记录"
+    )
+    await objections.get_by_label("处理理由", exact=True).fill(
+        "经核实，处罚决定书载明罚款 12.5 万元，无误"
+    )
     await screenshot(page, "department-due-deciding")
     await objections.get_by_role("button", name="提交处理结果").click()
     await expect(page).to_have_url("/department/due")
