@@ -291,6 +291,9 @@ async def test_the_department_sees_its_batches_and_their_quarantined_rows(
     assert f"/feeds/{batches['market']}/quarantine.csv" in page.text
     assert "舞市监许〔2026〕701号" not in text  # the accepted row is not quarantined
 
+    unknown = await get(client_for, MARKET, "/department/feeds/license-no-such-batch")
+    assert unknown.status_code == 400 and "batchId" not in unknown.text
+
     # Another department's quarantine is refused, in Chinese.
     other = await get(client_for, MARKET, f"/department/feeds/{batches['development']}")
     assert other.status_code == 403

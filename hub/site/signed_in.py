@@ -59,12 +59,14 @@ HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
-        "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
 }
 
 _ENGLISH_ASIDE = re.compile(r"\s*\([^()\u4e00-\u9fff]*\)")
 """A parenthesised aside without Chinese: the English half of the hub's bilingual messages."""
+
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 _INTERNAL = re.compile(r"operations\.\S+|rows\.\S+|types\.\S+|consumers\.\S+")
 """Catalogue citations (entry names) that a page never shows."""
@@ -94,7 +96,10 @@ def see_other(path: str) -> RedirectResponse:
 def shown_message(message: str) -> str:
     """A hub error message as a page shows it: the Chinese part, no catalogue entry names."""
     text = _INTERNAL.sub("", _ENGLISH_ASIDE.sub("", message)).strip(" ;:：；")
-    return text or "请求未能完成，请检查填写的内容"
+    if not _CHINESE.search(text):
+        # A message written only for API clients (argument names): say it in general terms.
+        return "请求未能完成，请检查填写的内容"
+    return text
 
 
 def signin_url(request: Request) -> str:
