@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute, Route
 from graph.identifiers import validate_uscc
 from hub.kernel import Kernel
 from hub.site.forms import MAX_QUERY_LENGTH
+from hub.site.public_graph import PageError
 from hub.site.signed_in import (
     Area,
     Page,
@@ -255,9 +256,10 @@ def bank_routes(kernel: Kernel) -> list[BaseRoute]:
             data = await page.run(NOTICES, {"unread": True})
             ids = [n["id"] for n in data["notices"]]
         if ids:
+            # Only the bank's own notices change (markNoticesRead ignores others' ids).
             refused = await page.change(MARK_READ, {"ids": ids})
             if refused is not None:
-                return see_other("/bank/notices")
+                raise PageError(400, "未能标为已读", refused)
         return see_other("/bank/notices")
 
     return [
