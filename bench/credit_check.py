@@ -222,6 +222,9 @@ def bench_environment(base: Mapping[str, str]) -> dict[str, str]:
     # One organisation sends every timed request: a benchmark measures the work, not the limit.
     env["CREDITHUB_RATE_ORG_PER_MINUTE"] = "0"
     env["CREDITHUB_RATE_PUBLIC_PER_MINUTE"] = "0"
+    # Audit entries through the local write-ahead log (authz/audit_wal.py) unless the caller's
+    # environment says otherwise (CREDITHUB_AUDIT_WAL=off: each group committed to Neo4j).
+    env.setdefault("CREDITHUB_AUDIT_WAL", "on")
     return env
 
 
@@ -802,6 +805,7 @@ def machine_facts(connection: Connection, workers: int) -> dict[str, Any]:
         "neo4j_driver": neo4j.__version__,
         "httpx": httpx.__version__,
         "hub_workers": workers,
+        "hub_audit_wal": bench_environment(os.environ)["CREDITHUB_AUDIT_WAL"],
         "platform": platform.platform(),
     }
 
@@ -848,7 +852,8 @@ def report(result: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
         f"with a second page of records.",
         f"{result['requests']} requests per side after {result['warm_up']} warm-up; "
         f"{facts['nproc']} CPUs ({facts['cpu']}), Neo4j {facts['neo4j']}, "
-        f"{result['hub_workers']} hub worker(s), load average before measuring "
+        f"{result['hub_workers']} hub worker(s), audit write-ahead log "
+        f"{facts.get('hub_audit_wal', 'on')}, load average before measuring "
         f"{' / '.join(str(x) for x in result['load_average_before_measuring'])}.",
         "",
         "| metric | hub (GraphQL over HTTP) | raw driver (one Cypher query) | ratio |",

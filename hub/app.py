@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.applications import Starlette
@@ -115,6 +116,11 @@ class GraphQLApp(GraphQL[RequestContext, None]):
             # An upload's files are spooled to temporary files: closed now, not when collected.
             await request.close()
         await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> bytes:
+        """Every GraphQL response as JSON, by orjson (a credit check's hundred fields encode
+        several times faster than with `json`); non-ASCII text as UTF-8, not escapes."""
+        return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
         """Every JSON of a request (body, multipart operations and map, GET variables), decoded
