@@ -71,7 +71,7 @@ from hub.errors import (
     DatabaseUnavailable,
 )
 from hub.guards import GuardConfig, guard_extensions
-from hub.projection import InvalidCursor, install_resolvers
+from hub.projection import GraphExecutionContext, InvalidCursor, install_resolvers
 
 MASKED_MESSAGE = "内部错误 (internal error)"
 
@@ -273,6 +273,8 @@ def build_schema(guards: GuardConfig | None = None) -> Schema:
         # Guards first: they refuse a request before anything else runs, and they see the
         # errors last, after Errors has masked them.
         extensions=[*guard_extensions(guards), Errors, AccessReport, AuditTrail],
+        # Graph-backed scalar fields completed without per-field resolver calls.
+        execution_context_class=GraphExecutionContext,
     )
     install_resolvers(schema._schema, CONNECTION_TYPES)
     # Computed types: the same field decisions, applied as their values are resolved.
