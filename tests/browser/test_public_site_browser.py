@@ -106,7 +106,7 @@ async def test_a_visitor_finds_a_penalty_by_its_document_number(
         "aria-current", "page"
     )
     await page.get_by_label("决定文书号").fill("[2026]第0031号")
-    await page.get_by_role("button", name="查询").click()
+    await page.get_by_role("button", name="筛选").click()
     results = page.get_by_role("region", name="公示信息")
     await expect(results).to_contain_text("（共 1 条）")
     await expect(results).to_contain_text(R1["documentNumber"])
@@ -124,7 +124,7 @@ async def test_a_visitor_lists_published_records_by_keyword(
     await at_width(page, WIDTHS[screen])
     await page.goto("/disclosure")
     await page.get_by_label("关键词").fill("鑫源钢铁")
-    await page.get_by_role("button", name="查询").click()
+    await page.get_by_role("button", name="筛选").click()
     results = page.get_by_role("region", name="公示信息")
     await expect(results).to_contain_text("（共 2 条）")
     await fits(page, WIDTHS[screen])
