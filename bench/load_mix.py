@@ -20,10 +20,11 @@ reuses a loaded demo graph of the same size. Nothing asserts on timings.
 The raw side (``--raw``, the default) issues the same seeded mix as the equivalent Cypher on the
 async driver — the same rows each consumer sees (published records, or with the bank's consent
 or the association's membership the shared ones; a department's shared or supplied ones) — with
-the same concurrency, in blocks hub, raw, raw, hub of half the duration each, so the background
-feed and the machine's drift fall on both. Before the feed starts, a spot check requires the
-hub and the raw queries to return the same counts and ids for three requests per operation. It
-reports hub ÷ raw throughput and the p99 over all operations of both sides.
+the same concurrency, in blocks hub, raw, raw, hub of half the duration each, so drift in the
+machine's load falls on both (the feed starts with the first hub block; a short one may be done
+before the raw blocks begin: its time is in the report). Before the feed starts, a spot check
+requires the hub and the raw queries to return the same counts and ids for three requests per
+operation. It reports hub ÷ raw throughput and the p99 over all operations of both sides.
 """
 
 from __future__ import annotations
@@ -614,8 +615,7 @@ async def measure(
                     )  # fmt: skip
                 else:
                     # Hub, raw, raw, hub: each side gets the whole duration in two halves with
-                    # the same operations, so the background feed and any drift in the
-                    # machine's load fall on both sides alike.
+                    # the same operations, so drift in the machine's load falls on both alike.
                     raw_tally = Tally(defaultdict(list), defaultdict(list))
                     half, budget = options.duration / 2, max(1, options.max_requests // 2)
                     for block, is_hub in enumerate((True, False, False, True)):
