@@ -21,7 +21,7 @@ from graph.database import Database
 from graph.lifecycle.base import china_today
 from tests.browser.conftest import screenshot
 from tests.conftest import ClientFor
-from tests.fixtures import R1, R2, load_fixture_graph
+from tests.fixtures import E1, R1, R2, load_fixture_graph
 from tests.lifecycle import ENTERPRISE_E5, MARKET, ask
 
 WIDTHS = {"desktop": 1280, "phone": 390}
@@ -31,6 +31,9 @@ TEMPLATE = "本企业承诺：所售商品质量合格、明码标价，如有�
 
 NARROWEST_CELL = 200
 """Pixels: on a phone a card's cell spans the card; a squeezed table column would be ~40."""
+
+SQUEEZED_COLUMN = 60
+"""Pixels: narrower than this, a column of Chinese text shows two characters a line."""
 
 
 @pytest.fixture
@@ -208,3 +211,20 @@ async def test_a_missing_page_is_a_chinese_page(
     assert "Not Found" not in body and '"error"' not in body
     await fits(page, WIDTHS[screen], cards=False)
     await screenshot(page, f"public-404-{screen}")
+
+
+async def test_the_enterprise_page_fits_a_phone_without_squeezed_columns(
+    browser_page: Page, console_errors: list[str]
+) -> None:
+    page = browser_page
+    await at_width(page, WIDTHS["phone"])
+    await page.goto(f"/enterprise/{E1}")
+    await expect(page.get_by_role("link", name="核验信用报告")).to_be_visible()
+    await fits(page, WIDTHS["phone"], cards=False)
+    # The list entry's measures table keeps readable columns (it scrolls inside its box).
+    cells = await page.eval_on_selector_all(
+        "table.table td, table.table th",
+        "cells => cells.map(c => c.getBoundingClientRect().width)",
+    )
+    assert cells and min(cells) >= SQUEEZED_COLUMN, cells
+    await screenshot(page, "public-enterprise-phone")
