@@ -1,7 +1,7 @@
 """Sign-in through OpenID Connect (hub/signin): the development provider's flow, the checks of
 the ID token (signature, expiry, nonce, state), sessions (cookie flags, idle and absolute
 expiry, sign-out, a bearer header winning), CSRF, and the enterprise's and the bank's journey:
-E2 grants B1 consent on its consents page, and B1, signed in, issues E2's full-edition report.
+E1 grants B1 consent on its consents page, and B1, signed in, issues E1's full-edition report.
 Over HTTP against the ASGI app and the real Neo4j."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from authz.catalogue import default_catalogue
 from authz.identity import Consumer, OrgKind
 from authz.tokens import TokenVerifier
 from graph.database import Database
+from graph.lifecycle.base import china_today
 from graph.model import Label, Rel
 from hub.app import create_app
 from hub.settings import Settings
@@ -40,7 +41,7 @@ from hub.signin.routes import SignIn
 from hub.signin.sessions import SESSION_COOKIE, SessionAuth, session_middleware
 from hub.site.rendering import render
 from tests.conftest import bearer
-from tests.fixtures import B1, CONSENT_PURPOSE, E1, E2, E5, R1, load_fixture_graph
+from tests.fixtures import B1, CONSENT_PURPOSE, E1, E2, R1, load_fixture_graph
 
 BASE = "http://hub.test"
 PRESERVED = {"X-Credithub-Request": "1"}
@@ -137,59 +138,75 @@ async def _issue(http: httpx.AsyncClient, uscc: str, purpose: str) -> str:
     return "完整版" if "<dd>完整版</dd>" in report.text else "公开版"
 
 
+LATER = "贷后管理"
+"""E1 has granted B1 consent for 贷前审查 (tests/fixtures.py); the journey grants 贷后管理."""
+
+
 @pytest.fixture
-async def e5_consents(db: Database) -> AsyncIterator[None]:
-    """E5's grants made by a test are removed after it (other modules count B1's grants)."""
+async def new_consents(db: Database) -> AsyncIterator[None]:
+    """E1's grants made by a test are removed after it (other modules count B1's grants).
+
+    R1 is given the batch and row it would have come with from a feed: the full edition is the
+    one whose conditional part (batch, row, earlier version) was served (hub/reports/edition.py).
+    """
+    await db.write(
+        f"MATCH (r:{Label.RECORD} {{key: $key}}) SET r.batchId = 'SIGNIN-TEST', r.sourceRow = 7",
+        {"key": R1["key"]},
+    )
     yield
     await db.write(
-        f"MATCH (c:{Label.CONSENT})-[:{Rel.GRANTED_BY}]->(:{Label.ENTERPRISE} {{uscc: $e5}}) "
-        "DETACH DELETE c",
-        {"e5": E5},
+        f"MATCH (r:{Label.RECORD} {{key: $key}}) REMOVE r.batchId, r.sourceRow", {"key": R1["key"]}
+    )
+    await db.write(
+        f"MATCH (c:{Label.CONSENT})-[:{Rel.GRANTED_BY}]->(:{Label.ENTERPRISE} {{uscc: $e1}}) "
+        "WHERE c.purpose = $later DETACH DELETE c",
+        {"e1": E1, "later": LATER},
     )
 
 
 async def test_an_enterprise_grants_consent_and_the_signed_in_bank_gets_the_full_report(
-    hub_app: Starlette, e5_consents: None
+    hub_app: Starlette, new_consents: None
 ) -> None:
-    """E5 (with 25 records) grants B1 consent on its page; B1's report becomes the full one."""
+    """E1 grants B1 consent for 贷后管理 on its page; B1's report for that purpose becomes the
+    full one (its 贷前审查 consent from the fixture does not cover 贷后管理)."""
     async with browser(hub_app) as bank, browser(hub_app) as enterprise:
         await sign_in(bank, B1)
-        assert await _issue(bank, E5, CONSENT_PURPOSE) == "公开版"
+        assert await _issue(bank, E1, LATER) == "公开版"
 
-        await sign_in(enterprise, E5)
+        await sign_in(enterprise, E1)
         page = await enterprise.get("/account/consents")
-        assert page.status_code == 200 and "暂无授权" in page.text
-        until = (time.strftime("%Y") + "-12-31") if time.strftime("%m") < "12" else None
-        until = until or f"{int(time.strftime('%Y')) + 1}-06-30"
+        assert page.status_code == 200 and LATER not in page.text
         granted = await enterprise.post(
             "/account/consents",
             data={
                 "grantee": "中国工商银行舞钢支行",
-                "purpose": CONSENT_PURPOSE,
-                "expires_on": until,
+                "purpose": LATER,
+                "expires_on": (china_today() + timedelta(days=30)).isoformat(),
                 "csrf_token": _csrf(page.text),
             },
             headers={"Origin": BASE},
         )
         assert granted.status_code == 303, granted.text
         listed = await enterprise.get(granted.headers["location"])
-        assert "已授权" in listed.text and B1 in listed.text and "撤销授权" in listed.text
+        assert "已授权" in listed.text and LATER in listed.text and "撤销授权" in listed.text
 
-        assert await _issue(bank, E5, CONSENT_PURPOSE) == "完整版"
+        assert await _issue(bank, E1, LATER) == "完整版"
         # Consent is bound to the purpose the bank states.
-        assert await _issue(bank, E5, "贷后管理") == "公开版"
+        assert await _issue(bank, E1, "合同签订") == "公开版"
 
         looked = await enterprise.get("/account/accesses")
         assert B1 in looked.text and "出具信用报告" in looked.text
 
-        revoke_path = unescape(listed.text).split('action="/account/consents/', 1)[1]
-        revoke_path = "/account/consents/" + revoke_path.split('"', 1)[0]
+        later = next(row for row in listed.text.split("<tr>") if LATER in row)
+        revoke_path = unescape(later).split('action="', 1)[1].split('"', 1)[0]
+        assert revoke_path.startswith("/account/consents/") and revoke_path.endswith("/revoke")
         revoked = await enterprise.post(
             revoke_path, data={"csrf_token": _csrf(listed.text)}, headers={"Origin": BASE}
         )
         assert revoked.status_code == 303, revoked.text
         assert "已撤销" in (await enterprise.get("/account/consents")).text
-        assert await _issue(bank, E5, CONSENT_PURPOSE) == "公开版"
+        assert await _issue(bank, E1, LATER) == "公开版"
+        assert await _issue(bank, E1, CONSENT_PURPOSE) == "完整版", "the other grant stands"
 
 
 async def test_a_bank_that_tries_to_grant_consent_is_refused_by_the_catalogue_in_chinese(
