@@ -66,8 +66,9 @@ class GraphQLApp(GraphQL[RequestContext, None]):
 
     def __init__(self, kernel: Kernel) -> None:
         # Multipart requests carry feed files (submitFeed), and only with a header a cross-site
-        # form cannot send (hub/guards/cross_site.py). Tokens travel in a header, never a
-        # cookie, so a cross-site form cannot submit in a user's name (the CSRF concern).
+        # form cannot send (hub/guards/cross_site.py). Tokens travel in a header, and a
+        # signed-in session's cookie reaches this endpoint only with that same header, so a
+        # cross-site form cannot submit in a user's name (the CSRF concern).
         # Subscriptions (noticeAdded) stream over HTTP with the multipart subscription protocol,
         # so they pass the same authentication and limits as every other request.
         super().__init__(

@@ -30,6 +30,8 @@ class BearerAuth:
     A token that does not verify — or an Authorization header that is not ``Bearer <token>`` —
     is answered 401 with the reason (RFC 6750) and the application never runs: a caller whose
     token fails is not silently served as the public. Non-HTTP scopes (lifespan) pass through.
+    Without the header, `hub.signin.sessions.SessionAuth` (next in the stack) may replace the
+    public with the consumer of a signed-in session; with it, the token wins.
     """
 
     def __init__(self, app: ASGIApp, verifier: TokenVerifier) -> None:
