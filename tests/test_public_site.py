@@ -277,6 +277,15 @@ async def test_a_bad_code_or_page_link_is_explained_without_argument_names(
             assert internal not in html, internal
 
 
+async def test_a_bad_inspection_year_is_explained_in_the_readers_words(
+    web: httpx.AsyncClient,
+) -> None:
+    html = await page(web, "/inspections?year=abc", status=400)
+    seen = text_of(html)
+    assert "年度应为 2000 至 2100 之间的整数" in seen
+    assert "参数 year" not in seen
+
+
 @pytest.fixture
 async def limited(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
     """A browser on a hub allowing one public request at a time (one a minute)."""

@@ -55,12 +55,17 @@ query SiteInspection($id: ID!, $offset: Int!) {
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+_LABELS = {"year": "年度", "offset": "起始位置"}
+"""What the reader calls the query parameters (a public page names no internal argument)."""
+
+
 def _number(request: Request, name: str, *, low: int, high: int) -> int | None:
     raw = request.query_params.get(name, "").strip()
     if not raw:
         return None
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise PageError(400, "查询条件有误", f"参数 {name} 应为 {low} 至 {high} 之间的整数")
+        label = _LABELS.get(name, "查询条件")
+        raise PageError(400, "查询条件有误", f"{label}应为 {low} 至 {high} 之间的整数")
     return int(raw)
 
 
