@@ -643,13 +643,24 @@ def _size(value: Any) -> int:
     return 1
 
 
+def _facts(side_name: str, facts: Facts, answer: Any, subject: str) -> Any:
+    """The facts of one answer; an answer of another shape stops the run naming the side."""
+    try:
+        return facts(answer)
+    except (KeyError, TypeError, IndexError) as error:
+        raise BenchmarkError(
+            f"{side_name}'s answer for {subject} lacks {error!r} (did its query document "
+            f"change?): {json.dumps(answer, ensure_ascii=False, default=str)[:400]}"
+        ) from None
+
+
 async def verify(journey: Journey, subjects: Sequence[str]) -> Agreement:
     """Hub, peer and raw return the same facts for every subject; `BenchmarkError` otherwise."""
     compared = 0
     for subject in subjects:
-        hub = journey.hub_facts(await journey.hub(subject))
-        peer = journey.peer_facts(await journey.peer(subject))
-        raw = journey.raw_facts(await journey.raw(subject))
+        hub = _facts("hub", journey.hub_facts, await journey.hub(subject), subject)
+        peer = _facts("peer", journey.peer_facts, await journey.peer(subject), subject)
+        raw = _facts("raw", journey.raw_facts, await journey.raw(subject), subject)
         if not hub == peer == raw:
             keys = [k for k in hub if not hub[k] == peer.get(k) == raw.get(k)]
             details = "\n".join(
