@@ -279,6 +279,7 @@ async def test_the_enterprise_objects_registers_voluntary_information_and_sees_r
         assert filed.status_code == 303, filed.text
         listed = await http.get(filed.headers["location"])
         assert "异议已提交" in listed.text and "罚款金额应为 1.25 万元" in listed.text
+        assert "处理中" in listed.text and "PENDING" not in listed.text
         record = await http.get("/account")
         assert "异议中" in record.text
 
@@ -311,6 +312,7 @@ async def test_the_enterprise_objects_registers_voluntary_information_and_sees_r
         assert registered.status_code == 303, registered.text
         shown = await http.get(registered.headers["location"])
         assert "ISO 9001 质量管理体系认证" in shown.text and "资质证书" in shown.text
+        assert "未核实" in shown.text and "UNVERIFIED" not in shown.text
 
 
 # -- CSRF ----------------------------------------------------------------------------------

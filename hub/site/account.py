@@ -33,7 +33,14 @@ from starlette.routing import BaseRoute, Route
 
 from authz.identity import PUBLIC, Consumer, OrgKind
 from graph.lifecycle.base import CHINA_TIME, china_today
-from graph.model import ObjectionGround, VoluntaryKind
+from graph.model import (
+    LabelledEnum,
+    ObjectionGround,
+    ObjectionStatus,
+    RepairStatus,
+    VerificationStatus,
+    VoluntaryKind,
+)
 from hub.errors import DatabaseUnavailable
 from hub.kernel import Kernel
 from hub.settings import Settings
@@ -199,6 +206,11 @@ ACTION_LABELS: Final = {
     "ownership_penetration": "股权穿透查询",
 }
 """The audit's action names as the access log page shows them (others as recorded)."""
+
+
+def labels(enum_cls: type[LabelledEnum]) -> dict[str, str]:
+    """An enumeration's values with their Chinese labels (a status shown on a page)."""
+    return {member.value: member.label for member in enum_cls}
 
 
 def action_label(value: str) -> str:
@@ -392,6 +404,8 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             records=[e["node"] for e in ((enterprise.get("records") or {}).get("edges") or [])],
             entries=[e["node"] for e in ((enterprise.get("listEntries") or {}).get("edges") or [])],
             grounds=list(ObjectionGround),
+            objection_status=labels(ObjectionStatus),
+            repair_status=labels(RepairStatus),
             problems=(problems or []) + outcome.problems,
         )
 
@@ -453,6 +467,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             status,
             entries_v=outcome.data.get("voluntaryItems") or [],
             kinds=list(VoluntaryKind),
+            verification=labels(VerificationStatus),
             truthfulness=TRUTHFULNESS,
             problems=(problems or []) + outcome.problems,
         )

@@ -98,6 +98,12 @@ async def test_an_enterprise_grants_consent_and_the_signed_in_bank_opens_the_ful
     await expect(grant).to_contain_text(B1)
     await expect(grant).to_contain_text("有效")
     await screenshot(enterprise, "signin-enterprise-consents")
+    # On a phone the grants are cards and nothing scrolls sideways.
+    await enterprise.set_viewport_size({"width": 390, "height": 844})
+    width = await enterprise.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the consents page is {width}px wide on a phone"
+    await screenshot(enterprise, "signin-enterprise-consents-phone")
+    await enterprise.set_viewport_size({"width": 1280, "height": 900})
 
     bank = await _page(browser, site_url)
     await _sign_in_at_the_dev_provider(bank)
@@ -119,6 +125,13 @@ async def test_an_enterprise_grants_consent_and_the_signed_in_bank_opens_the_ful
     await enterprise.get_by_role("link", name="查询记录").click()
     await expect(enterprise.locator("table")).to_contain_text(B1)
     await screenshot(enterprise, "signin-enterprise-accesses")
+    await (
+        enterprise.get_by_role("navigation", name="我的信用")
+        .get_by_role("link", name="异议与信用修复")
+        .click()
+    )
+    await expect(enterprise.get_by_role("heading", name="提出异议")).to_be_visible()
+    await screenshot(enterprise, "signin-enterprise-objections")
 
     # Signing out (a form with its CSRF token) ends the session.
     await bank.goto("/")
