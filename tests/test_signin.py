@@ -671,3 +671,12 @@ async def test_the_development_provider_authenticates_the_client_and_redeems_a_c
         assert claims["aud"] == DEV_CLIENT_ID
         again = await http.post("/signin/dev/token", data={**exchange, **client})
         assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
+async def test_after_sign_in_the_browser_stays_on_this_site(
+    hub_app: Starlette, target: str
+) -> None:
+    async with browser(hub_app) as http:
+        done = await sign_in(http, E1, next_path=target)
+    assert done.status_code == 303 and done.headers["location"] == "/"
