@@ -48,7 +48,7 @@ from hub.reports.routes import report_routes
 from hub.settings import Settings
 from hub.signin.sessions import EndedSessions, SessionAuth, session_middleware
 from hub.site.account import account_routes, signin_routes
-from hub.site.error_pages import ErrorPages
+from hub.site.error_pages import ErrorPages, server_error
 from hub.site.routes import site_routes
 
 log = logging.getLogger("credithub")
@@ -268,6 +268,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             Middleware(UrlLimits, config=settings.guards()),
             Middleware(RequestLimits, config=settings.guards()),
         ],
+        # An exception nothing caught: a Chinese page for a browser, JSON for API clients.
+        exception_handlers={Exception: server_error},
         lifespan=lifespan,
     )
     app.state.kernel = kernel

@@ -14,10 +14,12 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from html import unescape
+from typing import NoReturn
 from urllib.parse import quote
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from authz.identity import PUBLIC
 from graph.database import Database
@@ -25,6 +27,7 @@ from graph.lifecycle.base import china_today
 from hub.app import create_app
 from hub.guards.rate_limit import RateLimitConfig
 from hub.settings import Settings
+from hub.site.public_graph import PublicGraph
 from tests.conftest import ADMIN, ClientFor
 from tests.fixtures import E1, E2, E5, R1, R2, R3, R4, R5_V1, R5_V2, load_fixture_graph
 from tests.graphql import errors, query
@@ -284,6 +287,26 @@ async def test_a_bad_inspection_year_is_explained_in_the_readers_words(
     seen = text_of(html)
     assert "年度应为 2000 至 2100 之间的整数" in seen
     assert "参数 year" not in seen
+
+
+async def test_an_unexpected_failure_is_a_chinese_500_page_or_json(
+    hub_app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> NoReturn:
+        raise RuntimeError("a bug in a page: secret detail")
+
+    monkeypatch.setattr(PublicGraph, "run", broken)
+    transport = httpx.ASGITransport(app=hub_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        as_page = await http.get("/measures", headers=BROWSER)
+        as_api = await http.get("/measures", headers={"Accept": "application/json"})
+    assert as_page.status_code == 500 and as_page.headers["content-type"].startswith("text/html")
+    assert "系统暂时无法显示此页面" in as_page.text
+    for internal in (*INTERNAL, "secret detail", "RuntimeError", "Internal Server Error"):
+        assert internal not in as_page.text, internal
+    assert as_api.status_code == 500
+    assert as_api.json()["error"]["code"] == "INTERNAL_ERROR"
+    assert "secret detail" not in as_api.text
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from typing import Final
 
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.site.rendering import render
@@ -129,3 +131,14 @@ class ErrorPages:
             headers += [(name.lower().encode(), value.encode()) for name, value in HEADERS.items()]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+async def server_error(request: Request, error: Exception) -> Response:
+    """Starlette's last-resort answer to an exception nothing else caught (the exception is
+    still raised after it, so the server logs it): the site's Chinese page for a browser, the
+    hub's JSON error shape for everyone else — never a traceback or plain "Internal Server
+    Error"."""
+    if wants_page(request.scope):
+        return HTMLResponse(error_page(500), status_code=500, headers=HEADERS)
+    message = "内部错误，请稍后再试 (internal error)"
+    return JSONResponse({"error": {"code": "INTERNAL_ERROR", "message": message}}, 500)
