@@ -381,7 +381,8 @@ class Person:
         "optionally leaving one out — e.g. the enterprise you came from)",
         metadata={
             GRAPH: Related(
-                "({node})-[{rel}]->({target}:Enterprise)",
+                # Typed, so Neo4j expands only role relationships (the filter picks the roles).
+                f"({{node}})-[{{rel}}:{ROLE_RELS}]->({{target}}:Enterprise)",
                 where=_person_enterprise_filters,
                 distinct=True,
                 order="{node}.name",
