@@ -11,7 +11,7 @@ E5 (石漫滩旅游) is red-listed and makes a commitment here (the graph is res
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -37,8 +37,12 @@ SQUEEZED_COLUMN = 60
 
 
 @pytest.fixture
-def console_errors(browser_page: Page) -> Iterator[list[str]]:
-    """Errors the page reports; none are expected (a blocked style or script would be one)."""
+async def console_errors(browser_page: Page) -> AsyncIterator[list[str]]:
+    """Errors the page reports; none are expected (a blocked style or script would be one).
+
+    Async, so the listeners are added on the running loop: a synchronous fixture would need
+    the thread's current loop, which a command run earlier in the session (asyncio.run) unsets.
+    """
     seen: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
