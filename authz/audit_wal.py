@@ -7,7 +7,7 @@ the read it audits and adds a commit to every response. `AuditWal` gives the sam
 cheaper way:
 
 1. ``submit`` appends the entry as one line to this process's log file
-   (``<home>/audit-wal/<id>.wal``) and returns once the file is fsynced. Concurrent requests
+   (``<home>/audit-wal/<id>.wal``) and returns once the line is synced to disk. Concurrent requests
    share one fsync. So no response leaves before its entry is durable.
 2. A shipper appends what was fsynced to the Neo4j chain in order, in batches, with
    `authz.audit.append_pending`: one transaction per batch locks the head, writes the entries
@@ -30,8 +30,9 @@ the chain in Neo4j is never far behind the responses.
 
 Each line is JSON: ``n`` (1, 2, 3 … in this log), ``at``, the entry's ``fields`` and ``links``,
 ``prev`` (the previous line's ``hash``) and ``hash`` (sha256 of the line's other members as
-canonical JSON). A line cut short by the crash (never acknowledged: its fsync did not return)
-is dropped when the log is shipped; one that fails its hash is reported in the hub's log.
+canonical JSON). The file is zeroed ahead of the lines (`SEGMENT`), so an append needs only an
+``fdatasync``. A line cut short by the crash (never acknowledged: its sync did not return) is
+dropped when the log is shipped; one that fails its hash is reported in the hub's log.
 """
 
 from __future__ import annotations
@@ -72,8 +73,11 @@ SWEEP_SECONDS = 10.0
 """How often a running hub looks for logs left by processes that died."""
 BACKLOG_WAIT = 30.0
 """How long a request waits for room when `max_backlog` entries are not yet shipped."""
-TRUNCATE_AT = 4 * 1024 * 1024
-"""A log whose every line is shipped is emptied once it is this large (bytes)."""
+SEGMENT = 4 * 1024 * 1024
+"""The log file is written ahead with zeros in steps of this many bytes, so appending a line
+changes no file metadata and `os.fdatasync` need not commit the file system's journal (on ext4
+about half the time of an fsync of a growing file). A log whose every line is shipped starts
+again from its beginning once this much was written."""
 RETRY_FIRST, RETRY_MAX = 0.05, 5.0
 
 
@@ -93,7 +97,7 @@ def read_wal(path: Path) -> tuple[list[tuple[int, PendingEntry]], list[str]]:
     A last line without its newline was cut short by a crash before its fsync returned (its
     request never answered): it is dropped silently.
     """
-    data = path.read_bytes()
+    data = path.read_bytes().rstrip(b"\0")  # the zeros written ahead of the lines
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
@@ -103,6 +107,8 @@ def read_wal(path: Path) -> tuple[list[tuple[int, PendingEntry]], list[str]]:
     problems: list[str] = []
     previous: str | None = None
     for number, raw in enumerate(lines, start=1):
+        if not raw.strip(b"\0"):
+            continue  # zeros written ahead
         try:
             record = json.loads(raw)
             stored = record.pop("hash")
@@ -148,7 +154,8 @@ class AuditWal:
         self._fd: int | None = None
         self._n = 0
         self._prev = GENESIS
-        self._size = 0
+        self._size = 0  # bytes of lines written
+        self._allocated = 0  # bytes of the file (lines, then zeros)
         self._starting: asyncio.Task[None] | None = None
         self._closing = False
         # Lines to write, with the futures of the requests waiting for their fsync.
@@ -173,9 +180,10 @@ class AuditWal:
 
     async def _start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._fd = fd
+        await asyncio.to_thread(self._extend, 0)
         try:
             await self.recover()
         except (DriverError, Neo4jError, OSError) as error:
@@ -289,11 +297,25 @@ class AuditWal:
 
     def _write(self, data: bytes) -> None:
         assert self._fd is not None
-        view = memoryview(data)
+        if self._size + len(data) > self._allocated:
+            self._extend(self._size + len(data))
+        view, at = memoryview(data), self._size
         while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+            written = os.pwrite(self._fd, view, at)
+            view, at = view[written:], at + written
+        os.fdatasync(self._fd)
+
+    def _extend(self, needed: int) -> None:
+        """Write zeros ahead (whole segments, at least to `needed` bytes) and make the file's
+        new size durable, so the lines written into them need only their data synced."""
+        assert self._fd is not None
+        size = max(self._allocated + SEGMENT, -(-needed // SEGMENT) * SEGMENT)
+        zeros = bytes(SEGMENT)
+        at = self._allocated
+        while at < size:
+            at += os.pwrite(self._fd, zeros[: size - at], at)
         os.fsync(self._fd)
+        self._allocated = size
 
     # -- shipping -----------------------------------------------------------------------------
     async def _ship_forever(self) -> None:
@@ -350,8 +372,11 @@ class AuditWal:
         # that grows again is still shipped from the right line.
         idle = self._syncing is None or self._syncing.done()
         shipped = not self._buffer and not self._unshipped
-        if self._fd is not None and idle and shipped and self._size >= TRUNCATE_AT:
-            os.ftruncate(self._fd, 0)
+        if self._fd is not None and idle and shipped and self._size >= SEGMENT:
+            # Zeros over the shipped lines first (so no old line follows a new one), then
+            # write from the start again; the fsync makes the wipe durable before any new line.
+            os.pwrite(self._fd, bytes(self._size), 0)
+            os.fsync(self._fd)
             self._size = 0
 
     async def recover(self) -> int:
