@@ -132,12 +132,22 @@ async def test_the_enterprise_page_embeds_the_network_for_the_public_without_nam
     assert 'id="timeline"' in page
 
 
-async def test_a_signed_in_department_sees_names_and_the_ownership_on_the_page(
+async def test_the_disclosure_page_draws_for_the_public_whoever_opens_it(
     client_for: ClientFor,
 ) -> None:
+    """The enterprise page is the public's (test_site): a department's token changes nothing
+    there; its named pictures are on its own page, /department/network."""
     status, _, page = await _get(client_for, DEPARTMENT, f"/enterprise/{E1}")
     assert status == 200
-    assert "张伟" in page and 'id="ownership"' in page
+    assert "张伟" not in page and 'id="ownership"' not in page
+
+
+async def test_a_department_sees_names_and_the_ownership_on_its_network_page(
+    client_for: ClientFor,
+) -> None:
+    status, _, page = await _get(client_for, DEPARTMENT, f"/department/network?q={E1}")
+    assert status == 200
+    assert "张伟" in page and 'id="ownership"' in page and "<svg" in page
 
 
 async def test_an_unknown_enterprise_has_no_picture_and_a_wrong_code_is_a_bad_request(

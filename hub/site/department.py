@@ -23,6 +23,7 @@ the catalogue's answer for that organisation: another department's never do.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -34,6 +35,7 @@ from graph.identifiers import validate_uscc
 from graph.model import ObjectionOutcome, ObjectionStatus, RepairStatus
 from hub.diagrams.data import DiagramFailed, DiagramRefused
 from hub.diagrams.network import render_network_svg
+from hub.diagrams.ownership import render_ownership_svg
 from hub.kernel import Kernel
 from hub.site.forms import MAX_QUERY_LENGTH
 from hub.site.public_graph import PageError
@@ -373,6 +375,7 @@ def department_routes(kernel: Kernel) -> list[BaseRoute]:
             "svg": None,
             "diagram_problem": None,
             "names_shown": False,
+            "ownership_svg": None,
         }
         if uscc is not None:
             data = await page.run(NETWORK, {"uscc": uscc})
@@ -390,6 +393,9 @@ def department_routes(kernel: Kernel) -> list[BaseRoute]:
                 values["diagram_problem"] = shown_message(str(error))
             except DiagramFailed:
                 values["diagram_problem"] = "关联图谱暂时无法绘制，请稍后再试。"
+            with contextlib.suppress(DiagramRefused, DiagramFailed):
+                # Where the catalogue allows penetration; otherwise the section is left out.
+                values["ownership_svg"] = await render_ownership_svg(kernel, page.consumer, uscc)
         elif query:
             values["results"] = (await page.run(SEARCH, {"query": query}))["searchEnterprises"]
         return page.render("department_network.html", **values)

@@ -93,6 +93,9 @@ HEADERS = {
         "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
 }
+# The SVG routes draw for whoever asks (a department sees names): no shared cache may keep one
+# viewer's picture for another.
+DRAWN_FOR_ASKER = {**HEADERS, "Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -148,7 +151,7 @@ def _svg_route(kernel: Kernel, draw: DrawSvg, parameter: str, missing: str) -> E
             raise PageError(503, "暂时无法查询", str(error)) from None
         if svg is None:
             raise PageError(404, "未找到", missing)
-        return Response(svg, media_type="image/svg+xml; charset=utf-8", headers=HEADERS)
+        return Response(svg, media_type="image/svg+xml; charset=utf-8", headers=DRAWN_FOR_ASKER)
 
     return endpoint
 
@@ -249,7 +252,9 @@ def site_routes(kernel: Kernel) -> list[BaseRoute]:
             if found[section]["pageInfo"]["hasNextPage"]
         }
         paged = {section for section, value in cursors.items() if value is not None}
-        pictures = await _pictures(kernel, _consumer(request), found["uscc"])
+        # The disclosure page is the public's, whoever opens it (test_site): its pictures too.
+        # Named pictures are the signed-in areas' (/department/network) and the SVG routes'.
+        pictures = await _pictures(kernel, PUBLIC, found["uscc"])
         page = render(
             "enterprise.html",
             active="",

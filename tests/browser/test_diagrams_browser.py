@@ -93,12 +93,12 @@ async def test_a_department_sees_names_and_the_ownership_tree(
 ) -> None:
     page = browser_page
     await page.context.set_extra_http_headers(bearer(settings, DEPARTMENT))
-    await page.goto(f"/enterprise/{E1}")
-    network = page.locator("figure.diagram-network svg")
+    await page.goto(f"/department/network?q={E1}")
+    network = page.locator("figure.diagram svg").first
     await expect(network.locator("g.node", has_text="张伟")).to_be_visible()
     ownership = page.locator("figure.diagram-ownership svg")
     await expect(ownership).to_be_visible()
     await expect(ownership.locator("g.node[data-ultimate='1']")).to_have_count(2)
     await _labels_do_not_overlap(page, "figure.diagram-ownership svg")
-    await _shoot(page, "section:has(#network)", "diagram-network-department")
+    await _shoot(page, "section:has(#graph)", "diagram-network-department")
     await _shoot(page, "section:has(#ownership)", "diagram-ownership-department")

@@ -8,7 +8,7 @@ security policy would show up there.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import ConsoleMessage, Page, expect
@@ -18,7 +18,7 @@ from tests.fixtures import E1, R1, R2, R3
 
 
 @pytest.fixture
-def console_errors(browser_page: Page) -> Iterator[list[str]]:
+async def console_errors(browser_page: Page) -> AsyncIterator[list[str]]:
     """Errors the page reports (console errors and uncaught exceptions); none are expected."""
     seen: list[str] = []
 
