@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from authz.catalogue import Catalogue
 from authz.identity import Consumer, OrgKind
 from graph.database import Database, Row
+from graph.lifecycle.base import china_today
 
 MAX_CONSENT_DAYS = 366
 
@@ -125,7 +126,7 @@ async def grant(
     """Record a grant by `grantor` (an enterprise consumer) to `grantee`."""
     if grantor.org_kind is not OrgKind.ENTERPRISE or not grantor.org_code:
         raise OnlyEnterprisesGrant()
-    today = today or date.today()
+    today = today or china_today()
     if not today < expires_on <= today + timedelta(days=MAX_CONSENT_DAYS):
         raise BadExpiry()
     rows = await db.read(

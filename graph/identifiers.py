@@ -39,6 +39,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
+from graph.lifecycle.base import china_today
+
 __all__ = [
     "CATEGORY_FILE",
     "CATEGORY_LABELS",
@@ -370,7 +372,7 @@ def validate_resident_id(id_number: str, *, today: datetime.date | None = None) 
         problems.append(
             IdProblem("pattern", "末位应为数字或X (the last character must be a digit or X)")
         )
-    birth_problem = _birth_date_problem(number[6:14], today or datetime.date.today())
+    birth_problem = _birth_date_problem(number[6:14], today or china_today())
     if birth_problem is not None:
         problems.append(birth_problem)
     # Only say mismatch, never the expected character: reasons must not help reconstruct an ID.
@@ -403,7 +405,7 @@ def make_resident_id(region: str, birth: datetime.date, sequence: int) -> str:
     """
     if len(region) != 6 or not _is_ascii_digits(region):
         raise ValueError("region must be a six-digit GB/T 2260 code")
-    if not _EARLIEST_BIRTH <= birth <= datetime.date.today():
+    if not _EARLIEST_BIRTH <= birth <= china_today():
         raise ValueError("birth date must be between 1900-01-01 and today")
     if not 0 <= sequence <= 999:
         raise ValueError("sequence must be between 0 and 999")

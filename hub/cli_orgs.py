@@ -20,7 +20,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from graph.database import Database
 from graph.identifiers import is_valid_uscc
-from graph.lifecycle.base import Actor, LifecycleError
+from graph.lifecycle.base import Actor, LifecycleError, china_today
 from graph.migrations import migrate
 from graph.model import OrganisationKind
 from hub.cli_support import Neo4jUnavailable, settings_or_exit, with_db
@@ -116,7 +116,7 @@ def enterprise_code_or_exit(settings: Settings, given: str) -> str:
 
 
 def _today(value: datetime.datetime | None) -> datetime.date:
-    return value.date() if value else datetime.date.today()
+    return value.date() if value else china_today()
 
 
 def _echo_summary(summary: ImportSummary) -> None:
@@ -225,7 +225,7 @@ def orgs_add(
     async def work(db: Database) -> Organisation:
         await migrate(db)
         return await register_organisation(
-            db, entry, actor=_actor(), today=datetime.date.today(), reason=reason
+            db, entry, actor=_actor(), today=china_today(), reason=reason
         )
 
     click.echo(_row(_run(settings, work)))
@@ -256,7 +256,7 @@ def orgs_rename(org: str, new_name: str, short: tuple[str, ...], reason: str | N
             new_name,
             short_names=list(short) if short else None,
             actor=_actor(),
-            today=datetime.date.today(),
+            today=china_today(),
             reason=reason,
         ),
     )
@@ -278,7 +278,7 @@ def orgs_close(org: str, on: datetime.datetime | None, reason: str | None) -> No
     closed = _run(
         settings,
         lambda db: close_organisation(
-            db, code, on=_today(on), actor=_actor(), today=datetime.date.today(), reason=reason
+            db, code, on=_today(on), actor=_actor(), today=china_today(), reason=reason
         ),
     )
     click.echo(_row(closed))
@@ -299,7 +299,7 @@ def orgs_correct_code(org: str, new_code: str, reason: str | None) -> None:
     corrected = _run(
         settings,
         lambda db: correct_code(
-            db, code, new_code, actor=_actor(), today=datetime.date.today(), reason=reason
+            db, code, new_code, actor=_actor(), today=china_today(), reason=reason
         ),
     )
     click.echo(_row(corrected))
@@ -321,7 +321,7 @@ def orgs_merge(org: str, into: str, reason: str | None) -> None:
     merged = _run(
         settings,
         lambda db: merge_organisation(
-            db, code, target, actor=_actor(), today=datetime.date.today(), reason=reason
+            db, code, target, actor=_actor(), today=china_today(), reason=reason
         ),
     )
     click.echo(_row(merged))
@@ -353,7 +353,7 @@ def measures_import(file: Path) -> None:
     async def work(db: Database) -> ImportSummary:
         await migrate(db)
         return await import_measures(
-            db, catalogue, measures, actor=_actor(), today=datetime.date.today(), file=file.name
+            db, catalogue, measures, actor=_actor(), today=china_today(), file=file.name
         )
 
     _echo_summary(_run(settings, work))
@@ -385,7 +385,7 @@ def commitment_items_import(file: Path) -> None:
     async def work(db: Database) -> ImportSummary:
         await migrate(db)
         return await import_commitment_items(
-            db, items, actor=_actor(), today=datetime.date.today(), file=file.name
+            db, items, actor=_actor(), today=china_today(), file=file.name
         )
 
     _echo_summary(_run(settings, work))

@@ -311,6 +311,7 @@ class Mutation:
             classes=classes,
             purpose=purpose,
             expires_on=expires_on,
+            today=context.today(),
         )
         context.audit_action("grant_consent", subjects={granted.grantor}, detail=granted.id)
         return Consent.of(granted)
