@@ -335,6 +335,9 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
             value = source.get(path.key)
             if value is None:
                 if not leaf.non_null:
+                    # Served as null, not withheld: counted as left, as `FieldSpec.resolver`
+                    # does (a full report of records without provenance depends on it).
+                    self.context_value.left.add(leaf.coordinate)
                     return None
             elif value.__class__ is not dict:  # a dict is a withheld marker
                 value = _native(value)

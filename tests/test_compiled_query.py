@@ -105,3 +105,27 @@ async def test_scalar_fields_are_served_typed_and_noted_as_released(
     assert {"Enterprise.uscc", "Enterprise.status", "Record.kind", "Record.decisionDate"} <= set(
         entry["released"]
     )
+
+
+async def test_a_field_served_as_null_counts_as_released_like_a_value(
+    client_for: ClientFor, db: Database
+) -> None:
+    """A null is served, not withheld: the direct completion notes it as the resolver does, so
+    the audit's released list and the report's edition (which needs the conditional fields to
+    have been served) do not depend on whether a record happens to carry provenance."""
+    [row] = await db.read(
+        "MATCH (r:Record)-[:HAS_SUBJECT]->(e:Enterprise) WHERE r.current = true "
+        "AND r.batchId IS NULL RETURN e.uscc AS uscc LIMIT 1"
+    )
+    records = "records(first: 20) { edges { node { batchId } } }"
+    query = f'{{ enterprise(uscc: "{row["uscc"]}") {{ {records} }} }}'
+    async with client_for(ADMIN) as http:
+        body = (await http.post("/graphql", json={"query": query})).json()
+    assert "errors" not in body, body
+    assert all(
+        edge["node"]["batchId"] is None for edge in body["data"]["enterprise"]["records"]["edges"]
+    )
+    [entry] = await db.read(
+        "MATCH (a:AuditEntry) RETURN a.released AS released ORDER BY a.seq DESC LIMIT 1"
+    )
+    assert "Record.batchId" in entry["released"]
