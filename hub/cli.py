@@ -29,7 +29,7 @@ from hub.cli_risk import register_risk_commands
 from hub.cli_supervision import register_supervision_commands
 from hub.cli_support import settings_or_exit, with_db
 from hub.graphiql.assets import assets_command
-from hub.graphiql.local_tokens import local_consumer
+from hub.identities import organisation_consumer
 from hub.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -291,7 +291,7 @@ def token(
         found = resolve_or_exit(settings, org.strip(), include_enterprises=True)
         try:
             # The same consumer the GraphiQL role switcher mints for (local mode).
-            consumer = local_consumer(found, purpose=purpose, subject=subject)
+            consumer = organisation_consumer(found, purpose=purpose, subject=subject)
         except ValueError as error:
             raise click.ClickException(f"{found.name} ({found.code}): {error}") from None
     try:

@@ -5,7 +5,7 @@
     GET  /graphiql/demo-tokens    the register's open organisations (local mode only)
     POST /graphiql/demo-tokens    {"org": code, "purpose": …} → a one-hour token (local mode only)
 
-The demo tokens are minted exactly as `credithub token` mints them (hub/graphiql/local_tokens.py,
+The demo tokens are minted exactly as `credithub token` mints them (hub/identities.py,
 authz.tokens.mint), for whoever can reach the endpoint — so it exists only when the hub is not in
 production (``CREDITHUB_PRODUCTION=1``: the route is not there, 404) and answers only a client on
 this machine that names it (loopback address and Host; see `page.is_local_request`).
@@ -25,8 +25,8 @@ from starlette.staticfiles import StaticFiles
 
 from authz.tokens import mint
 from hub.graphiql.assets import VENDOR
-from hub.graphiql.local_tokens import local_consumer
 from hub.graphiql.page import DEMO_TOKENS_URL, STATIC_URL, VENDOR_URL, is_local_request
+from hub.identities import organisation_consumer
 from hub.kernel import Kernel
 from loaders.reference.organisations import list_organisations
 
@@ -83,7 +83,7 @@ def _demo_tokens(kernel: Kernel) -> Callable[[Request], Awaitable[Response]]:
         if found is None:
             return _refuse(404, "NOT_FOUND", f"机构名录中没有未撤销的机构 {code!r}")
         try:
-            consumer = local_consumer(found, purpose=(purpose or "").strip() or None)
+            consumer = organisation_consumer(found, purpose=(purpose or "").strip() or None)
             token = mint(kernel.settings.token_config(), consumer, ttl=DEMO_TOKEN_LIFETIME)
         except ValueError as error:
             return _refuse(400, "INVALID_ARGUMENT", f"{found.name} ({found.code}): {error}")

@@ -9,25 +9,12 @@ an ENTERPRISE consumer whose code is its USCC.
 
 from __future__ import annotations
 
-from typing import Final
-
 from authz.catalogue import Catalogue
-from authz.identity import Consumer, OrgKind
+from authz.identity import Consumer
 from graph.database import Database
 from graph.lifecycle.base import LifecycleError
-from graph.model import Label, OrganisationKind
+from hub.identities import KIND_OF_LABEL, organisation_consumer
 from loaders.reference import resolve_organisation
-from loaders.reference.organisations import Organisation
-
-KIND_OF_LABEL: Final = {
-    Label.DEPARTMENT.value: OrgKind.DEPARTMENT,
-    Label.BANK.value: OrgKind.BANK,
-    Label.ASSOCIATION.value: OrgKind.ASSOCIATION,
-    Label.CREDIT_AGENCY.value: OrgKind.CREDIT_AGENCY,
-    Label.CREDIT_OFFICE.value: OrgKind.ADMIN,
-    Label.ENTERPRISE.value: OrgKind.ENTERPRISE,
-}
-"""The consumer kind of each register label (and of an enterprise)."""
 
 
 class UnknownOrganisation(Exception):
@@ -39,22 +26,6 @@ class UnknownOrganisation(Exception):
             f"统一社会信用代码 {code} 不在本平台的机构名录或市场主体库中，无法登录；"
             "请联系市信用办登记机构信息"
         )
-
-
-def consumer_of(found: Organisation, catalogue: Catalogue, subject: str) -> Consumer:
-    """The consumer `found` acts as: its kind, code, name, duty classes and (a department's)
-    sector — the claims `credithub token` mints for it."""
-    kind = KIND_OF_LABEL[found.label]
-    return Consumer(
-        subject=subject,
-        org_kind=kind,
-        org_code=found.code,
-        org_name=found.name,
-        sectors=frozenset({found.sector})
-        if found.sector and found.kind is OrganisationKind.DEPARTMENT
-        else frozenset(),
-        duty=catalogue.duty_classes(kind, found.duty),
-    )
 
 
 async def signed_in_consumer(
@@ -70,6 +41,6 @@ async def signed_in_consumer(
     if found.code != wanted or found.label not in KIND_OF_LABEL:
         raise UnknownOrganisation(wanted)
     try:
-        return consumer_of(found, catalogue, subject)
+        return organisation_consumer(found, subject=subject, catalogue=catalogue)
     except ValueError:
         raise UnknownOrganisation(wanted) from None
