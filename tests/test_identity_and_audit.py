@@ -280,3 +280,28 @@ async def test_no_mutation_runs_when_its_entry_cannot_be_written(
     assert body["data"] is None
     after = await db.read("MATCH (c:Consent {purpose: '审计测试'}) RETURN count(c) AS n")
     assert after == before, "the consent was granted without an audit entry"
+
+
+async def test_no_data_leaves_when_its_audit_entry_cannot_be_written(
+    hub_app: Starlette, settings: Settings, monkeypatch: Any
+) -> None:
+    """The completion entry is the condition for the answer, not a note after it: a query whose
+    entry cannot be made durable is answered with the database error and no data."""
+    from neo4j.exceptions import ServiceUnavailable
+
+    async def unavailable(self: Any, event: audit.AuditEvent) -> audit.AuditEntry:
+        raise ServiceUnavailable("audit store down (test)")
+
+    monkeypatch.setattr(audit.AuditWriter, "submit", unavailable)
+    query = f'{{ enterprise(uscc: "{E1}") {{ name records(first: 5) {{ totalCount }} }} }}'
+    transport = httpx.ASGITransport(app=hub_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        response = await http.post(
+            "/graphql", json={"query": query}, headers=bearer(settings, BANK)
+        )
+    body = response.json()
+    assert body.get("data") is None, body
+    assert [error.get("extensions", {}).get("code") for error in body["errors"]] == [
+        "DATABASE_UNAVAILABLE"
+    ], body
+    assert "舞钢" not in response.text

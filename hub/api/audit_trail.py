@@ -1,5 +1,8 @@
 """查询留痕: one tamper-evident audit entry per executed request, written as it completes.
 
+No data leaves without its entry: when the completion entry cannot be made durable, the
+request is answered with DATABASE_UNAVAILABLE and no data, whatever it had computed.
+
 A mutation request gets one more entry, written before it runs: `MUTATION_BEGUN`. Its changes
 commit in their own transactions, after that entry, so a change never exists without an entry
 for it — even when the process is killed between the change and the completion entry. Then the
@@ -82,13 +85,17 @@ class AuditTrail(SchemaExtension):
         try:
             await self._submit(context, event)
         except (DriverError, Neo4jError, OSError) as error:
-            # The answer is already computed; an unreachable database cannot record it, and
-            # the request itself failed the same way. Say so loudly for the operators.
+            # The answer is computed but has no durable entry: it must not leave. Raising here
+            # makes Strawberry answer with this error and no data at all (nothing is released).
             log.error(
-                "audit entry for request %s not written: %s",
+                "request %s answered without its data: its audit entry could not be written: %s",
                 context.request_id,
                 type(error).__name__,
             )
+            unavailable = DatabaseUnavailable()
+            raise GraphQLError(
+                str(unavailable), original_error=unavailable, extensions={"code": unavailable.code}
+            ) from error
 
     @staticmethod
     async def _submit(context: RequestContext, event: AuditEvent) -> None:
