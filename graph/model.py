@@ -87,6 +87,9 @@ Relationships::
     (MeasureApplication)-[:REPORTED_BY]->(Department)
     (Watch)-[:WATCHES]->(Enterprise)
     (Consent)-[:GRANTED_BY]->(Enterprise|Person), (AuditEntry)-[:ABOUT]->(subject)
+    (Objection|RepairApplication|VoluntaryItem)-[:HAS_ATTACHMENT]->(Attachment {sha256,
+                             fileName, mediaType, size, storedAt, uploadedBy})  证明材料; the
+                             file itself is kept by content under CREDITHUB_HOME/attachments
     (Recipient {org, firstAt, lastAt})-[:RECEIVED_RECORDS_OF]->(Enterprise|Person)
                              an organisation was served the subject's records (noted with the
                              audit entry; who must hear of a withdrawal, graph/lifecycle/notices)
@@ -151,6 +154,7 @@ class Label(StrEnum):
     EXCHANGE_EXPORT = "ExchangeExport"  # one export written for a target (hub/exchange/)
     EXCHANGE_DELIVERY = "ExchangeDelivery"  # one attempt to deliver an export (hub/exchange/)
     PROVINCIAL_MEASURE_CATALOGUE = "ProvincialMeasureCatalogue"  # 全省联合奖惩措施清单, a version
+    ATTACHMENT = "Attachment"  # 证明材料: one uploaded file of a submission (graph/attachments.py)
 
 
 class Rel(StrEnum):
@@ -193,6 +197,7 @@ class Rel(StrEnum):
     ABOUT = "ABOUT"  # (AuditEntry)-[:ABOUT]->(subject)
     RECEIVED_RECORDS_OF = "RECEIVED_RECORDS_OF"  # (Recipient)-[:RECEIVED_RECORDS_OF]->(subject)
     ALSO_SENT_BY = "ALSO_SENT_BY"  # (ListEntry|Record)-[:ALSO_SENT_BY]->(upper system)
+    HAS_ATTACHMENT = "HAS_ATTACHMENT"  # (Objection|RepairApplication|VoluntaryItem)->(Attachment)
 
 
 class LabelledEnum(StrEnum):

@@ -325,6 +325,11 @@ class Settings:
         """Where the hub processes of this home keep their audit write-ahead logs."""
         return self.home / "audit-wal"
 
+    @property
+    def attachments_dir(self) -> Path:
+        """Where uploaded 证明材料 are kept, by content (graph/attachments.py)."""
+        return self.home / "attachments"
+
     def guards(self) -> GuardConfig:
         """Request limits (hub/guards)."""
         return GuardConfig(production=self.production)

@@ -24,6 +24,7 @@ from authz import policy
 from authz.catalogue import Catalogue, CatalogueError, default_catalogue
 from authz.identity import PUBLIC, Consumer, OrgKind
 from authz.policy import Subject
+from graph.attachments import OwnerKind, check_file, link
 from graph.database import Database
 from tests.conftest import ClientFor
 from tests.consumers import ID_DUTY
@@ -316,6 +317,14 @@ PROBES: dict[str, Probe] = {
     ),
     "readRiskAlerts": Probe("{ riskScans(last: 1) { __typename } }"),
     "readExchange": Probe("{ exchangeDeliveries(first: 1) { __typename } }"),
+    "readAttachment": Probe(
+        "query($sha: String!, $objection: ID!) { attachment(sha256: $sha, of: $objection) "
+        "{ __typename } }"
+    ),
+    "readVoluntaryAttachment": Probe(
+        "query($sha: String!, $voluntary: ID!) { attachment(sha256: $sha, of: $voluntary) "
+        "{ __typename } }"
+    ),
 }
 """One request per catalogue operation (a test fails when an operation has none)."""
 
@@ -352,7 +361,25 @@ async def world(db: Database, client_for: ClientFor) -> AsyncIterator[dict[str, 
             "mutation($id: ID!) { drawInspectionTask(taskId: $id, seed: 11) { id } }",
             id=task,
         )
-    yield {"task": task}
+    # 证明材料 of an objection and of a voluntary item of E1 (the attachment probes).
+    proof = check_file("证明.pdf", b"%PDF-1.4 policy probe")
+    async with client_for(ENTERPRISE_E1) as http:
+        objection = await query(
+            http,
+            "mutation($k: String) { fileObjection(recordKey: $k, grounds: WRONG_DATA, "
+            'statement: "政策测试") { id } }',
+            k=R1["key"],
+        )
+        voluntary = await query(
+            http,
+            'mutation { registerVoluntary(kind: WELFARE, title: "政策测试", detail: "d", '
+            'truthful: true, statement: "真实") { id } }',
+        )
+    objection_id = objection["fileObjection"]["id"]
+    voluntary_id = voluntary["registerVoluntary"]["id"]
+    await link(db, OwnerKind.OBJECTION, objection_id, [proof], E1)
+    await link(db, OwnerKind.VOLUNTARY_ITEM, voluntary_id, [proof], E1)
+    yield {"task": task, "sha": proof.sha256, "objection": objection_id, "voluntary": voluntary_id}
     await db.write("MATCH (n) WHERE NOT n:Migration DETACH DELETE n")
     await load_fixture_graph(db)
 
@@ -387,7 +414,7 @@ async def test_each_operation_is_open_to_the_kinds_the_catalogue_lists_and_no_ot
     consumer = probe.department if kind is OrgKind.DEPARTMENT else ONE_OF_EACH_KIND[kind]
     own_kinds, other_kinds = entry.get("kinds", []), entry.get("on_behalf", [])
     allowed = kind.value in own_kinds or kind.value in other_kinds
-    variables = {**probe.variables, "task": world["task"]}
+    variables = {**probe.variables, **world}
     if probe.named and kind.value not in own_kinds and kind.value in other_kinds:
         variables[probe.named] = NAMED_ORG[probe.named]
     variables = {k: v for k, v in variables.items() if f"${k}" in probe.document}

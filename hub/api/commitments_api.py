@@ -19,8 +19,10 @@ from __future__ import annotations
 import datetime
 
 import strawberry
+from strawberry.file_uploads import Upload
 
 from authz.policy import Subject
+from graph.attachments import OwnerKind
 from graph.lifecycle import commitments, voluntary
 from graph.model import (
     CommitmentStatus,
@@ -28,6 +30,7 @@ from graph.model import (
     VerificationStatus,
     VoluntaryKind,
 )
+from hub.api.attachments_api import Attachment, accept_uploads, attachments_for, link_uploads
 from hub.api.lifecycle_support import (
     acting_for,
     decide,
@@ -154,6 +157,10 @@ class VoluntaryItem:
     verification_note: str | None
     subject: str
     subject_name: str | None
+
+    @strawberry.field(description="证明材料: the files registered with this version")
+    async def attachments(self, info: GraphInfo) -> list[Attachment]:
+        return await attachments_for(info, OwnerKind.VOLUNTARY_ITEM, str(self.id))
 
     @classmethod
     def of(cls, v: voluntary.VoluntaryItem) -> VoluntaryItem:
@@ -376,10 +383,12 @@ class CommitmentsMutation:
         truthful: bool | None = None,
         statement: str | None = None,
         subject: str | None = None,
+        attachments: list[Upload] | None = None,
     ) -> VoluntaryItem:
         context = info.context
         actor = require(info, "registerVoluntary")
         enterprise = acting_for(info, "registerVoluntary", subject, "subject")
+        files = await accept_uploads(info, attachments)
         item = await voluntary.register(
             context.db,
             actor,
@@ -392,6 +401,7 @@ class CommitmentsMutation:
             statement=statement,
             today=context.today(),
         )
+        await link_uploads(info, OwnerKind.VOLUNTARY_ITEM, item.id, files)
         context.audit_action("register_voluntary", subjects={item.subject}, detail=item.id)
         return VoluntaryItem.of(item)
 

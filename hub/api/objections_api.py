@@ -12,12 +12,15 @@ import datetime
 from typing import Any
 
 import strawberry
+from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
+from graph.attachments import OwnerKind
 from graph.evaluation.run import reevaluate_repaired
 from graph.lifecycle import deadlines, objections, repair
 from graph.lifecycle.base import InvalidInput
 from graph.model import ObjectionGround, ObjectionOutcome, ObjectionStatus, RepairStatus
+from hub.api.attachments_api import Attachment, accept_uploads, attachments_for, link_uploads
 from hub.api.lifecycle_support import require
 from hub.api.query import GraphInfo
 
@@ -51,6 +54,10 @@ class Objection:
     result_version_id: str | None = strawberry.field(
         description="The record version the decision made (更正/补充/停止公示)"
     )
+
+    @strawberry.field(description="证明材料: the files filed with it")
+    async def attachments(self, info: GraphInfo) -> list[Attachment]:
+        return await attachments_for(info, OwnerKind.OBJECTION, str(self.id))
 
     @classmethod
     def of(cls, o: objections.Objection, today: datetime.date) -> Objection:
@@ -114,6 +121,10 @@ class RepairApplication:
     decided_late: bool
     ended_list_entries: list[str] = strawberry.field(description="List entries it ended")
     withdrawal_notices: int = strawberry.field(description="撤回通知 sent to earlier recipients")
+
+    @strawberry.field(description="证明材料: the files filed with it")
+    async def attachments(self, info: GraphInfo) -> list[Attachment]:
+        return await attachments_for(info, OwnerKind.REPAIR_APPLICATION, str(self.id))
 
     @classmethod
     def of(cls, a: repair.RepairApplication) -> RepairApplication:
@@ -223,9 +234,11 @@ class ObjectionsMutation:
         record_key: str | None = None,
         list_entry_id: str | None = None,
         evidence: str | None = None,
+        attachments: list[Upload] | None = None,
     ) -> Objection:
         context = info.context
         actor = require(info, "fileObjection")
+        files = await accept_uploads(info, attachments)
         filed = await objections.file_objection(
             context.db,
             actor,
@@ -237,6 +250,7 @@ class ObjectionsMutation:
             rules=context.rules,
             today=context.today(),
         )
+        await link_uploads(info, OwnerKind.OBJECTION, filed.id, files)
         context.audit_action("file_objection", subjects=_subjects(filed.subject), detail=filed.id)
         return Objection.of(filed, context.today())
 
@@ -306,9 +320,11 @@ class ObjectionsMutation:
         list_entry_id: str | None = None,
         training_certificate: str | None = None,
         credit_report: str | None = None,
+        attachments: list[Upload] | None = None,
     ) -> RepairApplication:
         context = info.context
         actor = require(info, "applyRepair")
+        files = await accept_uploads(info, attachments)
         applied = await repair.apply_for_repair(
             context.db,
             actor,
@@ -321,6 +337,7 @@ class ObjectionsMutation:
             rules=context.rules,
             today=context.today(),
         )
+        await link_uploads(info, OwnerKind.REPAIR_APPLICATION, applied.id, files)
         context.audit_action("apply_repair", subjects=_subjects(applied.subject), detail=applied.id)
         return RepairApplication.of(applied)
 

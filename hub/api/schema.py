@@ -22,6 +22,8 @@ from hub.api.assessment_api import COMPUTED_TYPES as ASSESSMENT_TYPES
 from hub.api.assessment_api import AssessmentQuery
 from hub.api.associations_api import COMPUTED_TYPES as ASSOCIATION_TYPES
 from hub.api.associations_api import AssociationsMutation
+from hub.api.attachments_api import COMPUTED_TYPES as ATTACHMENT_TYPES
+from hub.api.attachments_api import AttachmentsQuery
 from hub.api.audit_trail import AuditTrail
 from hub.api.commitments_api import COMPUTED_TYPES as COMMITMENT_TYPES
 from hub.api.commitments_api import CommitmentsMutation, CommitmentsQuery
@@ -103,6 +105,7 @@ COMPUTED_TYPES: tuple[str, ...] = (
     *ASSESSMENT_TYPES,
     *ASSOCIATION_TYPES,
     *EXCHANGE_TYPES,
+    *ATTACHMENT_TYPES,
 )
 """Types answered by hub code (operations.* in the catalogue say who may ask), not by the graph
 projection: their fields are decided by the catalogue through hub/api/field_policy.py."""
@@ -127,6 +130,7 @@ QUERIES: tuple[type, ...] = (
     AssessmentQuery,
     ExchangeQuery,
     ListDecisionsQuery,
+    AttachmentsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     Mutation,

@@ -9,6 +9,10 @@
     POST /account/repairs             applies for credit repair (applyForRepair)
     GET  /account/voluntary           自愿注册; POST registers an item (registerVoluntary)
     GET  /account/commitments         信用承诺; POST makes one (makeCommitment)
+    GET  /attachments/{sha256}?of=<id>  downloads a 证明材料 file (hub/attachment_downloads.py)
+
+The objection, repair and voluntary forms are multipart: their chosen files (证明材料) go to the
+mutation as its `attachments` uploads, checked by content before anything is filed.
 
 Every read and change is a GraphQL document run through `Kernel.execute` as the signed-in
 consumer, so the one policy (authz/catalogue.toml) decides what is shown and what is refused;
@@ -27,11 +31,13 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from neo4j.exceptions import DriverError, Neo4jError
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from authz.identity import PUBLIC, Consumer, OrgKind
+from graph.attachments import ACCEPTED_LABEL, MAX_FILE_BYTES, MAX_FILES
 from graph.lifecycle.base import CHINA_TIME, china_today
 from graph.model import (
     LabelledEnum,
@@ -41,6 +47,7 @@ from graph.model import (
     VerificationStatus,
     VoluntaryKind,
 )
+from hub.attachment_downloads import attachment_routes
 from hub.errors import DatabaseUnavailable
 from hub.kernel import Kernel
 from hub.settings import Settings
@@ -107,32 +114,37 @@ ACCESSES: Final = """query Accesses($first: Int!) {
   accessLog(first: $first) { at orgCode orgKind purpose action } }"""
 
 OBJECTIONS: Final = """query Objections($uscc: String!) {
-  objections(first: 50) { id status grounds statement evidence filedOn dueBy }
-  repairApplications(first: 50) { id status recordKey listEntryId appliedOn dueBy proof }
+  objections(first: 50) { id status grounds statement evidence filedOn dueBy
+                          attachments { fileName size url } }
+  repairApplications(first: 50) { id status recordKey listEntryId appliedOn dueBy proof
+                                  attachments { fileName size url } }
   enterprise(uscc: $uscc) {
     records(first: 50) { edges { node { key title documentNumber kind status } } }
     listEntries(first: 20) { edges { node { id listName status } } } }
 }"""
 
 OBJECT: Final = """mutation Object($grounds: ObjectionGround!, $statement: String!,
-                    $recordKey: String, $listEntryId: String, $evidence: String) {
+                    $recordKey: String, $listEntryId: String, $evidence: String,
+                    $attachments: [Upload!]) {
   fileObjection(grounds: $grounds, statement: $statement, recordKey: $recordKey,
-                listEntryId: $listEntryId, evidence: $evidence) { id dueBy } }"""
+                listEntryId: $listEntryId, evidence: $evidence,
+                attachments: $attachments) { id dueBy } }"""
 
 REPAIR: Final = """mutation Repair($proof: String!, $commitment: String!, $recordKey: String,
-                    $listEntryId: String, $trainingCertificate: String, $creditReport: String) {
+                    $listEntryId: String, $trainingCertificate: String, $creditReport: String,
+                    $attachments: [Upload!]) {
   applyForRepair(proof: $proof, commitment: $commitment, recordKey: $recordKey,
                  listEntryId: $listEntryId, trainingCertificate: $trainingCertificate,
-                 creditReport: $creditReport) { id dueBy } }"""
+                 creditReport: $creditReport, attachments: $attachments) { id dueBy } }"""
 
 VOLUNTARY: Final = """query Voluntary {
   voluntaryItems { id key version kind kindLabel title detail evidence registeredOn
-                   verification } }"""
+                   verification attachments { fileName size url } } }"""
 
 REGISTER: Final = """mutation Register($kind: VoluntaryKind!, $title: String!, $detail: String!,
-                      $evidence: String, $statement: String!) {
+                      $evidence: String, $statement: String!, $attachments: [Upload!]) {
   registerVoluntary(kind: $kind, title: $title, detail: $detail, evidence: $evidence,
-                    truthful: true, statement: $statement) { id } }"""
+                    truthful: true, statement: $statement, attachments: $attachments) { id } }"""
 
 COMMITMENTS: Final = """query Commitments {
   commitments { id status statusLabel madeOn dueBy text item { code name } }
@@ -191,6 +203,26 @@ def _text(form: Mapping[str, Any], name: str) -> str:
 
 def _optional(form: Mapping[str, Any], name: str) -> str | None:
     return _text(form, name) or None
+
+
+def _uploads(form: Any) -> list[UploadFile] | None:
+    """The form's chosen files (`attachments`), passed to the mutation as its uploads; a file
+    input left empty sends one nameless part, which is no file."""
+    chosen = [
+        part
+        for part in form.getlist("attachments")
+        if isinstance(part, UploadFile) and part.filename
+    ]
+    return chosen or None
+
+
+def _size(value: int | None) -> str:
+    """A file size for people (KB / MB)."""
+    if not value:
+        return "0 KB"
+    if value >= 1024 * 1024:
+        return f"{value / 1024 / 1024:.1f} MB"
+    return f"{max(1, round(value / 1024))} KB"
 
 
 ACTION_LABELS: Final = {
@@ -256,6 +288,11 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             org_code=consumer.org_code or "",
             csrf_token=csrf_token(request),
             done=request.query_params.get("done"),
+            file_size=_size,
+            attachment_rule=(
+                f"可选，{ACCEPTED_LABEL} 文件，每个不超过 {MAX_FILE_BYTES // 1024 // 1024} MB，"
+                f"最多 {MAX_FILES} 个"
+            ),
             **values,
         )
         return HTMLResponse(html, status_code=status, headers=HEADERS)
@@ -283,6 +320,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
         try:
             verify_csrf(request, form)
         except CsrfRejected as error:
+            await form.close()  # its spooled files, unread
             html = render("error.html", active="", title="表单已失效", message=str(error))
             return None, HTMLResponse(html, status_code=403, headers=HEADERS)
         return form, None
@@ -430,6 +468,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             "grounds": _text(form, "grounds"),
             "statement": _text(form, "statement"),
             "evidence": _optional(form, "evidence"),
+            "attachments": _uploads(form),
             **_target(form),
         }
         outcome = await run(kernel, _consumer(request), OBJECT, variables, action="mutation")
@@ -447,6 +486,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             "commitment": _text(form, "commitment"),
             "trainingCertificate": _optional(form, "training_certificate"),
             "creditReport": _optional(form, "credit_report"),
+            "attachments": _uploads(form),
             **_target(form),
         }
         outcome = await run(kernel, _consumer(request), REPAIR, variables, action="mutation")
@@ -488,6 +528,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             "detail": _text(form, "detail"),
             "evidence": _optional(form, "evidence"),
             "statement": _text(form, "statement"),
+            "attachments": _uploads(form),
         }
         outcome = await run(kernel, _consumer(request), REGISTER, variables, action="mutation")
         if outcome.problems:
@@ -542,6 +583,8 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
         route("/account/voluntary", register, "POST"),
         route("/account/commitments", commitments),
         route("/account/commitments", commit, "POST"),
+        # 证明材料 downloads: by token or session, decided by the catalogue (not only /account's).
+        *attachment_routes(kernel),
     ]
 
 
