@@ -43,6 +43,10 @@ MAX_FILE_BYTES: Final = 10 * 1024 * 1024
 MAX_FILES: Final = 5
 """Attachments per submission."""
 
+MAX_SUBMISSION_BYTES: Final = 30 * 1024 * 1024
+"""All attachments of one submission together: below the hub's 32 MB multipart request limit
+(hub/guards/config.py), so a submission is refused here, naming the reason, not by the guard."""
+
 MAX_NAME_CHARS: Final = 120
 
 _SHA256: Final = re.compile(r"^[0-9a-f]{64}$")
@@ -63,10 +67,12 @@ ACCEPTED_LABEL: Final = "PDF、JPEG、PNG 或 OFD"
 
 
 class AttachmentRefused(ValueError):
-    """A file that is not accepted; the message names the file and why, in Chinese."""
+    """A file that is not accepted; the message names the file (or, for the whole submission,
+    none) and why, in Chinese."""
 
-    def __init__(self, file_name: str, reason: str) -> None:
-        super().__init__(f"附件“{file_name}”未接收：{reason}")
+    def __init__(self, file_name: str | None, reason: str) -> None:
+        named = f"“{file_name}”" if file_name else ""
+        super().__init__(f"附件{named}未接收：{reason}")
         self.file_name = file_name
         self.reason = reason
 
@@ -101,6 +107,8 @@ class CheckedFile:
 class Attachment:
     """One attachment of a submission, as linked in the graph."""
 
+    owner_id: str
+    """The submission it was filed with (for a voluntary item: the version)."""
     sha256: str
     file_name: str
     media_type: str
@@ -165,7 +173,18 @@ def check_file(file_name: str | None, content: bytes) -> CheckedFile:
 def check_count(count: int) -> None:
     """Refuse a submission with more than `MAX_FILES` attachments."""
     if count > MAX_FILES:
-        raise AttachmentRefused(f"共 {count} 个文件", f"每次最多上传 {MAX_FILES} 个附件")
+        raise AttachmentRefused(None, f"本次 {count} 个文件，每次最多上传 {MAX_FILES} 个附件")
+
+
+def check_total(files: Sequence[CheckedFile]) -> None:
+    """Refuse a submission whose attachments together exceed `MAX_SUBMISSION_BYTES`."""
+    total = sum(len(f.content) for f in files)
+    if total > MAX_SUBMISSION_BYTES:
+        raise AttachmentRefused(
+            None,
+            f"本次 {len(files)} 个文件合计 {total / 1024 / 1024:.1f} MB，超过每次提交的上限 "
+            f"{MAX_SUBMISSION_BYTES // 1024 // 1024} MB",
+        )
 
 
 class AttachmentStore:
@@ -259,21 +278,25 @@ async def link(
             "uploadedBy": uploaded_by,
         },
     )
-    return [_attachment(row["a"]) for row in rows]
+    return [_attachment(row["a"], owner_id) for row in rows]
 
 
 async def attachments_of(
     db: Database, kind: OwnerKind, owner_ids: Sequence[str]
 ) -> dict[str, list[Attachment]]:
-    """The attachments of each owner, in the order they were submitted."""
+    """The attachments of each owner, in the order they were submitted. A voluntary item's
+    version shows those of the versions it amends too: its evidence stays with the item."""
+    earlier = f"-[:{Rel.SUPERSEDES}*0..]->(v)" if kind is OwnerKind.VOLUNTARY_ITEM else ""
     rows = await db.read(
-        f"UNWIND $ids AS id MATCH (o:{kind} {{id: id}})-[h:{Rel.HAS_ATTACHMENT}]->"
-        f"(a:{Label.ATTACHMENT}) RETURN id, a ORDER BY a.storedAt, h.position",
+        f"UNWIND $ids AS id MATCH (o:{kind} {{id: id}}){earlier} "
+        f"MATCH ({'v' if earlier else 'o'})-[h:{Rel.HAS_ATTACHMENT}]->(a:{Label.ATTACHMENT}) "
+        f"RETURN id, {'v' if earlier else 'o'}.id AS owner, a "
+        "ORDER BY a.storedAt, h.position",
         {"ids": list(owner_ids)},
     )
     found: dict[str, list[Attachment]] = {owner: [] for owner in owner_ids}
     for row in rows:
-        found[row["id"]].append(_attachment(row["a"]))
+        found[row["id"]].append(_attachment(row["a"], row["owner"]))
     return found
 
 
@@ -301,13 +324,14 @@ async def owner_of(db: Database, sha256: str, owner_id: str) -> AttachmentOwner 
         subject=row["subject"] or row["hasSubject"],
         record_key=row["recordKey"],
         list_entry_id=row["listEntryId"],
-        attachment=_attachment(row["a"]),
+        attachment=_attachment(row["a"], owner_id),
     )
 
 
-def _attachment(node: object) -> Attachment:
+def _attachment(node: object, owner_id: str) -> Attachment:
     props = dict(node)  # type: ignore[call-overload]
     return Attachment(
+        owner_id=owner_id,
         sha256=str(props["sha256"]),
         file_name=str(props["fileName"]),
         media_type=str(props["mediaType"]),

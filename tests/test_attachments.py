@@ -36,8 +36,16 @@ from graph.database import Database
 from graph.model import Label, Rel
 from hub.settings import Settings
 from tests.conftest import ClientFor
-from tests.fixtures import E1, R1, R3, load_fixture_graph
-from tests.lifecycle import AGENCY, DEVELOPMENT, ENTERPRISE_E1, ENTERPRISE_E2, MARKET, OFFICE
+from tests.fixtures import E1, R1, R3, R4, load_fixture_graph
+from tests.lifecycle import (
+    AGENCY,
+    DEVELOPMENT,
+    ENTERPRISE_E1,
+    ENTERPRISE_E2,
+    MARKET,
+    OFFICE,
+    TAXATION,
+)
 from tests.test_signin import browser, sign_in
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
@@ -187,11 +195,17 @@ async def test_a_refused_file_is_named_with_its_reason_and_nothing_is_filed(
     assert hashlib.sha256(content).hexdigest() not in stored
 
 
-async def test_more_than_five_files_are_refused(client_for: ClientFor) -> None:
+async def test_more_than_five_files_or_30_mb_together_are_refused(client_for: ClientFor) -> None:
     files = [(f"第{n}页.pdf", PDF + bytes([n]), "application/pdf") for n in range(6)]
     body = await upload(client_for, ENTERPRISE_E1, FILE, files, key=R3["key"])
     [error] = body["errors"]
-    assert "每次最多上传 5 个附件" in error["message"]
+    assert "附件未接收：本次 6 个文件，每次最多上传 5 个附件" in error["message"]
+    # Within the hub's 32 MB request limit, but over 30 MB together.
+    part = PDF + b"\x00" * (31 * 1024 * 1024 // 4 - len(PDF) - 1)
+    files = [(f"第{n}册.pdf", part + bytes([n]), "application/pdf") for n in range(4)]
+    body = await upload(client_for, ENTERPRISE_E1, FILE, files, key=R3["key"])
+    [error] = body["errors"]
+    assert "附件未接收：本次 4 个文件合计 31.0 MB，超过每次提交的上限 30 MB" in error["message"]
 
 
 async def test_an_ofd_file_is_accepted(client_for: ClientFor) -> None:
@@ -260,6 +274,55 @@ async def test_a_voluntary_registrations_files_follow_its_own_rule(
     refused = await download(client_for, ENTERPRISE_E2, url)
     assert refused.status_code == 403
     assert "operations.readVoluntaryAttachment.subject.ENTERPRISE" in refused.text
+
+    # An amendment is a new version with its own files; the earlier files stay with the item,
+    # each downloaded as the version's it was filed with.
+    first = body["data"]["registerVoluntary"]["id"]
+    amended = await upload(
+        client_for,
+        ENTERPRISE_E1,
+        """mutation($id: ID!, $files: [Upload!]) {
+             amendVoluntary(id: $id, detail: "ISO 9001:2015, 复审通过", truthful: true,
+                            statement: "承诺真实", attachments: $files) {
+               id attachments { fileName url } } }""",
+        [("复审证书.pdf", PDF, "application/pdf")],
+        id=first,
+    )
+    assert "errors" not in amended, amended
+    version = amended["data"]["amendVoluntary"]
+    assert version["id"] != first
+    assert [(a["fileName"], a["url"].split("?of=")[1]) for a in version["attachments"]] == [
+        ("证书.png", first.replace("#", "%23")),
+        ("复审证书.pdf", version["id"].replace("#", "%23")),
+    ]
+    for attachment in version["attachments"]:
+        assert (await download(client_for, ENTERPRISE_E1, attachment["url"])).status_code == 200
+
+
+async def test_a_repair_applications_files_go_to_the_department_that_decides_it(
+    client_for: ClientFor,
+) -> None:
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 32
+    body = await upload(
+        client_for,
+        ENTERPRISE_E1,
+        """mutation($key: String, $files: [Upload!]) {
+             applyForRepair(recordKey: $key, proof: "已补充申报", commitment: "依法诚信经营",
+                            attachments: $files) {
+               id decider attachments { fileName mediaType url } } }""",
+        [("完税证明.jpg", jpeg, "image/jpeg")],
+        key=R4["key"],
+    )
+    assert "errors" not in body, body
+    applied = body["data"]["applyForRepair"]
+    assert applied["decider"] == TAXATION.org_code
+    [attachment] = applied["attachments"]
+    assert attachment["mediaType"] == "image/jpeg"
+    got = await download(client_for, TAXATION, attachment["url"])
+    assert got.status_code == 200 and got.content == jpeg
+    other = await download(client_for, MARKET, attachment["url"])
+    assert other.status_code == 403
+    assert "非本部门提供或认定的信息" in other.json()["error"]["message"]
 
 
 async def test_an_unknown_or_mismatched_attachment_is_not_found(

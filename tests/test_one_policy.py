@@ -51,6 +51,7 @@ HUB_API = HUB / "api"
 POLICY_USERS = [
     *sorted(HUB_API.glob("*.py")),
     HUB / "exports.py",
+    HUB / "attachment_downloads.py",
     *sorted((HUB / "reports").rglob("*.py")),
     *sorted((HUB / "site").rglob("*.py")),
 ]

@@ -67,14 +67,14 @@ class Attachment:
     url: str = strawberry.field(description="Where to download it (the catalogue decides who may)")
 
     @classmethod
-    def of(cls, found: attachments.Attachment, owner_id: str) -> Attachment:
-        """From the graph's attachment of `owner_id`."""
+    def of(cls, found: attachments.Attachment) -> Attachment:
+        """From the graph's attachment (downloaded as one of the submission it was filed with)."""
         return cls(
             file_name=found.file_name,
             media_type=found.media_type,
             size=found.size,
             sha256=found.sha256,
-            url=download_url(found.sha256, owner_id),
+            url=download_url(found.sha256, found.owner_id),
         )
 
 
@@ -95,6 +95,7 @@ async def accept_uploads(info: GraphInfo, uploads: Sequence[Any] | None) -> list
             content = await upload.read(attachments.MAX_FILE_BYTES + 1)
             data = content if isinstance(content, bytes) else str(content).encode()
             checked.append(attachments.check_file(getattr(upload, "filename", None), data))
+        attachments.check_total(checked)
     except attachments.AttachmentRefused as error:
         raise AttachmentRejected(str(error)) from None
     finally:
@@ -131,7 +132,7 @@ def _loader(info: GraphInfo, kind: OwnerKind) -> DataLoader[str, list[Attachment
 
         async def load(ids: list[str]) -> list[list[Attachment]]:
             found = await attachments.attachments_of(context.db, kind, ids)
-            return [[Attachment.of(a, owner) for a in found[owner]] for owner in ids]
+            return [[Attachment.of(a) for a in found[owner]] for owner in ids]
 
         loaders[kind] = DataLoader(load_fn=load)
     return loaders[kind]
@@ -179,4 +180,4 @@ class AttachmentsQuery:
             subjects={owner.subject} if owner.subject else set(),
             detail=f"{owner.id}:{owner.attachment.sha256}",
         )
-        return Attachment.of(owner.attachment, owner.id)
+        return Attachment.of(owner.attachment)

@@ -419,9 +419,11 @@ class CommitmentsMutation:
         evidence: str | None = None,
         truthful: bool | None = None,
         statement: str | None = None,
+        attachments: list[Upload] | None = None,
     ) -> VoluntaryItem:
         context = info.context
         actor = require(info, "registerVoluntary")
+        files = await accept_uploads(info, attachments)
         item = await voluntary.amend(
             context.db,
             actor,
@@ -433,6 +435,7 @@ class CommitmentsMutation:
             statement=statement,
             today=context.today(),
         )
+        await link_uploads(info, OwnerKind.VOLUNTARY_ITEM, item.id, files)
         context.audit_action("amend_voluntary", subjects={item.subject}, detail=item.id)
         return VoluntaryItem.of(item)
 

@@ -37,7 +37,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from authz.identity import PUBLIC, Consumer, OrgKind
-from graph.attachments import ACCEPTED_LABEL, MAX_FILE_BYTES, MAX_FILES
+from graph.attachments import ACCEPTED_LABEL, MAX_FILE_BYTES, MAX_FILES, MAX_SUBMISSION_BYTES
 from graph.lifecycle.base import CHINA_TIME, china_today
 from graph.model import (
     LabelledEnum,
@@ -236,6 +236,7 @@ ACTION_LABELS: Final = {
     "read_evaluation": "查看信用评价",
     "credit_report_data": "读取信用报告数据",
     "ownership_penetration": "股权穿透查询",
+    "read_attachment": "查看证明材料",
 }
 """The audit's action names as the access log page shows them (others as recorded)."""
 
@@ -291,7 +292,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             file_size=_size,
             attachment_rule=(
                 f"可选，{ACCEPTED_LABEL} 文件，每个不超过 {MAX_FILE_BYTES // 1024 // 1024} MB，"
-                f"最多 {MAX_FILES} 个"
+                f"最多 {MAX_FILES} 个，合计不超过 {MAX_SUBMISSION_BYTES // 1024 // 1024} MB"
             ),
             **values,
         )
