@@ -1,17 +1,20 @@
 """证明材料: the files an enterprise attaches to an objection, a repair application or a
 voluntary registration, kept by content and linked in the graph.
 
-Two halves, both below the hub (the hub decides who may upload or download, through the
+Three parts, all below the hub (the hub decides who may upload or download, through the
 catalogue; nothing here asks who is asking):
 
 - `AttachmentStore`: the files themselves, content-addressed under one directory
   (``CREDITHUB_HOME/attachments/ab/cd/<sha256>``). A file is written to a temporary file in the
   same directory tree, fsynced, and then *linked* to its name — a hard link never replaces an
-  existing name — so a stored file is never overwritten, never half-written, and the same
-  content is stored once however often it is submitted. Reading checks the SHA-256 again.
+  existing name — so a stored file is never overwritten (only a damaged one, whose bytes no
+  longer hash to its name, is restored by the same content submitted again), never
+  half-written, and the same content is stored once however often it is submitted. Reading
+  checks the SHA-256 again.
 - `check_file`: what is accepted, decided by the bytes (magic numbers), never by the file
   name or the media type the browser claims: PDF, JPEG, PNG and OFD (GB/T 33190, a ZIP whose
-  root holds ``OFD.xml``), at most `MAX_FILE_BYTES` each and `MAX_FILES` per submission.
+  root holds ``OFD.xml``), at most `MAX_FILE_BYTES` each, `MAX_FILES` and
+  `MAX_SUBMISSION_BYTES` per submission.
   A refusal names the file and the reason in Chinese.
 - The graph side: ``(owner)-[:HAS_ATTACHMENT]->(:Attachment {sha256, fileName, mediaType,
   size, storedAt, uploadedBy})``, one node per file of a submission, created and never changed
@@ -200,10 +203,13 @@ class AttachmentStore:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def put(self, content: bytes) -> str:
-        """Store `content` once (durably) and return its SHA-256; an existing file is kept."""
+        """Store `content` once (durably) and return its SHA-256. An intact file of that name is
+        kept as it is; only a damaged one (its bytes no longer hash to its name) is replaced,
+        atomically, by this content — the content the name stands for."""
         sha256 = hashlib.sha256(content).hexdigest()
         target = self.path_of(sha256)
-        if target.exists():
+        damaged = target.exists() and not self._intact(target, sha256)
+        if target.exists() and not damaged:
             return sha256
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".upload-", dir=target.parent)
@@ -213,14 +219,26 @@ class AttachmentStore:
                 out.flush()
                 os.fsync(out.fileno())
             os.chmod(temporary, 0o440)
-            # A hard link never replaces a name: two submissions of the same content at once
-            # both end with the one complete file.
-            with contextlib.suppress(FileExistsError):
-                os.link(temporary, target)
+            if damaged:
+                os.replace(temporary, target)
+            else:
+                # A hard link never replaces a name: two submissions of the same content at
+                # once both end with the one complete file.
+                with contextlib.suppress(FileExistsError):
+                    os.link(temporary, target)
         finally:
-            os.unlink(temporary)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
         _fsync_directory(target.parent)
         return sha256
+
+    @staticmethod
+    def _intact(path: Path, sha256: str) -> bool:
+        digest = hashlib.sha256()
+        with path.open("rb") as stored:
+            for block in iter(lambda: stored.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest() == sha256
 
     def get(self, sha256: str) -> bytes:
         """The content stored under `sha256`, its hash checked (`AttachmentCorrupt` if not)."""

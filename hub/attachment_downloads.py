@@ -10,6 +10,7 @@ store, its SHA-256 checked again, and sent as a download (never rendered inline)
 
 from __future__ import annotations
 
+import asyncio
 from typing import Final
 from urllib.parse import quote
 
@@ -65,7 +66,7 @@ def attachment_routes(kernel: Kernel) -> list[Route]:
             return _refusal(_STATUS.get(code, 400), code, error.message)
         found = (execution.data or {}).get("attachment") or {}
         try:
-            content = store.get(sha256)
+            content = await asyncio.to_thread(store.get, sha256)
         except (FileNotFoundError, AttachmentCorrupt, ValueError):
             return _refusal(
                 500, "ATTACHMENT_UNAVAILABLE", "附件文件缺失或已损坏，请联系信用管理部门"

@@ -24,6 +24,7 @@ import re
 import zipfile
 from collections.abc import AsyncIterator
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,7 +32,7 @@ import pytest
 from starlette.applications import Starlette
 
 from authz.identity import PUBLIC, Consumer
-from graph.attachments import AttachmentStore, sniff
+from graph.attachments import AttachmentCorrupt, AttachmentStore, sniff
 from graph.database import Database
 from graph.model import Label, Rel
 from hub.settings import Settings
@@ -151,6 +152,25 @@ async def test_files_are_stored_once_by_content_and_verified(
         {"sha": pdf_hash},
     )
     assert rows == [{"name": "缴款凭证.pdf", "by": E1}, {"name": "认证证书.pdf", "by": E1}]
+
+
+def test_a_stored_file_is_never_overwritten_only_a_damaged_one_restored(tmp_path: Path) -> None:
+    store = AttachmentStore(tmp_path / "attachments")
+    sha = store.put(PDF)
+    path = store.path_of(sha)
+    first = path.stat()
+    assert store.put(PDF) == sha
+    again = path.stat()
+    assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    path.chmod(0o600)
+    path.write_bytes(b"%PDF-damaged")
+    with pytest.raises(AttachmentCorrupt):
+        store.get(sha)
+    store.put(PDF)  # the same content submitted again restores the name's content
+    assert store.get(sha) == PDF
+    assert [p.name for p in path.parent.iterdir()] == [sha], "no temporary file left"
+    with pytest.raises(ValueError):
+        store.path_of("../../etc/passwd")
 
 
 def test_the_kind_of_file_is_judged_by_its_content() -> None:

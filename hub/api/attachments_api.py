@@ -17,6 +17,7 @@ decided, refused and audited like any other request.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any, Final
 from urllib.parse import quote
@@ -104,7 +105,8 @@ async def accept_uploads(info: GraphInfo, uploads: Sequence[Any] | None) -> list
             await upload.close()
     store = store_of(info)
     for item in checked:
-        store.put(item.content)
+        # Written and fsynced off the event loop: other requests go on meanwhile.
+        await asyncio.to_thread(store.put, item.content)
     return checked
 
 
