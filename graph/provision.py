@@ -178,7 +178,8 @@ class LocalNeo4j:
             self.home.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(24))
+                # Never a leading '-': neo4j-admin would read the password as an option.
+                handle.write("p" + secrets.token_urlsafe(24))
         return self.password_file.read_text().strip()
 
     def _set_initial_password(self, java: str) -> None:
