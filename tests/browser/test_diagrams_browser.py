@@ -94,7 +94,7 @@ async def test_a_department_sees_names_and_the_ownership_tree(
     page = browser_page
     await page.context.set_extra_http_headers(bearer(settings, DEPARTMENT))
     await page.goto(f"/department/network?q={E1}")
-    network = page.locator("figure.diagram svg").first
+    network = page.locator("svg[id^=network-]")
     await expect(network.locator("g.node", has_text="张伟")).to_be_visible()
     ownership = page.locator("figure.diagram-ownership svg")
     await expect(ownership).to_be_visible()

@@ -233,7 +233,7 @@ async def test_a_department_sees_its_quarantine_its_objections_due_and_the_netwo
     await page.get_by_role("link", name="关联图谱").click()
     await page.get_by_label("企业的关联图谱").fill(E1)
     await page.get_by_role("button", name="查询").click()
-    await expect(page.locator("figure.diagram svg")).to_be_visible()
+    await expect(page.locator("svg[id^=network-]")).to_be_visible()
     await expect(page.get_by_role("region", name="相关人员")).to_contain_text("张伟")
     await screenshot(page, "department-network")
 
