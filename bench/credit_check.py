@@ -404,13 +404,18 @@ def running_hub(env: Mapping[str, str], workers: int, log_path: Path) -> Iterato
     try:
         yield HubProcess(process, f"http://127.0.0.1:{port}", log_path)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, timeout=30)
+
+
+def stop_process(process: subprocess.Popen[bytes], *, timeout: float) -> None:
+    """Ask a server the bench started to stop (SIGTERM), and kill it after `timeout` seconds."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @dataclass(frozen=True)

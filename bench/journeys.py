@@ -37,7 +37,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -71,6 +70,7 @@ from bench.credit_check import (
     running_hub,
     sample_usccs,
     side,
+    stop_process,
     wait_healthy,
 )
 from bench.graph_signals import graph_ready
@@ -378,13 +378,7 @@ def running_peer(connection: Connection, log_path: Path) -> Iterator[PeerProcess
     try:
         yield PeerProcess(process, f"http://127.0.0.1:{port}", log_path)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, timeout=10)
 
 
 async def wait_peer(peer: PeerProcess, client: httpx.AsyncClient) -> float:
