@@ -39,11 +39,12 @@ def hub_env(connection: Connection, home: Path, **extra: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serving_hub(port: int, env: dict[str, str], cwd: Path) -> Iterator[str]:
-    """`credithub serve` on `port` with `env`, once /healthz answers 200; its base URL.
-
-    Terminated on exit. Fails when the process exits or is not up within 60 s.
-    """
+def served_process(
+    port: int, env: dict[str, str], cwd: Path, *, up_within: float = 60.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`credithub serve` on `port` with `env`, once /healthz answers 200; the process itself
+    (for tests that kill it). Terminated on exit if still running. Fails when the process exits
+    or is not up within `up_within` seconds."""
     process = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
         cwd=cwd,
@@ -51,19 +52,29 @@ def serving_hub(port: int, env: dict[str, str], cwd: Path) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + up_within
         while True:
             try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             assert process.poll() is None, "the hub exited"
-            assert time.monotonic() < deadline, "the hub did not come up in 60 s"
+            assert time.monotonic() < deadline, f"the hub did not come up in {up_within:g} s"
             time.sleep(0.3)
-        yield url
+        yield process
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def serving_hub(port: int, env: dict[str, str], cwd: Path) -> Iterator[str]:
+    """`credithub serve` on `port` with `env`, once /healthz answers 200; its base URL.
+
+    Terminated on exit. Fails when the process exits or is not up within 60 s.
+    """
+    with served_process(port, env, cwd):
+        yield f"http://127.0.0.1:{port}"

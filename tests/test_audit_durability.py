@@ -12,11 +12,8 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -28,7 +25,7 @@ from authz.audit_wal import AuditWal, read_wal, ship_file
 from authz.identity import PUBLIC
 from graph.database import Connection, Database
 from tests.fixtures import E1, E2
-from tests.processes import free_port, hub_env
+from tests.processes import free_port, hub_env, served_process
 
 ROOT = Path(__file__).resolve().parent.parent
 HOUR_MS = "3600000"  # a batch window nothing ships within: only a flush, shutdown or restart
@@ -120,33 +117,6 @@ async def test_a_damaged_line_is_reported(tmp_path: Path, chain: Database) -> No
 # -- real processes, killed ----------------------------------------------------------------------
 
 
-@contextmanager
-def _serve(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the hub exited"
-            assert time.monotonic() < deadline, "the hub did not come up in 90 s"
-            time.sleep(0.3)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=30)
-
-
 def _wal_env(connection: Connection, home: Path, batch_ms: str) -> dict[str, str]:
     return hub_env(
         connection,
@@ -167,7 +137,9 @@ async def test_a_hub_killed_after_answering_ships_the_entry_when_it_starts_again
     chain: Database, neo4j_connection: Connection, tmp_path: Path
 ) -> None:
     port = free_port()
-    with _serve(_wal_env(neo4j_connection, tmp_path, HOUR_MS), port) as hub:
+    with served_process(
+        port, _wal_env(neo4j_connection, tmp_path, HOUR_MS), ROOT, up_within=90
+    ) as hub:
         response = httpx.post(f"http://127.0.0.1:{port}/graphql", json=QUERY, timeout=30)
         assert response.status_code == 200 and "errors" not in response.json()
         request_id = response.headers["x-request-id"]
@@ -181,7 +153,7 @@ async def test_a_hub_killed_after_answering_ships_the_entry_when_it_starts_again
     assert log_file.exists()
 
     # The restarted hub ships what the dead one left, before it serves.
-    with _serve(_wal_env(neo4j_connection, tmp_path, "0"), port):
+    with served_process(port, _wal_env(neo4j_connection, tmp_path, "0"), ROOT, up_within=90):
         assert await _entries(chain, request_id) == 1
         assert not log_file.exists()
         again = httpx.post(f"http://127.0.0.1:{port}/graphql", json=QUERY, timeout=30)
@@ -199,7 +171,10 @@ async def test_two_processes_with_logs_keep_one_chain(
     ports = [free_port(), free_port()]
     homes = [tmp_path / "a", tmp_path / "b"]
     env = [_wal_env(neo4j_connection, home, "5") for home in homes]
-    with _serve(env[0], ports[0]), _serve(env[1], ports[1]):
+    with (
+        served_process(ports[0], env[0], ROOT, up_within=90),
+        served_process(ports[1], env[1], ROOT, up_within=90),
+    ):
 
         async def one(k: int) -> str:
             async with httpx.AsyncClient(timeout=30) as http:
