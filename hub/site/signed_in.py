@@ -284,6 +284,7 @@ async def verified_form(page: Page) -> FormData:
         try:
             verify_csrf(page.request, form)
         except CsrfRejected as error:
+            await form.close()  # its spooled files (a feed upload), unread
             raise PageError(403, "表单已失效", str(error)) from error
     return form
 
