@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from authz.identity import Consumer, OrgKind
@@ -75,3 +76,30 @@ async def move_into_past(db: Database, label: str, key: str, value: str, **dates
         f"MATCH (n:{label} {{{key}: $value}}) SET {assignments}",
         {"value": value, **dates},
     )
+
+
+async def e5_commits(
+    client_for: ClientFor, *, item: str, name: str, template: str, due: date
+) -> str:
+    """The market regulator offers commitment item `item` (`name`, `template`) and E5 accepts
+    it, due on `due`; the commitment's id."""
+    await ask(
+        client_for,
+        MARKET,
+        """mutation($code: String!, $name: String!, $template: String!) {
+          saveCommitmentItem(code: $code, name: $name, template: $template) { code } }""",
+        code=item,
+        name=name,
+        template=template,
+    )
+    made = await ask(
+        client_for,
+        ENTERPRISE_E5,
+        """mutation($item: String!, $text: String!, $due: Date) {
+          makeCommitment(item: $item, acceptedText: $text, dueBy: $due) { id } }""",
+        item=item,
+        text=template,
+        due=due.isoformat(),
+    )
+    number: str = made["makeCommitment"]["id"]
+    return number

@@ -31,7 +31,7 @@ from hub.site.public_graph import PublicGraph
 from tests.conftest import ADMIN, ClientFor
 from tests.fixtures import E1, E2, E5, R1, R2, R3, R4, R5_V1, R5_V2, load_fixture_graph
 from tests.graphql import errors, query
-from tests.lifecycle import ENTERPRISE_E5, MARKET, ask
+from tests.lifecycle import e5_commits
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 """What Chromium sends for a page."""
@@ -60,26 +60,13 @@ async def web(db: Database, client_for: ClientFor) -> AsyncIterator[httpx.AsyncC
 @pytest.fixture(scope="module")
 async def commitment(web: httpx.AsyncClient, client_for: ClientFor) -> str:
     """E5 commits to a market-regulation item; the commitment's number."""
-    await ask(
+    return await e5_commits(
         client_for,
-        MARKET,
-        """mutation($code: String!, $template: String!) {
-          saveCommitmentItem(code: $code, name: "旅游经营告知承诺", template: $template) {
-            code } }""",
-        code=ITEM,
-        template=TEMPLATE,
-    )
-    made = await ask(
-        client_for,
-        ENTERPRISE_E5,
-        """mutation($item: String!, $text: String!, $due: Date) {
-          makeCommitment(item: $item, acceptedText: $text, dueBy: $due) { id } }""",
         item=ITEM,
-        text=TEMPLATE,
-        due=(china_today() + timedelta(days=60)).isoformat(),
+        name="旅游经营告知承诺",
+        template=TEMPLATE,
+        due=china_today() + timedelta(days=60),
     )
-    number: str = made["makeCommitment"]["id"]
-    return number
 
 
 async def page(web: httpx.AsyncClient, path: str, status: int = 200) -> str:

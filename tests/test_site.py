@@ -40,7 +40,7 @@ from tests.fixtures import (
     load_fixture_graph,
 )
 from tests.graphql import errors, query
-from tests.lifecycle import ENTERPRISE_E5, MARKET, ask
+from tests.lifecycle import MARKET, ask, e5_commits
 
 HOSTILE = make_uscc("91", "410481", "XE000001")
 HOSTILE_NAME = '<script>alert("x")</script>舞钢市"恶意"钢铁&有限公司'
@@ -81,23 +81,12 @@ async def lifecycle_changes(web: httpx.AsyncClient, client_for: ClientFor) -> No
             "decisionNumber": "舞市监禁〔2026〕90号",
         },
     )
-    await ask(
+    await e5_commits(
         client_for,
-        MARKET,
-        """mutation($code: String!, $template: String!) {
-          saveCommitmentItem(code: $code, name: "食品经营许可告知承诺", template: $template) {
-            code } }""",
-        code=FOOD_ITEM,
-        template=FOOD_TEMPLATE,
-    )
-    await ask(
-        client_for,
-        ENTERPRISE_E5,
-        """mutation($item: String!, $text: String!, $due: Date) {
-          makeCommitment(item: $item, acceptedText: $text, dueBy: $due) { id } }""",
         item=FOOD_ITEM,
-        text=FOOD_TEMPLATE,
-        due=(china_today() + timedelta(days=90)).isoformat(),
+        name="食品经营许可告知承诺",
+        template=FOOD_TEMPLATE,
+        due=china_today() + timedelta(days=90),
     )
 
 

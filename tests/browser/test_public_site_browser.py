@@ -22,7 +22,7 @@ from graph.lifecycle.base import china_today
 from tests.browser.conftest import screenshot
 from tests.conftest import ClientFor
 from tests.fixtures import E1, R1, R2, load_fixture_graph
-from tests.lifecycle import ENTERPRISE_E5, MARKET, ask
+from tests.lifecycle import e5_commits
 
 WIDTHS = {"desktop": 1280, "phone": 390}
 
@@ -59,25 +59,13 @@ async def console_errors(browser_page: Page) -> AsyncIterator[list[str]]:
 @pytest.fixture(scope="module")
 async def commitment(db: Database, client_for: ClientFor) -> AsyncIterator[str]:
     """E5 commits to a market-regulation item; the fixture graph is restored afterwards."""
-    await ask(
+    yield await e5_commits(
         client_for,
-        MARKET,
-        """mutation($code: String!, $template: String!) {
-          saveCommitmentItem(code: $code, name: "商品质量告知承诺", template: $template) {
-            code } }""",
-        code=ITEM,
-        template=TEMPLATE,
-    )
-    made = await ask(
-        client_for,
-        ENTERPRISE_E5,
-        """mutation($item: String!, $text: String!, $due: Date) {
-          makeCommitment(item: $item, acceptedText: $text, dueBy: $due) { id } }""",
         item=ITEM,
-        text=TEMPLATE,
-        due=(china_today() + timedelta(days=30)).isoformat(),
+        name="商品质量告知承诺",
+        template=TEMPLATE,
+        due=china_today() + timedelta(days=30),
     )
-    yield made["makeCommitment"]["id"]
     await db.write("MATCH (n) WHERE NOT n:Migration DETACH DELETE n")
     await load_fixture_graph(db)
 
