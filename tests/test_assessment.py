@@ -219,17 +219,21 @@ async def test_a_department_cannot_read_another_departments_assessment(
     assert error["extensions"]["code"] == "FORBIDDEN"
 
 
-def test_credithub_assessment_writes_a_workbook_a_person_can_read(
-    year_of_work: None, neo4j_connection: Connection, tmp_path: Path
-) -> None:
-    target = tmp_path / "考核评估-2026.xlsx"
+def _written_workbook(neo4j_connection: Connection, target: Path) -> Workbook:
+    """`credithub assessment --year 2026 --format xlsx --output target`, opened."""
     result = CliRunner().invoke(
         main,
         ["assessment", "--year", "2026", "--format", "xlsx", "--output", str(target)],
-        env=hub_env(neo4j_connection, tmp_path),
+        env=hub_env(neo4j_connection, target.parent),
     )
     assert result.exit_code == 0, result.output
-    book = load_workbook(target)
+    return load_workbook(target)
+
+
+def test_credithub_assessment_writes_a_workbook_a_person_can_read(
+    year_of_work: None, neo4j_connection: Connection, tmp_path: Path
+) -> None:
+    book = _written_workbook(neo4j_connection, tmp_path / "考核评估-2026.xlsx")
     assert book.sheetnames == [
         "汇总",
         "图表",
@@ -433,14 +437,7 @@ def _cells(book: Workbook, reference: str) -> list[Any]:
 def test_the_workbook_has_native_charts_over_its_own_cells(
     year_of_work: None, neo4j_connection: Connection, tmp_path: Path
 ) -> None:
-    target = tmp_path / "assessment.xlsx"
-    result = CliRunner().invoke(
-        main,
-        ["assessment", "--year", "2026", "--format", "xlsx", "--output", str(target)],
-        env=hub_env(neo4j_connection, tmp_path),
-    )
-    assert result.exit_code == 0, result.output
-    book = load_workbook(target)
+    book = _written_workbook(neo4j_connection, tmp_path / "assessment.xlsx")
     sheet = book["图表"]
     assert isinstance(sheet, Worksheet)
     charts: list[Any] = sheet._charts  # type: ignore[attr-defined]  # not in the stubs
