@@ -26,7 +26,6 @@ from strawberry.subscriptions import MULTIPART_SUBSCRIPTION_PROTOCOL
 from authz.audit import AuditSink, AuditWriter, note_recipients
 from authz.audit_wal import AuditWal
 from authz.catalogue import default_catalogue
-from authz.identity import PUBLIC
 from authz.tokens import TokenVerifier
 from graph.database import Database
 from graph.lifecycle.rules import LifecycleRules
@@ -43,7 +42,7 @@ from hub.guards.rate_limit import RateLimits
 from hub.guards.streams import StreamCounter, StreamLimitsMiddleware
 from hub.guards.strict_json import RefusedJson, decode_request_json
 from hub.guards.url_size import UrlLimits
-from hub.kernel import Kernel, RequestContext, request_context
+from hub.kernel import Kernel, RequestContext, asker, request_context
 from hub.reports.routes import report_routes
 from hub.settings import Settings
 from hub.signin.sessions import EndedSessions, SessionAuth, session_middleware
@@ -164,7 +163,7 @@ class GraphQLApp(GraphQL[RequestContext, None]):
 
     async def get_context(self, request: Request, response: Response) -> RequestContext:  # type: ignore[override]
         # BearerAuth has verified the token (or its absence: the public) before we get here.
-        context = request_context(self.kernel, getattr(request.state, "consumer", PUBLIC), request)
+        context = request_context(self.kernel, asker(request), request)
         response.headers["X-Request-ID"] = context.request_id
         return context
 

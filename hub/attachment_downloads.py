@@ -18,9 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from authz.identity import PUBLIC, Consumer
+from authz.identity import Consumer
 from graph.attachments import AttachmentCorrupt, AttachmentStore
-from hub.kernel import Kernel
+from hub.kernel import Kernel, asker
 
 __all__ = ["attachment_routes"]
 
@@ -48,7 +48,7 @@ def attachment_routes(kernel: Kernel) -> list[Route]:
     store = AttachmentStore(kernel.settings.attachments_dir)
 
     async def download(request: Request) -> Response:
-        consumer: Consumer = getattr(request.state, "consumer", PUBLIC)
+        consumer: Consumer = asker(request)
         sha256 = request.path_params["sha256"].lower()
         owner = request.query_params.get("of", "")
         if not owner:

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from authz import policy
-from authz.identity import PUBLIC, Consumer
-from hub.kernel import Kernel
+from authz.identity import Consumer
+from hub.kernel import Kernel, asker
 from loaders.batches import export_quarantine_csv, get_batch, list_quarantine
 
 __all__ = ["quarantine_csv"]
@@ -27,7 +27,7 @@ def _refusal(status: int, code: str, message: str) -> JSONResponse:
 
 async def quarantine_csv(request: Request) -> Response:
     """``GET /feeds/{batch}/quarantine.csv``: the refused rows, UTF-8 with BOM for Excel."""
-    consumer: Consumer = getattr(request.state, "consumer", PUBLIC)
+    consumer: Consumer = asker(request)
     kernel: Kernel = request.app.state.kernel
     db = kernel.db
     batch = request.path_params["batch"]

@@ -187,6 +187,13 @@ class RequestContext:
 GraphInfo = Info[RequestContext, None]
 
 
+def asker(request: Request) -> Consumer:
+    """Who asks: the consumer the authentication middleware (a bearer token, hub/auth.py, or a
+    signed-in session, hub/signin) put on the request; the public when there is none."""
+    consumer: Consumer = request.scope.get("state", {}).get("consumer", PUBLIC)
+    return consumer
+
+
 def request_context(
     kernel: Kernel, consumer: Consumer, request: Request | None = None
 ) -> RequestContext:

@@ -24,9 +24,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from authz.identity import PUBLIC, Consumer
 from hub.errors import ClientError, DatabaseUnavailable
-from hub.kernel import Kernel
+from hub.kernel import Kernel, asker
 from hub.reports.fonts import ReportFontMissing
 from hub.reports.html import render_error, render_issue_form, render_report, render_verification
 from hub.reports.issuing import issue_report, may_open, record, refusal_message
@@ -63,11 +62,6 @@ def _page(html: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
 
-def _consumer(request: Request) -> Consumer:
-    consumer: Consumer = getattr(request.state, "consumer", PUBLIC)
-    return consumer
-
-
 def _unavailable() -> HTMLResponse:
     return _page(render_error("暂时无法完成请求", str(DatabaseUnavailable())), 503)
 
@@ -91,7 +85,7 @@ def report_routes(hub: Kernel) -> list[BaseRoute]:
     """The report routes on the hub's kernel."""
 
     async def issue(request: Request, uscc: str, purpose: str | None = None) -> Response:
-        consumer = _consumer(request)
+        consumer = asker(request)
         if purpose is not None:
             # A signed-in organisation states its purpose per request (a token carries it).
             consumer = replace(consumer, purpose=purpose or None)
@@ -150,7 +144,7 @@ def report_routes(hub: Kernel) -> list[BaseRoute]:
         report = await load(hub.db, number)
         await record(
             hub,
-            _consumer(request),
+            asker(request),
             "verify_credit_report",
             subjects={report.uscc} if report else set(),
             detail=number,
@@ -166,7 +160,7 @@ def report_routes(hub: Kernel) -> list[BaseRoute]:
         if report is None:
             message = "未找到该编号的信用报告 (no report with this number)"
             return _page(render_error("未找到信用报告", message), 404)
-        consumer = _consumer(request)
+        consumer = asker(request)
         if not may_open(hub, consumer, report):
             return _page(render_error("无权查看该报告", refusal_message(hub)), 403)
         await record(

@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from authz.identity import PUBLIC, Consumer, OrgKind
+from authz.identity import Consumer, OrgKind
 from graph.attachments import ACCEPTED_LABEL, MAX_FILE_BYTES, MAX_FILES, MAX_SUBMISSION_BYTES
 from graph.lifecycle.base import CHINA_TIME, china_today
 from graph.model import (
@@ -49,7 +49,7 @@ from graph.model import (
 )
 from hub.attachment_downloads import attachment_routes
 from hub.errors import DatabaseUnavailable
-from hub.kernel import Kernel
+from hub.kernel import Kernel, asker
 from hub.settings import Settings
 from hub.signin.csrf import CsrfRejected, csrf_token, verify_csrf
 from hub.signin.dev_provider import DevProvider
@@ -191,11 +191,6 @@ async def run(
     return Outcome(data=execution.data or {}, problems=problems, forbidden=forbidden)
 
 
-def _consumer(request: Request) -> Consumer:
-    consumer: Consumer = getattr(request.state, "consumer", PUBLIC)
-    return consumer
-
-
 def _text(form: Mapping[str, Any], name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
@@ -279,7 +274,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
     def page(
         request: Request, template: str, tab: str, status: int = 200, **values: Any
     ) -> HTMLResponse:
-        consumer = _consumer(request)
+        consumer = asker(request)
         html = render(
             template,
             active="account",
@@ -300,7 +295,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
 
     def signed_in_only(endpoint: Endpoint) -> Endpoint:
         async def guarded(request: Request) -> Response:
-            if _consumer(request).is_public:
+            if asker(request).is_public:
                 target = "/signin?next=" + quote(request.url.path)
                 return RedirectResponse(target, status_code=303, headers=HEADERS)
             try:
@@ -332,7 +327,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
     # -- the record --------------------------------------------------------------------------
 
     async def record(request: Request) -> Response:
-        consumer = _consumer(request)
+        consumer = asker(request)
         outcome = await run(kernel, consumer, RECORD, {"uscc": consumer.org_code or ""})
         return page(
             request,
@@ -348,7 +343,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
     async def consents_page(
         request: Request, problems: list[str] | None = None, status: int = 200
     ) -> Response:
-        consumer = _consumer(request)
+        consumer = asker(request)
         outcome = await run(kernel, consumer, CONSENTS, {})
         banks = await run(kernel, consumer, BANKS, {})
         today = china_today()
@@ -394,7 +389,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             "purpose": _text(form, "purpose"),
             "expiresOn": until.isoformat(),
         }
-        outcome = await run(kernel, _consumer(request), GRANT, variables, action="mutation")
+        outcome = await run(kernel, asker(request), GRANT, variables, action="mutation")
         if outcome.problems:
             return await consents_page(request, outcome.problems, status_of(outcome))
         return RedirectResponse("/account/consents?done=granted", 303, headers=HEADERS)
@@ -405,7 +400,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             assert refused is not None
             return refused
         variables = {"id": request.path_params["id"]}
-        outcome = await run(kernel, _consumer(request), REVOKE, variables, action="mutation")
+        outcome = await run(kernel, asker(request), REVOKE, variables, action="mutation")
         if outcome.problems:
             return await consents_page(request, outcome.problems, status_of(outcome))
         return RedirectResponse("/account/consents?done=revoked", 303, headers=HEADERS)
@@ -413,7 +408,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
     # -- who looked --------------------------------------------------------------------------
 
     async def accesses(request: Request) -> Response:
-        outcome = await run(kernel, _consumer(request), ACCESSES, {"first": 200})
+        outcome = await run(kernel, asker(request), ACCESSES, {"first": 200})
         return page(
             request,
             "account_accesses.html",
@@ -430,7 +425,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
     async def objections_page(
         request: Request, problems: list[str] | None = None, status: int = 200
     ) -> Response:
-        consumer = _consumer(request)
+        consumer = asker(request)
         outcome = await run(kernel, consumer, OBJECTIONS, {"uscc": consumer.org_code or ""})
         enterprise = outcome.data.get("enterprise") or {}
         return page(
@@ -472,7 +467,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             "attachments": _uploads(form),
             **_target(form),
         }
-        outcome = await run(kernel, _consumer(request), OBJECT, variables, action="mutation")
+        outcome = await run(kernel, asker(request), OBJECT, variables, action="mutation")
         if outcome.problems:
             return await objections_page(request, outcome.problems, status_of(outcome))
         return RedirectResponse("/account/objections?done=objection", 303, headers=HEADERS)
@@ -490,7 +485,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             "attachments": _uploads(form),
             **_target(form),
         }
-        outcome = await run(kernel, _consumer(request), REPAIR, variables, action="mutation")
+        outcome = await run(kernel, asker(request), REPAIR, variables, action="mutation")
         if outcome.problems:
             return await objections_page(request, outcome.problems, status_of(outcome))
         return RedirectResponse("/account/objections?done=repair", 303, headers=HEADERS)
@@ -500,7 +495,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
     async def voluntary_page(
         request: Request, problems: list[str] | None = None, status: int = 200
     ) -> Response:
-        outcome = await run(kernel, _consumer(request), VOLUNTARY, {})
+        outcome = await run(kernel, asker(request), VOLUNTARY, {})
         return page(
             request,
             "account_voluntary.html",
@@ -531,7 +526,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
             "statement": _text(form, "statement"),
             "attachments": _uploads(form),
         }
-        outcome = await run(kernel, _consumer(request), REGISTER, variables, action="mutation")
+        outcome = await run(kernel, asker(request), REGISTER, variables, action="mutation")
         if outcome.problems:
             return await voluntary_page(request, outcome.problems, status_of(outcome))
         return RedirectResponse("/account/voluntary?done=registered", 303, headers=HEADERS)
@@ -541,7 +536,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
     async def commitments_page(
         request: Request, problems: list[str] | None = None, status: int = 200
     ) -> Response:
-        outcome = await run(kernel, _consumer(request), COMMITMENTS, {})
+        outcome = await run(kernel, asker(request), COMMITMENTS, {})
         return page(
             request,
             "account_commitments.html",
@@ -563,7 +558,7 @@ def account_routes(kernel: Kernel) -> list[BaseRoute]:
         if form.get("accept") != "yes":
             return await commitments_page(request, ["请勾选“我已阅读并同意承诺内容”"], 400)
         variables = {"item": _text(form, "item"), "acceptedText": str(form.get("text") or "")}
-        outcome = await run(kernel, _consumer(request), COMMIT, variables, action="mutation")
+        outcome = await run(kernel, asker(request), COMMIT, variables, action="mutation")
         if outcome.problems:
             return await commitments_page(request, outcome.problems, status_of(outcome))
         return RedirectResponse("/account/commitments?done=committed", 303, headers=HEADERS)
@@ -594,7 +589,7 @@ def report_form_page(
 ) -> HTMLResponse:
     """The report form for a signed-in organisation: the enterprise, the purpose its request
     states (consent is bound to it) and the CSRF token (hub/reports/routes.py)."""
-    consumer = _consumer(request)
+    consumer = asker(request)
     html = render(
         "account_report.html",
         active="",

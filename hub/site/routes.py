@@ -49,7 +49,7 @@ from hub.diagrams import (
     render_timeline_svg,
 )
 from hub.errors import DatabaseUnavailable
-from hub.kernel import Kernel
+from hub.kernel import Kernel, asker
 from hub.site.bank import bank_routes
 from hub.site.department import department_routes
 from hub.site.documents import (
@@ -125,12 +125,6 @@ def _guarded(endpoint: Endpoint) -> Endpoint:
     return guarded
 
 
-def _consumer(request: Request) -> Consumer:
-    """Who asks (a bearer token's or a signed-in session's consumer); the public otherwise."""
-    consumer: Consumer = request.scope.get("state", {}).get("consumer", PUBLIC)
-    return consumer
-
-
 DrawSvg = Callable[[Kernel, Consumer, str], Awaitable[str | None]]
 
 
@@ -142,7 +136,7 @@ def _svg_route(kernel: Kernel, draw: DrawSvg, parameter: str, missing: str) -> E
         if len(key) > MAX_USCC_LENGTH * 2:
             raise PageError(400, "查询条件有误", "标识过长")
         try:
-            svg = await draw(kernel, _consumer(request), key)
+            svg = await draw(kernel, asker(request), key)
         except DiagramRefused as refused:
             if refused.code.startswith(("INVALID", "BAD")):
                 raise PageError(400, "查询条件有误", "标识有误，请检查后重试。") from None

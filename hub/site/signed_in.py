@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from authz import policy
-from authz.identity import PUBLIC, Consumer
+from authz.identity import Consumer
 from graph.model import (
     LabelledEnum,
     NoticeKind,
@@ -40,7 +40,7 @@ from graph.model import (
     RoleKind,
 )
 from hub.errors import ClientError, DatabaseUnavailable
-from hub.kernel import Kernel
+from hub.kernel import Kernel, asker
 from hub.projection import InvalidCursor
 from hub.signin.csrf import CsrfRejected, csrf_token, verify_csrf
 from hub.site.public_graph import PageError
@@ -75,12 +75,6 @@ CALLER_CODES = frozenset({"INVALID_ARGUMENT", "NOT_FOUND", "BAD_USER_INPUT", "IN
 """Error codes about what the caller asked for: shown as 查询条件有误 (400)."""
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def consumer_of(request: Request) -> Consumer:
-    """The consumer the request was authenticated as (the public when nobody signed in)."""
-    consumer: Consumer = request.scope.get("state", {}).get("consumer", PUBLIC)
-    return consumer
 
 
 def html(page: str, status: int = 200) -> HTMLResponse:
@@ -355,7 +349,7 @@ def signed_in(
     `PageError`s and an unreachable database answered with a Chinese page."""
 
     async def endpoint(request: Request) -> Response:
-        consumer = consumer_of(request)
+        consumer = asker(request)
         if consumer.is_public:
             return html(
                 render(
