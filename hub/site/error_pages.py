@@ -20,8 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.site.rendering import render
-from hub.site.routes import HEADERS
+from hub.site.rendering import HEADERS, render
 
 API_PATHS: Final = ("/graphql", "/healthz", "/feeds/")
 """Paths whose clients are programs: they always get JSON (an exact path or a prefix)."""

@@ -90,3 +90,16 @@ _ENV = _environment()
 def render(template: str, **values: Any) -> str:
     """The page (or fragment) `template` filled with `values`."""
     return _ENV.get_template(template).render(**values)
+
+
+# Public pages, but their content changes when a record is repaired or withdrawn: revalidate.
+# Only the site's own style sheet and script may load; nothing may frame the pages.
+HEADERS: dict[str, str] = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
+        "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+}

@@ -67,7 +67,7 @@ from hub.site.guide import GuideFacts
 from hub.site.inspections import inspection_routes
 from hub.site.public_graph import PageError, PublicGraph
 from hub.site.publicity import publicity_routes
-from hub.site.rendering import render
+from hub.site.rendering import HEADERS, render
 
 log = logging.getLogger("credithub.site")
 
@@ -82,17 +82,6 @@ MAX_USCC_LENGTH = 40
 ENTERPRISE_SECTIONS = ("licences", "penalties", "commitments", "others")
 """Sections of an enterprise's page paged on their own (a query parameter each)."""
 
-# Public pages, but their content changes when a record is repaired or withdrawn: revalidate.
-# Only the site's own style sheet and script may load; nothing may frame the pages.
-HEADERS = {
-    "Cache-Control": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
-        "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    ),
-}
 # The SVG routes draw for whoever asks (a department sees names): no shared cache may keep one
 # viewer's picture for another.
 DRAWN_FOR_ASKER = {**HEADERS, "Cache-Control": "private, no-cache", "Vary": "Authorization, Cookie"}

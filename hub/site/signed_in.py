@@ -44,6 +44,7 @@ from hub.kernel import Kernel, asker
 from hub.projection import InvalidCursor
 from hub.signin.csrf import CsrfRejected, csrf_token, verify_csrf
 from hub.site.public_graph import PageError
+from hub.site.rendering import HEADERS as PAGE_HEADERS
 from hub.site.rendering import MISSING, render
 
 log = logging.getLogger("credithub.site")
@@ -52,16 +53,8 @@ SIGNIN_PATH = "/signin"
 """Where a visitor without a consumer signs in (hub/signin); `next` brings them back."""
 
 # Signed-in pages carry data that is not public: never cached, never sent on as a Referer.
-HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
-        "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    ),
-}
+HEADERS = {**PAGE_HEADERS, "Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+"""The public pages' headers, but an organisation's own page is never stored nor indexed."""
 
 _ENGLISH_ASIDE = re.compile(r"\s*\([^()\u4e00-\u9fff]*\)")
 """A parenthesised aside without Chinese: the English half of the hub's bilingual messages."""
