@@ -44,7 +44,7 @@ from tests.lifecycle import BANK_B1, ENTERPRISE_E1
 
 
 @pytest.fixture
-def page_watch(browser_page: Page) -> Iterator[tuple[list[str], list[str]]]:
+async def page_watch(browser_page: Page) -> AsyncIterator[tuple[list[str], list[str]]]:
     """Every URL the page asks for, and its errors (console errors, uncaught exceptions)."""
     urls: list[str] = []
     errors: list[str] = []

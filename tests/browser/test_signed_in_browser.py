@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import ConsoleMessage, Page, ViewportSize, expect
@@ -46,7 +46,7 @@ LICENCE_ROW = {
 
 
 @pytest.fixture
-def console_errors(browser_page: Page) -> Iterator[list[str]]:
+async def console_errors(browser_page: Page) -> AsyncIterator[list[str]]:
     """Errors the page reports (a style or script the CSP blocked would be one); none expected."""
     seen: list[str] = []
 
