@@ -327,10 +327,7 @@ async def append_many(
     characters). The driver may run the transaction again after a transient failure; the
     work below recomputes every entry from the head it locks, so a retry cannot fork the chain.
     """
-    pending = [
-        PendingEntry(_fields(event), tuple(dict.fromkeys(event.subjects)), None) for event in events
-    ]
-    return await append_pending(db, pending, now=now)
+    return await append_pending(db, [PendingEntry.of(event) for event in events], now=now)
 
 
 @dataclass(frozen=True)
@@ -341,6 +338,11 @@ class PendingEntry:
     fields: dict[str, Any]
     links: tuple[str, ...]
     at: str | None
+
+    @classmethod
+    def of(cls, event: AuditEvent, at: str | None = None) -> PendingEntry:
+        """The entry `event` becomes, linked to each of its subjects once."""
+        return cls(_fields(event), tuple(dict.fromkeys(event.subjects)), at)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,6 @@ from authz.audit import (
     AuditEvent,
     PendingEntry,
     WalMark,
-    _fields,
     append_pending,
     forget_wal,
     utc_iso,
@@ -226,9 +225,7 @@ class AuditWal:
         await self._wait_for_room()
         self._n += 1
         n = self._n
-        entry = PendingEntry(
-            _fields(event), tuple(dict.fromkeys(event.subjects)), utc_iso(datetime.now(UTC))
-        )
+        entry = PendingEntry.of(event, utc_iso(datetime.now(UTC)))
         record: dict[str, Any] = {
             "n": n,
             "at": entry.at,
