@@ -19,9 +19,13 @@ from __future__ import annotations
 import asyncio
 import datetime
 import hashlib
+import itertools
 import json
-from collections import Counter
+import pickle
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -51,9 +55,21 @@ from loaders.feed_kinds import (
     normalise_header,
 )
 from loaders.fields import ParseContext
+from loaders.preparing import (
+    DEFAULT_POOL_THRESHOLD,
+    Answer,
+    PreparingFailed,
+    Recipe,
+    Verdicts,
+    default_workers,
+    landed,
+    prepare_rows,
+    prepare_shipped,
+    ship,
+    start_pool,
+)
 from loaders.sources import FeedFileError, SourceRow, open_feed
 from loaders.validation import (
-    CheckedRow,
     MissingColumns,
     RejectedRow,
     RowChecker,
@@ -68,6 +84,7 @@ __all__ = [
     "AmbiguousFeedKind",
     "LoadOptions",
     "LoadSummary",
+    "PreparingFailed",
     "detect_kind",
     "load_file",
     "load_rows",
@@ -104,6 +121,10 @@ class LoadOptions:
     provenance on the nodes and links a decision the city already holds instead of rewriting it."""
     batch_properties: Mapping[str, Any] = field(default_factory=dict)
     """Extra provenance stored on the Batch node (the upper system and level of an import)."""
+    pool_threshold: int = DEFAULT_POOL_THRESHOLD
+    """Rows from which rows are prepared in worker processes (loaders/preparing.py)."""
+    pool_workers: int | None = None
+    """Worker processes of that pool (default: half the cores)."""
 
 
 @dataclass
@@ -259,8 +280,57 @@ class _Chunk:
     cells: dict[int, Mapping[str, Any]]
 
 
-class _Preparer:
-    """Checks and prepares rows chunk by chunk; keeps the keys seen so far in this load."""
+class _Assembler:
+    """Turns a chunk's verdicts into a chunk to write; keeps the keys seen so far in this load.
+
+    Runs in file order whichever way the verdicts were reached, so the first row of a key wins
+    and a later row with other content is refused, as if the whole file were one chunk.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[str, int]] = {}
+        self.severity_basis: Counter[str] = Counter()
+
+    def assemble(self, sources: Sequence[SourceRow], verdicts: Verdicts) -> _Chunk:
+        prepared: list[Prepared] = []
+        rejected: list[RejectedRow] = []
+        cells: dict[int, Mapping[str, Any]] = {}
+        duplicates = 0
+        self.severity_basis.update(verdicts.severity_basis)
+        for source, ready in zip(sources, verdicts.rows, strict=True):
+            if not isinstance(ready, Prepared):
+                rejected.append(RejectedRow(source.number, ready, dict(source.cells), source.raw))
+                continue
+            first = self.seen.get(ready.key)
+            if first is None:
+                self.seen[ready.key] = (ready.hash, ready.number)
+                prepared.append(ready)
+                cells[ready.number] = source.cells
+            elif first[0] == ready.hash:
+                duplicates += 1  # the same row twice in one feed: nothing to do
+            else:
+                rejected.append(
+                    RejectedRow(
+                        source.number,
+                        (
+                            Problem(
+                                "",
+                                "DUPLICATE_KEY",
+                                f"与第{first[1]}行为同一决定(文号相同)但内容不同，"
+                                "无法确定以哪行为准 "
+                                f"(same natural key as row {first[1]}, "
+                                "different content)",
+                            ),
+                        ),
+                        dict(source.cells),
+                        source.raw,
+                    )
+                )
+        return _Chunk(prepared, rejected, duplicates, len(sources), cells)
+
+
+class _ThreadPreparer:
+    """Reads, checks and prepares one chunk at a time on a worker thread (small loads)."""
 
     def __init__(
         self, rows: Iterator[SourceRow], checker: RowChecker, writer: Writer, size: int
@@ -269,58 +339,76 @@ class _Preparer:
         self.checker = checker
         self.writer = writer
         self.size = size
-        self.seen: dict[str, tuple[str, int]] = {}
-        self.severity_basis: Counter[str] = Counter()
+        self.assembler = _Assembler()
 
-    def next_chunk(self) -> _Chunk | None:
-        prepared: list[Prepared] = []
-        rejected: list[RejectedRow] = []
-        cells: dict[int, Mapping[str, Any]] = {}
-        duplicates = count = 0
-        for source in self.rows:
-            count += 1
-            checked = self.checker.check(source)
-            if isinstance(checked, CheckedRow):
-                if checked.values.get("severityBasis"):
-                    self.severity_basis[checked.values["severityBasis"]] += 1
-                ready = self.writer.prepare(checked)
-                if isinstance(ready, Prepared):
-                    first = self.seen.get(ready.key)
-                    if first is None:
-                        self.seen[ready.key] = (ready.hash, ready.number)
-                        prepared.append(ready)
-                        cells[ready.number] = source.cells
-                    elif first[0] == ready.hash:
-                        duplicates += 1  # the same row twice in one feed: nothing to do
-                    else:
-                        rejected.append(
-                            RejectedRow(
-                                source.number,
-                                (
-                                    Problem(
-                                        "",
-                                        "DUPLICATE_KEY",
-                                        f"与第{first[1]}行为同一决定(文号相同)但内容不同，"
-                                        "无法确定以哪行为准 "
-                                        f"(same natural key as row {first[1]}, "
-                                        "different content)",
-                                    ),
-                                ),
-                                dict(source.cells),
-                                source.raw,
-                            )
-                        )
-                else:
-                    rejected.append(
-                        RejectedRow(ready.number, ready.problems, source.cells, source.raw)
-                    )
-            else:
-                rejected.append(checked)
-            if count >= self.size:
-                break
-        if count == 0:
+    def _next(self) -> _Chunk | None:
+        sources = list(itertools.islice(self.rows, self.size))
+        if not sources:
             return None
-        return _Chunk(prepared, rejected, duplicates, count, cells)
+        return self.assembler.assemble(sources, prepare_rows(self.checker, self.writer, sources))
+
+    async def next_chunk(self) -> _Chunk | None:
+        return await asyncio.to_thread(self._next)
+
+    def close(self) -> None:
+        pass
+
+
+class _PoolPreparer:
+    """Reads rows here, checks and prepares them in a process pool, a few chunks ahead.
+
+    At most ``depth`` chunks are out at the workers (and their source rows held here, for the
+    quarantine), so memory stays bounded however long the file.
+    """
+
+    def __init__(
+        self, rows: Iterator[SourceRow], pool: ProcessPoolExecutor, size: int, depth: int
+    ) -> None:
+        self.rows = rows
+        self.pool = pool
+        self.size = size
+        self.depth = depth
+        self.assembler = _Assembler()
+        self.out: deque[tuple[list[SourceRow], asyncio.Future[Answer]]] = deque()
+        self.exhausted = False
+
+    def _read(self) -> list[SourceRow]:
+        return list(itertools.islice(self.rows, self.size))
+
+    async def next_chunk(self) -> _Chunk | None:
+        try:
+            answer = await self._next_answer()
+        except BrokenProcessPool as error:
+            raise PreparingFailed(
+                "预处理进程意外退出，本次报送未完成；已写入的整块数据保留，重新执行同一命令可补全 "
+                "(a worker process preparing rows died; the load stopped. Whole chunks written "
+                "so far are kept: run the same load again to complete it)"
+            ) from error
+        if answer is None:
+            return None
+        sources, verdicts = answer
+        return self.assembler.assemble(sources, landed(verdicts))
+
+    async def _next_answer(self) -> tuple[list[SourceRow], Answer] | None:
+        loop = asyncio.get_running_loop()
+        while not self.exhausted and len(self.out) < self.depth:
+            # Reading off the loop: the loop is meanwhile receiving the write's answer.
+            sources = await asyncio.to_thread(self._read)
+            if not sources:
+                self.exhausted = True
+                break
+            future = loop.run_in_executor(self.pool, prepare_shipped, ship(sources))
+            self.out.append((sources, future))
+        if not self.out:
+            return None
+        sources, future = self.out.popleft()
+        return sources, await future
+
+    def close(self) -> None:
+        for _, future in self.out:
+            future.cancel()
+        # Waits for at most the chunk a worker is busy with; leaves no process behind.
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 async def _resolve(
@@ -336,6 +424,7 @@ async def _run(
     db: Database,
     *,
     rows: Iterator[SourceRow],
+    expected_rows: int,
     headers: Sequence[str],
     kind: FeedKind,
     supplier: Supplier,
@@ -395,21 +484,21 @@ async def _run(
             "loaderVersion": LOADER_VERSION,
         },
     )
-    preparer = _Preparer(rows, checker, writer, options.batch_size)
+    preparer = _preparer(rows, expected_rows, checker, writer, provenance, headers, options)
+    pending: asyncio.Task[_Chunk | None] | None = None
     status: str | None = "FAILED"
     try:
-        pending = asyncio.create_task(asyncio.to_thread(preparer.next_chunk))
+        pending = asyncio.create_task(preparer.next_chunk())
         while True:
             chunk = await pending
             if chunk is None:
                 break
             # Prepare the next chunk while this one is written: the CPU and Neo4j both work.
-            pending = asyncio.create_task(asyncio.to_thread(preparer.next_chunk))
+            pending = asyncio.create_task(preparer.next_chunk())
             await _write_chunk(db, writer, chunk, batch, loaded_at, summary)
             if progress is not None:
                 progress(chunk.rows)
-        # Read once the preparer thread is done with it.
-        summary.severity_basis = Counter(preparer.severity_basis)
+        summary.severity_basis = Counter(preparer.assembler.severity_basis)
         status = "COMPLETED"
     except _UNREACHABLE:
         # Neo4j is gone: recording FAILED would only wait out the driver's retries again. The
@@ -417,10 +506,36 @@ async def _run(
         status = None
         raise
     finally:
+        if pending is not None and not pending.done():
+            pending.cancel()
+            await asyncio.gather(pending, return_exceptions=True)
+        preparer.close()
         summary.seconds = asyncio.get_running_loop().time() - started
         if status is not None:
             await _finish(db, batch, summary, status, loaded_at)
     return summary
+
+
+def _preparer(
+    rows: Iterator[SourceRow],
+    expected_rows: int,
+    checker: RowChecker,
+    writer: Writer,
+    provenance: Provenance,
+    headers: Sequence[str],
+    options: LoadOptions,
+) -> _ThreadPreparer | _PoolPreparer:
+    """A process pool for a large load whose recipe can travel; the thread otherwise."""
+    if expected_rows < options.pool_threshold:
+        return _ThreadPreparer(rows, checker, writer, options.batch_size)
+    recipe = Recipe.of(checker, provenance, headers, options.wrap_writer)
+    try:
+        pickle.dumps(recipe)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        # A writer wrapped by a closure (an upper system's import) prepares on the thread.
+        return _ThreadPreparer(rows, checker, writer, options.batch_size)
+    workers = options.pool_workers or default_workers()
+    return _PoolPreparer(rows, start_pool(recipe, workers), options.batch_size, workers + 1)
 
 
 _UNREACHABLE = (
@@ -510,6 +625,7 @@ async def load_file(
     return await _run(
         db,
         rows=feed.rows(),
+        expected_rows=feed.row_count,
         headers=headers if feed.format != "jsonl" else (),
         kind=chosen,
         supplier=supplier,
@@ -555,6 +671,7 @@ async def load_rows(
     return await _run(
         db,
         rows=source,
+        expected_rows=len(rows),
         headers=(),
         kind=chosen,
         supplier=supplier,
