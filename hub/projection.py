@@ -15,11 +15,18 @@ projected never leaves the database.
 from __future__ import annotations
 
 import base64
+import datetime
+import hashlib
+import hmac
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
@@ -469,7 +476,11 @@ class Unwound(FieldSpec):
 
 @dataclass
 class Paged(FieldSpec):
-    """A relay connection over a pattern, paged by offset cursors, filtered by arguments."""
+    """A relay connection over a pattern, paged by keyset cursors, filtered by arguments.
+
+    `order` must be total over the distinct targets (end it with a unique property): a cursor
+    is the sort key of its row, and the next page starts strictly after it.
+    """
 
     pattern: str
     order: str
@@ -478,19 +489,17 @@ class Paged(FieldSpec):
     def compile(self, p: Projection, scope: Mapping[str, str], sel: Selection) -> str:
         match, inner_scope = _match(p, scope, sel, self.pattern, self.where)
         target = inner_scope["node"]
-        order = self.order.format(**inner_scope)
-        # The pattern, its filters and the row rules run once: the ordered matches are bound to
-        # a list (a one-element list comprehension is Cypher's `let` inside an expression),
-        # counted, and only the page is projected.
-        hits = p.var("hits")
+        # DISTINCT: two paths to one target (two memberships, subject and linked person) are
+        # one item, so every item has its own sort key and a page boundary cannot split a pair.
         return connection_value(
             p,
             sel,
             target,
             scope=inner_scope,
-            count=f"size({hits})",
-            rows=lambda page, item: f"[{target} IN {hits}{page} | {item}]",
-            bind=(hits, f"COLLECT {{ {match} WITH {target} ORDER BY {order} RETURN {target} }}"),
+            source=match,
+            order=self.order.format(**inner_scope),
+            distinct=True,
+            bound=True,
         )
 
 
@@ -523,11 +532,164 @@ def decode_cursor(cursor: str) -> int:
     return offset
 
 
-def page_window(args: Mapping[str, Any]) -> tuple[int, int]:
-    """(offset, size) from `first`/`after`; a `first` outside 1…MAX_PAGE is refused.
+@dataclass(frozen=True)
+class SortKey:
+    """One part of a connection's ORDER BY: a Cypher expression over the row, and its way."""
+
+    expression: str
+    descending: bool
+
+
+def sort_keys(order: str) -> tuple[SortKey, ...]:
+    """The parts of an ORDER BY list (``"r.decisionDate DESC, r.uid"``), split at top-level
+    commas; each may end in ``ASC`` or ``DESC``."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(order):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(order[start:index])
+            start = index + 1
+    parts.append(order[start:])
+    keys = []
+    for part in parts:
+        words = part.strip().rsplit(None, 1)
+        way = words[-1].upper() if len(words) == 2 else ""
+        if way in ("ASC", "DESC"):
+            keys.append(SortKey(words[0], way == "DESC"))
+        else:
+            keys.append(SortKey(part.strip(), False))
+    return tuple(keys)
+
+
+_CURSOR_VERSION = b"k1"
+_NONCE_BYTES = 12
+MAX_CURSOR_LENGTH = 2048
+"""Longest `after` looked at: a keyset cursor holds a few short values (a name, a code)."""
+
+
+@dataclass(frozen=True)
+class CursorSeal:
+    """Seals keyset cursors: encrypted and authenticated (AES-GCM), bound to their list.
+
+    Encrypted, not only signed: a cursor holds its row's sort key, which may include a value the
+    consumer is not shared (a record's 文号 in its id, a decision date), and base64 hides
+    nothing. The nonce is derived from the content (as in SIV), so one row's cursor is the same
+    string each time it is handed out (an edge's cursor equals the page's endCursor).
+    """
+
+    cipher: AESGCM
+    nonce_key: bytes
+
+
+@lru_cache(maxsize=4)
+def cursor_seal(secret: bytes) -> CursorSeal:
+    """The seal of the hub whose secret is `secret` (keys of their own, derived from it)."""
+
+    def derive(purpose: bytes) -> bytes:
+        return hmac.new(secret, b"credithub keyset cursor 1 " + purpose, hashlib.sha256).digest()
+
+    return CursorSeal(AESGCM(derive(b"encrypt")), derive(b"nonce"))
+
+
+def list_tag(sel: Selection) -> bytes:
+    """What a cursor is bound to: the connection's type and field and its filter arguments.
+
+    Not the parent: one `records(after:)` argument applies to every enterprise of a list, and a
+    key of one enterprise's records is a valid place to continue in another's.
+    """
+    connection = _named_object_type(sel.field_def)
+    # A filter given as null is the filter left out: the same list, the same tag.
+    arguments = {k: v for k, v in sel.args.items() if k not in ("first", "after") and v is not None}
+    identity = json.dumps(
+        [connection.name if connection else "", sel.name, arguments],
+        sort_keys=True,
+        default=lambda value: getattr(value, "value", None) or str(value),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(identity.encode()).digest()
+
+
+def _key_value(value: Any) -> list[Any]:
+    """One sort-key value as ``[type, value]`` JSON can carry exactly."""
+    if value is None:
+        return ["n", None]
+    if isinstance(value, str):
+        return ["s", value]
+    if isinstance(value, bool):  # before int: a bool is an int in Python
+        return ["b", value]
+    if isinstance(value, int):
+        return ["i", value]
+    if isinstance(value, float):
+        return ["f", value]
+    if isinstance(value, Date | datetime.date):
+        return ["d", value.isoformat()]
+    raise TypeError(f"a sort key cannot be a {type(value).__name__}")
+
+
+def _key_from(pair: Any) -> Any:
+    kind, value = pair
+    if kind == "d":
+        return datetime.date.fromisoformat(value)
+    return value
+
+
+def encode_keyset_cursor(seal: CursorSeal, tag: bytes, values: Sequence[Any]) -> str:
+    """The cursor of a row whose sort key is `values`, sealed for the list `tag`."""
+    payload = json.dumps(
+        [_key_value(value) for value in values], ensure_ascii=False, separators=(",", ":")
+    ).encode()
+    nonce = hmac.new(seal.nonce_key, tag + payload, hashlib.sha256).digest()[:_NONCE_BYTES]
+    sealed = seal.cipher.encrypt(nonce, payload, tag)
+    return base64.urlsafe_b64encode(_CURSOR_VERSION + nonce + sealed).decode()
+
+
+def decode_keyset_cursor(cursor: str, seal: CursorSeal, tag: bytes, width: int) -> tuple[Any, ...]:
+    """The sort key a cursor carries; `InvalidCursor` unless this hub sealed it for this list.
+
+    An altered character, base64 written another way, a cursor of another list or other filter
+    arguments, or one of another hub (another secret) fails before anything in it is read.
+    """
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidCursor()
+    try:
+        raw = base64.b64decode(cursor.encode("ascii"), altchars=b"-_", validate=True)
+    except (ValueError, UnicodeError):
+        raise InvalidCursor() from None
+    if base64.urlsafe_b64encode(raw).decode() != cursor or not raw.startswith(_CURSOR_VERSION):
+        raise InvalidCursor()
+    nonce_end = len(_CURSOR_VERSION) + _NONCE_BYTES
+    try:
+        payload = seal.cipher.decrypt(raw[len(_CURSOR_VERSION) : nonce_end], raw[nonce_end:], tag)
+    except InvalidTag:
+        raise InvalidCursor() from None
+    values = json.loads(payload)
+    if not isinstance(values, list) or len(values) != width:
+        raise InvalidCursor()  # sealed by us for an order of another width (an older release)
+    return tuple(_key_from(pair) for pair in values)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which page a connection's arguments ask for."""
+
+    size: int
+    after: tuple[Any, ...] | None = None
+    """The sort key of the row to continue after (a keyset cursor)."""
+    offset: int = 0
+    """Rows to skip: only for an offset cursor handed out before keyset cursors."""
+
+
+def page_window(args: Mapping[str, Any], seal: CursorSeal, tag: bytes, width: int) -> Window:
+    """The page `first`/`after` ask for; a `first` outside 1…MAX_PAGE is refused.
 
     Refused, not clamped: a client asking for 0, -1 or 500 items and silently getting 1 or 100
-    would page wrongly without knowing it (``INVALID_ARGUMENT`` names the range).
+    would page wrongly without knowing it (``INVALID_ARGUMENT`` names the range). An offset
+    cursor (``offset:N``, what the hub handed out before keyset cursors) is still taken, exactly
+    as it was written, and continues at that offset once; the page it returns carries keyset
+    cursors.
     """
     first = args.get("first")
     if first is not None and not 1 <= int(first) <= MAX_PAGE:
@@ -536,8 +698,48 @@ def page_window(args: Mapping[str, Any]) -> tuple[int, int]:
         )
     size = DEFAULT_PAGE if first is None else int(first)
     after = args.get("after")
-    offset = decode_cursor(after) + 1 if after else 0
-    return offset, size
+    if not after:
+        return Window(size)
+    if _is_offset_cursor(after):
+        return Window(size, offset=decode_cursor(after) + 1)
+    return Window(size, after=decode_keyset_cursor(after, seal, tag, width))
+
+
+def _is_offset_cursor(cursor: str) -> bool:
+    # "offset:" in base64 is "b2Zmc2V0O": a keyset cursor starts with "azE" ("k1").
+    return cursor.startswith("b2Zmc2V0")
+
+
+def keyset_after(p: Projection, keys: Sequence[SortKey], values: Sequence[Any]) -> str:
+    """Cypher: the row comes strictly after the row whose sort key is `values`.
+
+    Lexicographic over the keys, each compared the way ORDER BY sorts it: ascending puts nulls
+    last, descending puts them first. A value known to be null is compared with IS NULL (a
+    comparison with null is null, never true).
+    """
+    alternatives = []
+    for index, (key, value) in enumerate(zip(keys, values, strict=True)):
+        expression = key.expression
+        if value is None:
+            later = f"{expression} IS NOT NULL" if key.descending else None
+        elif key.descending:
+            later = f"{expression} < {p.param(value)}"
+        else:
+            later = f"({expression} > {p.param(value)} OR {expression} IS NULL)"
+        if later is not None:
+            equal = [
+                f"{k.expression} IS NULL" if v is None else f"{k.expression} = {p.param(v)}"
+                for k, v in zip(keys[:index], values[:index], strict=True)
+            ]
+            alternatives.append("(" + " AND ".join([*equal, later]) + ")")
+    if not alternatives:
+        return "false"  # after the last possible key: nothing
+    condition = " OR ".join(alternatives)
+    first, value = keys[0], values[0]
+    if first.descending and value is not None:
+        # Implied by the alternatives; stated so the planner can seek a range of an index.
+        condition = f"{first.expression} <= {p.param(value)} AND ({condition})"
+    return condition
 
 
 def connection_value(
@@ -545,42 +747,72 @@ def connection_value(
     sel: Selection,
     target: str,
     *,
+    source: str,
+    order: str,
     scope: Mapping[str, str] | None = None,
-    count: str,
-    rows: Callable[[str, str], str],
-    bind: tuple[str, str] | None = None,
+    carry: str | None = None,
+    distinct: bool = False,
+    count: str | None = None,
+    bound: bool = False,
 ) -> str:
     """The Cypher map a connection type's resolvers read.
 
-    `count` is the expression for ``totalCount``; `rows(page, item_map)` returns the
-    expression listing the page's items in order, where `page` is a ``SKIP … LIMIT …`` clause,
-    or with `bind` — a variable and the list expression it stands for, evaluated once — a
-    list slice ``[from..to]``. Each item holds one projection per ``edges { node }``
-    response-key pair, so differently aliased edges stay independent.
+    `source` is the clause listing the rows (``MATCH … WHERE …``, or a ``CALL`` and ``WITH``)
+    binding `target` and whatever `carry` names (default: `target`); `order` is their ORDER BY,
+    total (unique last key) so that it can be a keyset. The page is the rows after the cursor's
+    key, ``ORDER BY … LIMIT first + 1`` (one more tells whether a next page exists): its cost
+    does not grow with depth. ``totalCount`` is compiled only when selected: `count`, or a
+    ``COUNT {}`` of the source; with `bound` (one node per row), the ordered matches are
+    instead bound to a list once, counted, and the page is filtered from it — the pattern runs
+    once rather than twice. Each item holds one projection per ``edges { node }`` response-key
+    pair (so differently aliased edges stay independent) and its sort key under ``__k``.
     """
-    offset, size = page_window(sel.args)
-    entries = [f"offset: {offset}", f"first: {size}"]
-    item_entries: list[str] = []
+    keys = sort_keys(order)
+    tag = list_tag(sel)
+    window = page_window(sel.args, cursor_seal(p.info.context.person_secret), tag, len(keys))
+    carried = carry or target
+    rows = f"WITH {'DISTINCT ' if distinct else ''}{carried}"
+    previous = window.after is not None or window.offset > 0
+    entries = [
+        f"first: {window.size}",
+        f"tag: {p.param(tag.hex())}",
+        f"previous: {'true' if previous else 'false'}",
+    ]
+    counted = False
+    item_entries = ["__k: [" + ", ".join(key.expression for key in keys) + "]"]
     for sub in p.subselections(sel):
         if sub.name == "totalCount":
-            entries.append(f"totalCount: {count}")
+            counted = True
         elif sub.name == "edges":
             for edge_field in p.subselections(sub):
                 if edge_field.name == "node":
                     value = p.project(edge_field, {**(scope or {}), "node": target})
                     item_entries.append(f"`{sub.key}/{edge_field.key}`: {value}")
-    # One row more than the page tells whether a next page exists without a second count.
-    if bind is None:
-        page = f"SKIP {p.param(offset)} LIMIT {p.param(size + 1)}"
-    else:
-        page = f"[{p.param(offset)}..{p.param(offset + size + 1)}]"
     item = "{" + ", ".join(item_entries) + "}"
-    entries.append(f"items: {rows(page, item)}")
-    value = "{" + ", ".join(entries) + "}"
-    if bind is None:
-        return value
-    name, expression = bind
-    return f"[{name} IN [{expression}] | {value}][0]"
+    after = keyset_after(p, keys, window.after) if window.after is not None else None
+    limit = p.param(window.size + 1)
+    if bound and counted:
+        hits = p.var("hits")
+        listed = f"COLLECT {{ {source} {rows} ORDER BY {order} RETURN {target} }}"
+        remaining = f"[{target} IN {hits} WHERE {after}]" if after else hits
+        start = p.param(window.offset)
+        page = f"{remaining}[{start}..{start} + {limit}]"
+        entries.append(f"totalCount: size({hits})")
+        entries.append(f"items: [{target} IN {page} | {item}]")
+        return f"[{hits} IN [{listed}] | {{{', '.join(entries)}}}][0]"
+    if counted:
+        total = count or (
+            f"COUNT {{ {source} {rows} RETURN {carried} }}" if distinct else f"COUNT {{ {source} }}"
+        )
+        entries.append(f"totalCount: {total}")
+    skip = f" SKIP {p.param(window.offset)}" if window.offset else ""
+    # A WITH's WHERE filters after its ORDER BY … LIMIT: the keyset filter gets its own WITH.
+    where = f" WHERE {after} WITH {carried}" if after else ""
+    entries.append(
+        f"items: COLLECT {{ {source} {rows}{where} ORDER BY {order}{skip} LIMIT {limit} "
+        f"RETURN {item} }}"
+    )
+    return "{" + ", ".join(entries) + "}"
 
 
 def subjects_of(data: Any, into: set[str] | None = None) -> set[str]:
@@ -604,13 +836,17 @@ def _connection_total(root: Mapping[str, Any], info: Info) -> Any:
     return root.get("totalCount")
 
 
+def _row_cursor(root: Mapping[str, Any], info: Info, item: Mapping[str, Any]) -> str:
+    seal = cursor_seal(info.context.person_secret)
+    return encode_keyset_cursor(seal, bytes.fromhex(root["tag"]), item["__k"])
+
+
 def _connection_edges(root: Mapping[str, Any], info: Info) -> list[dict[str, Any]]:
     prefix = f"{info.path.key}/"
-    offset, size = root["offset"], root["first"]
     edges = []
-    for index, item in enumerate(root["items"][:size]):
+    for item in root["items"][: root["first"]]:
         edge = {k[len(prefix) :]: v for k, v in item.items() if k.startswith(prefix)}
-        edge["__cursor"] = encode_cursor(offset + index)
+        edge["__cursor"] = _row_cursor(root, info, item)
         edges.append(edge)
     return edges
 
@@ -626,13 +862,14 @@ class PageState:
 
 
 def _connection_page_info(root: Mapping[str, Any], info: Info) -> PageState:
-    offset, size, items = root["offset"], root["first"], root["items"]
-    shown = min(len(items), size)
+    size, items = root["first"], root["items"]
+    shown = items[:size]
     return PageState(
         has_next_page=len(items) > size,
-        has_previous_page=offset > 0,
-        start_cursor=encode_cursor(offset) if shown else None,
-        end_cursor=encode_cursor(offset + shown - 1) if shown else None,
+        # Forward paging only: a page after a cursor has at least that cursor's row before it.
+        has_previous_page=root["previous"],
+        start_cursor=_row_cursor(root, info, shown[0]) if shown else None,
+        end_cursor=_row_cursor(root, info, shown[-1]) if shown else None,
     )
 
 

@@ -184,10 +184,8 @@ async def _published_listing(
         selection,
         "r",
         scope=scope,
-        count=f"COUNT {{ {match} }}",
-        rows=lambda page, item: (
-            f"COLLECT {{ {match} WITH r ORDER BY {DISCLOSURE_ORDER} {page} RETURN {item} }}"
-        ),
+        source=match,
+        order=DISCLOSURE_ORDER,
     )
     rows = await context.db.read(
         f"RETURN {value} AS data", p.params, metadata={"requestId": context.request_id}

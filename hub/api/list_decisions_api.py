@@ -64,10 +64,8 @@ class ListDecisionsQuery:
             selection,
             "l",
             scope=scope,
-            count=f"COUNT {{ {match} }}",
-            rows=lambda page, item: (
-                f"COLLECT {{ {match} WITH l ORDER BY {DECISION_ORDER} {page} RETURN {item} }}"
-            ),
+            source=match,
+            order=DECISION_ORDER,
         )
         rows = await context.db.read(
             f"RETURN {value} AS data", p.params, metadata={"requestId": context.request_id}

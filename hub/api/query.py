@@ -34,6 +34,10 @@ from hub.projection import Projection, connection_value, subjects_of
 MAX_RELATED_HOPS = 6
 MAX_RELATED = 200
 
+SEARCH_INDEX = "enterprise_name_fulltext"
+SEARCH_ORDER = "score DESC, n.name, n.uscc"
+"""Best matches first; the USCC makes the order total, so that a cursor is a place in it."""
+
 IDENTIFY_PERSON = "identifyPerson"
 """The catalogue operation that may look a person up by resident ID (issue 16, defect 9)."""
 
@@ -126,25 +130,36 @@ class Query:
             raise InvalidArgument("query", "must be at most 100 characters")
         prefix = text.upper() if _USCC_PREFIX.match(text.upper()) else None
         p = info.context.projection(info)
-        value = connection_value(
-            p,
-            p.root_selection(),
-            "n",
-            count="size(hits)",
-            rows=lambda page, item: f"COLLECT {{ UNWIND hits AS n WITH n {page} RETURN {item} }}",
-        )
-        cypher = (
+        # A code prefix ranks first (1000 is above any full-text score); a node both ways
+        # counts once, at its best score.
+        hits = (
             "CALL () { "
             "MATCH (n:Enterprise) WHERE $prefix IS NOT NULL AND n.uscc STARTS WITH $prefix "
             "RETURN n, 1000.0 AS score "
             "UNION "
-            "CALL db.index.fulltext.queryNodes('enterprise_name_fulltext', $lucene) "
+            f"CALL db.index.fulltext.queryNodes('{SEARCH_INDEX}', $lucene) "
             "YIELD node, score RETURN node AS n, score "
             "} "
-            "WITH n, max(score) AS score ORDER BY score DESC, n.name "
-            "WITH collect(n) AS hits "
-            f"RETURN {value} AS data"
+            "WITH n, max(score) AS score"
         )
+        # Counted without binding nodes: the full-text hits that are not also prefix hits,
+        # plus the prefix hits (a range of the uscc index).
+        count = (
+            f"COUNT {{ CALL db.index.fulltext.queryNodes('{SEARCH_INDEX}', $lucene) "
+            "YIELD node WHERE $prefix IS NULL OR NOT node.uscc STARTS WITH $prefix RETURN node } "
+            "+ COUNT { MATCH (n:Enterprise) WHERE $prefix IS NOT NULL "
+            "AND n.uscc STARTS WITH $prefix }"
+        )
+        value = connection_value(
+            p,
+            p.root_selection(),
+            "n",
+            source=hits,
+            carry="n, score",
+            order=SEARCH_ORDER,
+            count=count,
+        )
+        cypher = f"RETURN {value} AS data"
         data = await _one(info, p, cypher, {"prefix": prefix, "lucene": lucene_phrase_query(text)})
         assert data is not None
         return data
