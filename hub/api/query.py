@@ -130,25 +130,27 @@ class Query:
             raise InvalidArgument("query", "must be at most 100 characters")
         prefix = text.upper() if _USCC_PREFIX.match(text.upper()) else None
         p = info.context.projection(info)
+        names = f"CALL db.index.fulltext.queryNodes('{SEARCH_INDEX}', $lucene) YIELD node, score"
         # A code prefix ranks first (1000 is above any full-text score); a node both ways
-        # counts once, at its best score.
+        # counts once, at its best score. Words that cannot be a code need neither the union
+        # nor the grouping over every hit.
         hits = (
-            "CALL () { "
-            "MATCH (n:Enterprise) WHERE $prefix IS NOT NULL AND n.uscc STARTS WITH $prefix "
+            f"{names} WITH node AS n, score"
+            if prefix is None
+            else "CALL () { "
+            f"MATCH (n:{Label.ENTERPRISE}) WHERE n.uscc STARTS WITH $prefix "
             "RETURN n, 1000.0 AS score "
-            "UNION "
-            f"CALL db.index.fulltext.queryNodes('{SEARCH_INDEX}', $lucene) "
-            "YIELD node, score RETURN node AS n, score "
+            f"UNION {names} RETURN node AS n, score "
             "} "
             "WITH n, max(score) AS score"
         )
-        # Counted without binding nodes: the full-text hits that are not also prefix hits,
-        # plus the prefix hits (a range of the uscc index).
+        # Counted without binding, grouping or ordering nodes: the full-text hits, less those
+        # that are prefix hits too, plus the prefix hits (a range of the uscc index).
         count = (
-            f"COUNT {{ CALL db.index.fulltext.queryNodes('{SEARCH_INDEX}', $lucene) "
-            "YIELD node WHERE $prefix IS NULL OR NOT node.uscc STARTS WITH $prefix RETURN node } "
-            "+ COUNT { MATCH (n:Enterprise) WHERE $prefix IS NOT NULL "
-            "AND n.uscc STARTS WITH $prefix }"
+            f"COUNT {{ {names} RETURN node }}"
+            if prefix is None
+            else f"COUNT {{ {names} WHERE NOT node.uscc STARTS WITH $prefix RETURN node }} "
+            f"+ COUNT {{ MATCH (n:{Label.ENTERPRISE}) WHERE n.uscc STARTS WITH $prefix }}"
         )
         value = connection_value(
             p,
