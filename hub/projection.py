@@ -846,35 +846,42 @@ def _connection_edges(root: Mapping[str, Any], info: Info) -> list[dict[str, Any
     edges = []
     for item in root["items"][: root["first"]]:
         edge = {k[len(prefix) :]: v for k, v in item.items() if k.startswith(prefix)}
-        edge["__cursor"] = _row_cursor(root, info, item)
+        # Sealed only when the edge's cursor is asked for (a credit check's records are not).
+        edge["__cursor"] = (root, item)
         edges.append(edge)
     return edges
 
 
-@dataclass(frozen=True)
 class PageState:
-    """The values of a connection's PageInfo."""
+    """The values of a connection's PageInfo; the cursors sealed only when asked for."""
 
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    def __init__(self, root: Mapping[str, Any], info: Info) -> None:
+        size, items = root["first"], root["items"]
+        self._root, self._info, self._shown = root, info, items[:size]
+        self.has_next_page: bool = len(items) > size
+        # Forward paging only: a page after a cursor has at least that cursor's row before it.
+        self.has_previous_page: bool = root["previous"]
+
+    @property
+    def start_cursor(self) -> str | None:
+        """The first edge's cursor."""
+        shown = self._shown
+        return _row_cursor(self._root, self._info, shown[0]) if shown else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        """The last edge's cursor: where the next page starts after."""
+        shown = self._shown
+        return _row_cursor(self._root, self._info, shown[-1]) if shown else None
 
 
 def _connection_page_info(root: Mapping[str, Any], info: Info) -> PageState:
-    size, items = root["first"], root["items"]
-    shown = items[:size]
-    return PageState(
-        has_next_page=len(items) > size,
-        # Forward paging only: a page after a cursor has at least that cursor's row before it.
-        has_previous_page=root["previous"],
-        start_cursor=_row_cursor(root, info, shown[0]) if shown else None,
-        end_cursor=_row_cursor(root, info, shown[-1]) if shown else None,
-    )
+    return PageState(root, info)
 
 
 def _edge_cursor(root: Mapping[str, Any], info: Info) -> Any:
-    return root["__cursor"]
+    connection, item = root["__cursor"]
+    return _row_cursor(connection, info, item)
 
 
 def _edge_node(root: Mapping[str, Any], info: Info) -> Any:
