@@ -131,6 +131,7 @@ async def _walk(
             data = data[key]
         if total is None:
             total = data.get("totalCount")
+        assert data.get("totalCount") == total, "every page counts the whole list"
         edges, info = data["edges"], data["pageInfo"]
         assert info["hasPreviousPage"] is (after is not None)
         if edges:
