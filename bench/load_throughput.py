@@ -10,11 +10,14 @@ one Neo4j:
 - **pipeline again**: the same file a second time (every row unchanged: the idempotence path);
 - **raw floor**: the rows the pipeline prepared (prepared before timing, held in memory) written
   with the async driver as ``UNWIND $rows CREATE (r:Record) … CREATE (r)-[:HAS_SUBJECT]->(e)
-  CREATE (r)-[:PROVIDED_BY]->(d)`` in transactions of the same size — no parsing, no checks,
-  no version lookup: what this machine's Neo4j can take at best.
+  CREATE (r)-[:PROVIDED_BY]->(d) … CREATE (r)-[:DECIDED_BY]->(o)`` in transactions of the same
+  size — no parsing, no checks, no version lookup: what this machine's Neo4j can take at best.
 
-Both sides must leave the same graph (records, subject and provider relationships), checked
-after each. The ratio is pipeline time ÷ raw time. It runs its own Neo4j under
+Both sides must leave the same graph (records, subject, provider and decider relationships),
+checked after each. (Until 2026-12-06 the raw side wrote no ``DECIDED_BY`` and the check did not
+count it: that floor was lighter than the graph the pipeline leaves.) The pipeline prepares
+rows in worker processes at these sizes (loaders/preparing.py). The ratio is pipeline time ÷
+raw time. It runs its own Neo4j under
 ``.credithub/bench`` (Bolt 17689), or EMPTIES the database ``NEO4J_URI`` names. Results print as
 Markdown and go to ``bench/results/load_throughput.json``. Nothing here asserts on timings.
 
@@ -48,6 +51,7 @@ from hub.settings import Settings, SettingsError
 from loaders.collection import Supplier, load_collection_catalogue
 from loaders.feed_kinds import feed_kind
 from loaders.fields import ParseContext
+from loaders.parameters import QuietList
 from loaders.pipeline import CHINA_TIME, LoadOptions, load_file
 from loaders.sample_feeds import LICENCE_HEADERS, PENALTY_HEADERS, SAMR, generated_rows, write_csv
 from loaders.sources import open_feed
@@ -69,6 +73,9 @@ SET r.decisionDate = date(row.dates.decisionDate), r.validFrom = date(row.dates.
     r.firstPublishedOn = date(row.dates.firstPublishedOn), r.loadedAt = $loadedAt
 CREATE (r)-[:HAS_SUBJECT]->(e)
 CREATE (r)-[:PROVIDED_BY]->(d)
+WITH r, row
+MATCH (o:Department {code: row.decider})
+CREATE (r)-[:DECIDED_BY]->(o)
 """
 
 DELETE_RECORDS: Final = """
@@ -79,7 +86,8 @@ CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS
 COUNTS: Final = """
 MATCH (r:Record)
 RETURN count(r) AS records, count { MATCH (:Record)-[:HAS_SUBJECT]->() } AS subjects,
-       count { MATCH (:Record)-[:PROVIDED_BY]->() } AS providers
+       count { MATCH (:Record)-[:PROVIDED_BY]->() } AS providers,
+       count { MATCH (:Record)-[:DECIDED_BY]->() } AS deciders
 """
 
 
@@ -158,7 +166,14 @@ def prepared_rows(path: Path, kind_code: str, batch_size: int) -> list[list[dict
         dates = {**ready.data["dates"], "firstPublishedOn": now.date().isoformat()}
         if len(batches[-1]) == batch_size:
             batches.append([])
-        batches[-1].append({"props": props, "dates": dates, "enterprise": ready.data["enterprise"]})
+        batches[-1].append(
+            {
+                "props": props,
+                "dates": dates,
+                "enterprise": ready.data["enterprise"],
+                "decider": ready.data["decider"],
+            }
+        )
     return batches
 
 
@@ -167,8 +182,9 @@ async def raw_load(
 ) -> float:
     """Write the prepared batches with the plain async driver; seconds taken.
 
-    Dates travel as ISO text and become dates in Cypher, exactly as the pipeline sends them:
-    the floor is the fastest way this machine's driver and server write these rows.
+    Dates travel as ISO text and become dates in Cypher, and the rows as a `QuietList` (the
+    driver does not format them for its debug log), exactly as the pipeline sends them: the
+    floor is the fastest way this machine's driver and server write these rows.
     """
     loaded_at = datetime.now(CHINA_TIME)
     driver = neo4j.AsyncGraphDatabase.driver(
@@ -181,7 +197,8 @@ async def raw_load(
 
                 async def work(tx: neo4j.AsyncManagedTransaction, rows: Any = batch) -> None:
                     result = await tx.run(
-                        RAW_CREATE, {"rows": rows, "provider": provider, "loadedAt": loaded_at}
+                        RAW_CREATE,
+                        {"rows": QuietList(rows), "provider": provider, "loadedAt": loaded_at},
                     )
                     await result.consume()
 

@@ -55,6 +55,7 @@ from loaders.feed_kinds import (
     normalise_header,
 )
 from loaders.fields import ParseContext
+from loaders.parameters import quiet_transaction
 from loaders.preparing import (
     DEFAULT_POOL_THRESHOLD,
     Answer,
@@ -556,6 +557,8 @@ async def _write_chunk(
     async def work(
         tx: neo4j.AsyncManagedTransaction,
     ) -> tuple[list[tuple[int, Outcome]], list[RejectedRow]]:
+        # The writers' rows go as quiet lists: the driver would format them all for its log.
+        tx = quiet_transaction(tx)
         written = await writer.write(tx, chunk.prepared) if chunk.prepared else None
         rejected = list(chunk.rejected)
         if written is not None:
