@@ -217,15 +217,16 @@ async def test_the_walked_lists_hold_the_ties_nulls_and_doubles_they_were_built_
     older = [expected[6 + i] for i in reversed(range(5))]
     assert records == undated + tied + older
     assert members == sorted(MEMBERS, key=lambda code: (NAMES[MEMBERS.index(code)], code))
-    # Today's search order (score, then name) with the USCC deciding ties.
+    # Today's search order (score, then name) with the element id deciding ties.
     rows = await db.read(
         "CALL db.index.fulltext.queryNodes('enterprise_name_fulltext', $q) YIELD node, score "
-        "RETURN node.uscc AS uscc ORDER BY score DESC, node.name, node.uscc",
+        "RETURN node.uscc AS uscc, score, node.name AS name "
+        "ORDER BY score DESC, node.name, elementId(node)",
         {"q": '"键集翻页"'},
     )
     assert hits == [row["uscc"] for row in rows] and set(MEMBERS) <= set(hits)
-    same = [code for code in hits if code in MEMBERS[:5]]
-    assert same == sorted(MEMBERS[:5])
+    same = [row for row in rows if row["uscc"] in MEMBERS[:5]]
+    assert len({(row["score"], row["name"]) for row in same}) == 1, "five tied hits"
 
 
 async def _first_page(http: httpx.AsyncClient, document: str, **variables: Any) -> Any:

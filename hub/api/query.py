@@ -35,8 +35,11 @@ MAX_RELATED_HOPS = 6
 MAX_RELATED = 200
 
 SEARCH_INDEX = "enterprise_name_fulltext"
-SEARCH_ORDER = "score DESC, n.name, n.uscc"
-"""Best matches first; the USCC makes the order total, so that a cursor is a place in it."""
+SEARCH_ORDER = "score DESC, n.name, elementId(n)"
+"""Best matches first, by name among equals; the element id makes the order total, so that a
+cursor is a place in it. Not the USCC: reading it for every hit to break the rare tie of two
+equal names took a query for 有限公司 (66,448 hits at 100,000 enterprises) from 118 to 319 ms
+(best of eight; the id costs nothing). The cursor is sealed, so the id is not shown."""
 
 IDENTIFY_PERSON = "identifyPerson"
 """The catalogue operation that may look a person up by resident ID (issue 16, defect 9)."""
