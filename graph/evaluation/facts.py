@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, Final, LiteralString, Protocol
+from typing import Any, Final, LiteralString, NamedTuple, Protocol
 
 import neo4j
 
@@ -95,8 +95,7 @@ KIND_LABELS: Final[dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """A record, list entry, item or filing behind an indicator (ids are the graph's own)."""
 
     id: str
@@ -158,21 +157,12 @@ def transaction_runner(tx: neo4j.AsyncManagedTransaction) -> Runner:
 
 
 # -- the queries -----------------------------------------------------------------------------
-BASICS: Final = (
-    "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) "
-    f"OPTIONAL MATCH (prev:{Label.EVALUATION} {{uscc: u}}) WHERE {current_version('prev')} "
-    "RETURN collect({uscc: u, name: e.name, foundedOn: toString(e.foundedOn), "
-    "capital: e.registeredCapital, status: e.status, reportYears: e.annualReportYears, "
-    "reportFiledOn: [d IN e.annualReportFiledOn | toString(d)], "
-    "previousGrade: prev.grade, previousScore: prev.score}) AS rows"
-)
-
 # A record counts while current, not repaired or revoked, and inside its publication window
 # (graph/publication.py `record_counts`); each kind feeds one fact.
 _RECORD_FACTS: Final = (
-    f"CASE r.kind "
+    f"CASE x.kind "
     f"  WHEN '{RecordKind.LICENSE}' THEN '{Fact.LICENCES}' "
-    f"  WHEN '{RecordKind.PENALTY}' THEN CASE r.severity "
+    f"  WHEN '{RecordKind.PENALTY}' THEN CASE x.severity "
     f"    WHEN '{SeverityTier.SERIOUS}' THEN '{Fact.PENALTIES_SERIOUS}' "
     f"    ELSE '{Fact.PENALTIES_GENERAL}' END "
     f"  WHEN '{RecordKind.ENFORCEMENT}' THEN '{Fact.ENFORCEMENTS}' "
@@ -182,52 +172,64 @@ _RECORD_FACTS: Final = (
     f"  WHEN '{RecordKind.INTERVIEW}' THEN '{Fact.OTHER_ADVERSE}' "
     f"  WHEN '{RecordKind.LIABILITY}' THEN '{Fact.OTHER_ADVERSE}' "
     f"  WHEN '{RecordKind.COMMITMENT_BREACH}' THEN '{Fact.COMMITMENTS_BREACHED}' "
-    f"  WHEN '{RecordKind.COMMITMENT}' THEN CASE WHEN r.fulfilment = $kept "
+    f"  WHEN '{RecordKind.COMMITMENT}' THEN CASE WHEN x.fulfilment = $kept "
     f"    THEN '{Fact.COMMITMENTS_KEPT}' END "
     f"  WHEN '{RecordKind.HONOR}' THEN '{Fact.HONOURS}' "
-    f"  WHEN '{RecordKind.TAX_GRADE}' THEN CASE r.category "
+    f"  WHEN '{RecordKind.TAX_GRADE}' THEN CASE x.category "
     f"    WHEN 'A' THEN '{Fact.TAX_GRADE_A}' WHEN 'D' THEN '{Fact.TAX_GRADE_D}' END "
     f"  WHEN '{RecordKind.VOLUNTARY}' THEN CASE WHEN NOT EXISTS "
-    f"    {{ (:{Label.VOLUNTARY_ITEM})-[:{Rel.RESULTED_IN}]->(r) }} "
+    f"    {{ (:{Label.VOLUNTARY_ITEM})-[:{Rel.RESULTED_IN}]->(x) }} "
     f"    THEN '{Fact.VOLUNTARY_VERIFIED}' END "
     f"END"
 )
-RECORDS: Final = (
-    f"UNWIND $usccs AS u MATCH (:{Label.ENTERPRISE} {{uscc: u}})<-[:{Rel.HAS_SUBJECT}]-"
-    f"(r:{Label.RECORD}) WHERE {record_counts('r', '$today')} "
-    f"WITH u, r, {_RECORD_FACTS} AS fact "
-    "WHERE fact IS NOT NULL "
-    "WITH u, fact, r ORDER BY r.decisionDate DESC, r.uid "
-    "WITH u, fact, count(r) AS n, "
-    "collect({id: r.uid, kind: r.kind, title: r.title})[..$max] AS sources "
-    "RETURN collect({uscc: u, fact: fact, n: n, sources: sources}) AS rows"
+
+# What a node about the subject counts as, if anything: a record (above), a black- or
+# red-list entry in force, or a verified current voluntary item.
+_SUBJECT_FACT: Final = (
+    f"CASE "
+    f"WHEN x:{Label.RECORD} THEN CASE WHEN {record_counts('x', '$today')} "
+    f"  THEN {_RECORD_FACTS} END "
+    f"WHEN x:{Label.LIST_ENTRY} THEN CASE WHEN {list_entry_in_force('x', '$today')} "
+    f"  AND x.listType IN ['{ListType.BLACK}', '{ListType.RED}'] THEN CASE x.listType "
+    f"  WHEN '{ListType.BLACK}' THEN '{Fact.BLACK_LIST}' ELSE '{Fact.RED_LIST}' END END "
+    f"WHEN x:{Label.VOLUNTARY_ITEM} THEN CASE WHEN {current_version('x')} "
+    f"  AND x.verification = '{VerificationStatus.VERIFIED}' "
+    f"  THEN '{Fact.VOLUNTARY_VERIFIED}' END "
+    f"END"
 )
 
-LIST_ENTRIES: Final = (
-    "UNWIND $usccs AS u "
-    f"MATCH (:{Label.ENTERPRISE} {{uscc: u}})<-[:{Rel.HAS_SUBJECT}]-(l:{Label.LIST_ENTRY}) "
-    f"WHERE {list_entry_in_force('l', '$today')} "
-    f"AND l.listType IN ['{ListType.BLACK}', '{ListType.RED}'] "
-    "WITH u, l ORDER BY l.decisionDate DESC, l.id "
-    f"WITH u, CASE l.listType WHEN '{ListType.BLACK}' THEN '{Fact.BLACK_LIST}' "
-    f"ELSE '{Fact.RED_LIST}' END AS fact, "
-    "count(l) AS n, collect({id: l.id, kind: l.listType, title: l.listName})[..$max] AS sources "
-    "RETURN collect({uscc: u, fact: fact, n: n, sources: sources}) AS rows"
-)
-
-VOLUNTARY: Final = (
-    "UNWIND $usccs AS u "
-    f"MATCH (:{Label.ENTERPRISE} {{uscc: u}})<-[:{Rel.HAS_SUBJECT}]-(v:{Label.VOLUNTARY_ITEM}) "
-    f"WHERE {current_version('v')} AND v.verification = '{VerificationStatus.VERIFIED}' "
-    "WITH u, v ORDER BY v.registeredOn DESC, v.id "
-    "WITH u, count(v) AS n, collect({id: v.id, kind: $itemKind, title: v.title})[..$max] "
-    "AS sources "
-    f"RETURN collect({{uscc: u, fact: '{Fact.VOLUNTARY_VERIFIED}', n: n, sources: sources}}) "
-    "AS rows"
+# Everything about a batch of subjects but their related enterprises, in one statement with
+# one walk over each subject's HAS_SUBJECT relationships (records, list entries and voluntary
+# items are all found there). One row per subject, as a list:
+#   [uscc, name, foundedOn, registeredCapital, status, annualReportYears, annualReportFiledOn,
+#    previous grade, previous score, [[fact, count, [[id, kind, title] …at most $max]] …]]
+# Sources come newest first; VOLUNTARY_VERIFIED lists its records before its items. Lists,
+# not maps, and dates as ISO strings: the driver decodes them much faster.
+SUBJECTS: Final = (
+    f"UNWIND $usccs AS u MATCH (e:{Label.ENTERPRISE} {{uscc: u}}) "
+    f"OPTIONAL MATCH (prev:{Label.EVALUATION} {{uscc: u}}) WHERE {current_version('prev')} "
+    f"WITH u, e, prev, COLLECT {{ MATCH (e)<-[:{Rel.HAS_SUBJECT}]-(x) "
+    f"  WITH x, {_SUBJECT_FACT} AS fact WHERE fact IS NOT NULL "
+    f"  WITH fact, x, CASE WHEN x:{Label.VOLUNTARY_ITEM} THEN 1 ELSE 0 END AS rank, "
+    f"    CASE WHEN x:{Label.VOLUNTARY_ITEM} THEN x.registeredOn ELSE x.decisionDate END AS day, "
+    f"    CASE WHEN x:{Label.RECORD} THEN x.uid ELSE x.id END AS id "
+    "  ORDER BY rank, day DESC, id "
+    "  WITH fact, count(x) AS n, collect([id, CASE "
+    f"    WHEN x:{Label.RECORD} THEN coalesce($kindLabels[x.kind], x.kind) "
+    f"    WHEN x:{Label.LIST_ENTRY} THEN coalesce($kindLabels[x.listType], x.listType) "
+    "    ELSE $itemKind END, "
+    f"    coalesce(CASE WHEN x:{Label.LIST_ENTRY} THEN x.listName ELSE x.title END, '')])"
+    "[..$max] AS sources "
+    "  RETURN [fact, n, sources] "
+    "} AS facts "
+    "RETURN collect([u, e.name, toString(e.foundedOn), e.registeredCapital, e.status, "
+    "e.annualReportYears, [d IN e.annualReportFiledOn | toString(d)], prev.grade, prev.score, "
+    "facts]) AS rows"
 )
 
 # 关联企业: sharing a legal representative or actual controller, sharing a controlling
 # shareholder, or holding / held by a controlling share. Persons are never returned.
+# Rows: [uscc, related black-listed enterprises, [[id, kind, title] …at most $max]].
 RELATED: Final = (
     "UNWIND $usccs AS u MATCH (e:Enterprise {uscc: u}) "
     "CALL (e) { "
@@ -246,10 +248,9 @@ RELATED: Final = (
     f"WHERE {black_list_entry_in_force('l', '$today')} "
     "WITH u, o, l ORDER BY o.uscc, l.id "
     "WITH u, count(DISTINCT o) AS n, "
-    "collect({id: l.id, kind: $relatedKind, title: o.name + '：' + l.listName})[..$max] "
+    "collect([l.id, $relatedKind, coalesce(o.name + '：' + l.listName, '')])[..$max] "
     "AS sources "
-    f"RETURN collect({{uscc: u, fact: '{Fact.RELATED_BLACK_LISTED}', n: n, sources: sources}}) "
-    "AS rows"
+    "RETURN collect([u, n, sources]) AS rows"
 )
 
 # The same relation read from the other end, once for a whole run: from every enterprise on a
@@ -274,14 +275,14 @@ RELATED_TO_BLACK_LISTED: Final = (
     "UNWIND entries AS l "
     "WITH e, o, l ORDER BY o.uscc, l.id "
     "WITH e.uscc AS uscc, count(DISTINCT o) AS n, "
-    "collect({id: l.id, kind: $relatedKind, title: o.name + '：' + l.listName})[..$max] "
+    "collect([l.id, $relatedKind, coalesce(o.name + '：' + l.listName, '')])[..$max] "
     "AS sources "
-    f"RETURN collect({{uscc: uscc, fact: '{Fact.RELATED_BLACK_LISTED}', n: n, "
-    "sources: sources}) AS rows"
+    "RETURN collect([uscc, n, sources]) AS rows"
 )
 
-Related = dict[str, dict[str, Any]]
-"""RELATED_BLACK_LISTED rows by subject, read once for a whole run (`related_to_black_listed`)."""
+Related = dict[str, list[Any]]
+"""RELATED_BLACK_LISTED rows ([uscc, n, sources]) by subject, read once for a whole run
+(`related_to_black_listed`)."""
 
 
 async def related_to_black_listed(
@@ -297,14 +298,14 @@ async def related_to_black_listed(
             "relatedKind": RELATED_KIND,
         },
     )
-    return {row["uscc"]: row for row in _rows(found)}
+    return {row[0]: row for row in _rows(found)}
 
 
 ANNUAL_REPORT_MONTH_DAY: Final = (6, 30)
 """Annual reports are due by 30 June of the following year (企业信息公示暂行条例 第八条)."""
 
 
-def _rows(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _rows(found: list[dict[str, Any]]) -> list[Any]:
     # Each statement answers with one record holding every row: the driver's cost is per
     # record, and a batch of thousands of records costs more than the query itself.
     return list(found[0]["rows"]) if found else []
@@ -322,29 +323,44 @@ def _years_between(founded: date, today: date) -> int:
     return today.year - founded.year - ((today.month, today.day) < (founded.month, founded.day))
 
 
-def _basics(row: dict[str, Any], today: date, report_years: int) -> SubjectFacts:
-    uscc = row["uscc"]
-    subject = SubjectFacts(
-        uscc=uscc,
-        name=row["name"],
-        previous_grade=row["previousGrade"],
-        previous_score=row["previousScore"],
-    )
-    founded = date.fromisoformat(row["foundedOn"]) if row["foundedOn"] is not None else None
+class _Reports:
+    """The annual-report years due for a founding year, with their deadlines as ISO text (a
+    filing date, read as ISO text too, is on time when it sorts no later), worked out once
+    per founding year rather than per subject."""
+
+    def __init__(self, today: date, years: int) -> None:
+        self.today = today
+        self.years = years
+        self._due: dict[int | None, list[tuple[int, str]]] = {}
+
+    def due(self, founded: date | None) -> list[tuple[int, str]]:
+        """Newest first: (report year, deadline as ISO text)."""
+        key = founded.year if founded is not None else None
+        found = self._due.get(key)
+        if found is None:
+            month, day = ANNUAL_REPORT_MONTH_DAY
+            found = [
+                (year, date(year + 1, month, day).isoformat())
+                for year in reversed(due_report_years(self.today, founded, self.years))
+            ]
+            self._due[key] = found
+        return found
+
+
+def _basics(row: list[Any], today: date, reports: _Reports) -> SubjectFacts:
+    uscc, name, founded_on, capital, status, report_years, filed_on, grade, score = row[:9]
+    subject = SubjectFacts(uscc=uscc, name=name, previous_grade=grade, previous_score=score)
+    facts = subject.facts
+    founded = date.fromisoformat(founded_on) if founded_on is not None else None
     if founded is not None and founded <= today:
-        subject.facts[Fact.YEARS_IN_BUSINESS] = FactValue(float(_years_between(founded, today)))
-    if row["capital"] is not None:
-        subject.facts[Fact.REGISTERED_CAPITAL] = FactValue(float(row["capital"]))
-    if row["status"] == EnterpriseStatus.REVOKED.value:
-        subject.facts[Fact.LICENCE_REVOKED] = FactValue(1.0)
-    filed = {
-        int(year): date.fromisoformat(day)
-        for year, day in zip(row["reportYears"] or [], row["reportFiledOn"] or [], strict=False)
-    }
-    month, day = ANNUAL_REPORT_MONTH_DAY
+        facts[Fact.YEARS_IN_BUSINESS] = FactValue(float(_years_between(founded, today)))
+    if capital is not None:
+        facts[Fact.REGISTERED_CAPITAL] = FactValue(float(capital))
+    if status == EnterpriseStatus.REVOKED.value:
+        facts[Fact.LICENCE_REVOKED] = FactValue(1.0)
+    filed = dict(zip(map(int, report_years or []), filed_on or [], strict=False))
     outcomes: dict[Fact, list[Source]] = {}
-    for year in reversed(due_report_years(today, founded, report_years)):
-        deadline = date(year + 1, month, day)
+    for year, deadline in reports.due(founded):
         on = filed.get(year)
         if on is None:
             fact = Fact.ANNUAL_REPORTS_MISSING
@@ -355,8 +371,21 @@ def _basics(row: dict[str, Any], today: date, report_years: int) -> SubjectFacts
             fact, title = Fact.ANNUAL_REPORTS_LATE, f"{year}年度年报于{on}逾期报送"
         outcomes.setdefault(fact, []).append(Source(f"{uscc}#AR{year}", ANNUAL_REPORT_KIND, title))
     for fact, sources in outcomes.items():
-        subject.facts[fact] = FactValue(float(len(sources)), sources, len(sources))
+        facts[fact] = FactValue(float(len(sources)), sources, len(sources))
     return subject
+
+
+def _add(subject: SubjectFacts, fact: Fact, n: int, sources: list[Any], max_sources: int) -> None:
+    value = subject.facts.get(fact)
+    if value is None:
+        subject.facts[fact] = FactValue(
+            float(n), [Source._make(s) for s in sources[:max_sources]], int(n)
+        )
+        return
+    value.value += float(n)
+    value.total_sources += int(n)
+    room = max_sources - len(value.sources)
+    value.sources += [Source._make(s) for s in sources[: max(0, room)]]
 
 
 async def gather(
@@ -372,9 +401,10 @@ async def gather(
 ) -> dict[str, SubjectFacts]:
     """The facts of every enterprise in `usccs` that exists, by USCC.
 
-    With `concurrent`, the aggregating queries run side by side (each in its own read
-    transaction); inside one transaction they must run one after the other. `related`, when
-    given, holds the related black-listed enterprises read once for the whole run.
+    Two statements (`SUBJECTS`, `RELATED`); with `concurrent` they run side by side (each in
+    its own read transaction), inside one transaction one after the other. `related`, when
+    given, holds the related black-listed enterprises read once for the whole run, and only
+    `SUBJECTS` is asked.
     """
     params: dict[str, Any] = {
         "usccs": list(usccs),
@@ -384,31 +414,25 @@ async def gather(
         "kept": CommitmentStatus.KEPT.label,
         "itemKind": VOLUNTARY_ITEM_KIND,
         "relatedKind": RELATED_KIND,
+        "kindLabels": KIND_LABELS,
     }
-    statements: list[LiteralString] = [BASICS, RECORDS, LIST_ENTRIES, VOLUNTARY]
+    statements: list[LiteralString] = [SUBJECTS]
     if related is None:
         statements.append(RELATED)
     if concurrent:
         answers = await asyncio.gather(*(run(cypher, params) for cypher in statements))
     else:
         answers = [await run(cypher, params) for cypher in statements]
-    if related is not None:
-        answers.append([{"rows": [related[uscc] for uscc in usccs if uscc in related]}])
+    if related is None:
+        related = {row[0]: row for row in _rows(answers[1])}
+    reports = _Reports(today, report_years)
     subjects: dict[str, SubjectFacts] = {}
     for row in _rows(answers[0]):
-        subjects[row["uscc"]] = _basics(row, today, report_years)
-    for found in answers[1:]:
-        for row in _rows(found):
-            subject = subjects.get(row["uscc"])
-            if subject is None:
-                continue
-            fact = Fact(row["fact"])
-            value = subject.facts.setdefault(fact, FactValue(0.0))
-            value.value += float(row["n"])
-            value.total_sources += int(row["n"])
-            room = max_sources - len(value.sources)
-            value.sources += [
-                Source(s["id"], KIND_LABELS.get(s["kind"], s["kind"]), s["title"] or "")
-                for s in row["sources"][:room]
-            ]
+        subject = _basics(row, today, reports)
+        for fact, n, sources in row[9]:
+            _add(subject, Fact(fact), n, sources, max_sources)
+        found = related.get(subject.uscc)
+        if found is not None:
+            _add(subject, Fact.RELATED_BLACK_LISTED, found[1], found[2], max_sources)
+        subjects[subject.uscc] = subject
     return subjects

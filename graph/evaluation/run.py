@@ -126,6 +126,39 @@ def _change(scored: Scored, subject: SubjectFacts) -> GradeChange | None:
     )
 
 
+@dataclass
+class _ScoredBatch:
+    """A batch scored: the rows to write and what the run's summary needs from it."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[CreditGrade, int] = field(default_factory=lambda: dict.fromkeys(CreditGrade, 0))
+    changes: list[GradeChange] = field(default_factory=list)
+    first: int = 0
+
+
+_SCORING_SLICE: Final = 250
+
+
+def _score_into(
+    scored: _ScoredBatch,
+    usccs: Sequence[str],
+    facts: dict[str, SubjectFacts],
+    model: IndicatorModel,
+) -> None:
+    for uscc in usccs:
+        subject = facts.get(uscc)
+        if subject is None:
+            continue  # deleted since the list was read
+        result = score_subject(subject, model)
+        scored.counts[result.grade] += 1
+        scored.rows.append(_row(result, subject))
+        change = _change(result, subject)
+        if change is not None:
+            scored.changes.append(change)
+        elif subject.previous_grade is None:
+            scored.first += 1
+
+
 async def _facts(
     run: Runner,
     usccs: Sequence[str],
@@ -197,29 +230,28 @@ async def evaluate_all(
             _facts(reader, batch, model, today, concurrent=True, related=related)
         )
 
-    # The server answers the next batch's reads while this one is scored and the previous one
-    # written: batches touch different subjects, so nothing waits on anything it needs.
+    # Three things at once: the server answers the next batch's read and writes the previous
+    # batch while this one is scored. The scoring hands the event loop back every few hundred
+    # subjects so that the driver can send those statements and take their answers meanwhile
+    # (scored in one go, the next read would not even be sent before the scoring was done; a
+    # worker thread fights the loop for the GIL and slows both). Batches touch different
+    # subjects, so nothing waits on anything it needs.
     reading = read(batches[0]) if batches else None
     for i, batch in enumerate(batches):
         assert reading is not None
         facts = await reading
         reading = read(batches[i + 1]) if i + 1 < len(batches) else None
-        rows = []
-        for uscc in batch:
-            subject = facts.get(uscc)
-            if subject is None:
-                continue  # deleted since the list was read
-            scored = score_subject(subject, model)
-            counts[scored.grade] += 1
-            rows.append(_row(scored, subject))
-            change = _change(scored, subject)
-            if change is not None:
-                changes.append(change)
-            elif subject.previous_grade is None:
-                first += 1
+        scored = _ScoredBatch()
+        for start in range(0, len(batch), _SCORING_SLICE):
+            _score_into(scored, batch[start : start + _SCORING_SLICE], facts, model)
+            await asyncio.sleep(0)
+        for grade, n in scored.counts.items():
+            counts[grade] += n
+        changes += scored.changes
+        first += scored.first
         if writing is not None:
             await writing
-        writing = asyncio.create_task(db.write(WRITE, {**params, "rows": rows}))
+        writing = asyncio.create_task(db.write(WRITE, {**params, "rows": scored.rows}))
     if writing is not None:
         await writing
     enterprises = sum(counts.values())

@@ -8,18 +8,20 @@ explanation stored with an evaluation is exactly what produced its grade.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from json.encoder import encode_basestring
+from typing import Any, NamedTuple
 
 from graph.evaluation.facts import Source, SubjectFacts
-from graph.evaluation.model import IndicatorModel
+from graph.evaluation.model import Family, Indicator, IndicatorModel
 from graph.model import CreditGrade
 
 _ORDER = {grade: i for i, grade in enumerate(CreditGrade)}
 
 
-@dataclass(frozen=True)
-class IndicatorResult:
+class IndicatorResult(NamedTuple):
     """An indicator that applied: the fact's value, the points, and the sources behind it."""
 
     family: str
@@ -32,8 +34,7 @@ class IndicatorResult:
     more_sources: int
 
 
-@dataclass(frozen=True)
-class FamilyResult:
+class FamilyResult(NamedTuple):
     """A family's points after its bounds (the sum of its indicators may have been limited)."""
 
     code: str
@@ -42,8 +43,7 @@ class FamilyResult:
     unbounded: float
 
 
-@dataclass(frozen=True)
-class RuleHit:
+class RuleHit(NamedTuple):
     """A hard rule that held for the subject."""
 
     code: str
@@ -64,68 +64,149 @@ class Scored:
     rules: tuple[RuleHit, ...]
 
     def explanation(self) -> str:
-        """The explanation as stored on the Evaluation node (JSON, Chinese kept readable)."""
-        return json.dumps(
-            {
-                "gradeByScore": self.grade_by_score.value,
-                "indicators": [
-                    {
-                        "family": i.family,
-                        "familyName": i.family_name,
-                        "code": i.code,
-                        "name": i.name,
-                        "value": i.value,
-                        "points": i.points,
-                        "sources": [
-                            {"id": s.id, "kind": s.kind, "title": s.title} for s in i.sources
-                        ],
-                        "moreSources": i.more_sources,
-                    }
-                    for i in self.indicators
-                ],
-                "families": [
-                    {"code": f.code, "name": f.name, "points": f.points, "unbounded": f.unbounded}
-                    for f in self.families
-                ],
-                "rules": [
-                    {"code": r.code, "name": r.name, "maxGrade": r.max_grade.value}
-                    for r in self.rules
-                ],
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
+        """The explanation as stored on the Evaluation node (JSON, Chinese kept readable).
+
+        Exactly ``json.dumps(self.explanation_data(), ensure_ascii=False,
+        separators=(",", ":"))``, put together from pieces: a whole run writes one per
+        enterprise, and the fixed text of each indicator and family is encoded once.
+        """
+        parts = ['{"gradeByScore":', _text(self.grade_by_score.value), ',"indicators":[']
+        for n, i in enumerate(self.indicators):
+            if n:
+                parts.append(",")
+            parts.append(_indicator_head(i.family, i.family_name, i.code, i.name))
+            parts.append(_number(i.value))
+            parts.append(',"points":')
+            parts.append(_number(i.points))
+            parts.append(',"sources":[')
+            parts.append(
+                ",".join(
+                    f'{{"id":{_text(s.id)},"kind":{_text(s.kind)},"title":{_text(s.title)}}}'
+                    for s in i.sources
+                )
+            )
+            parts.append('],"moreSources":')
+            parts.append(_number(i.more_sources))
+            parts.append("}")
+        parts.append('],"families":[')
+        parts.append(
+            ",".join(
+                f"{_family_head(f.code, f.name)}{_number(f.points)},"
+                f'"unbounded":{_number(f.unbounded)}}}'
+                for f in self.families
+            )
         )
+        parts.append('],"rules":[')
+        parts.append(
+            ",".join(
+                f'{{"code":{_text(r.code)},"name":{_text(r.name)},'
+                f'"maxGrade":{_text(r.max_grade.value)}}}'
+                for r in self.rules
+            )
+        )
+        parts.append("]}")
+        return "".join(parts)
+
+    def explanation_data(self) -> dict[str, Any]:
+        """The explanation as data (what `explanation` encodes)."""
+        return {
+            "gradeByScore": self.grade_by_score.value,
+            "indicators": [
+                {
+                    "family": i.family,
+                    "familyName": i.family_name,
+                    "code": i.code,
+                    "name": i.name,
+                    "value": i.value,
+                    "points": i.points,
+                    "sources": [{"id": s.id, "kind": s.kind, "title": s.title} for s in i.sources],
+                    "moreSources": i.more_sources,
+                }
+                for i in self.indicators
+            ],
+            "families": [
+                {"code": f.code, "name": f.name, "points": f.points, "unbounded": f.unbounded}
+                for f in self.families
+            ],
+            "rules": [
+                {"code": r.code, "name": r.name, "maxGrade": r.max_grade.value} for r in self.rules
+            ],
+        }
+
+
+def _text(value: str) -> str:
+    # What json.dumps(..., ensure_ascii=False) writes for a string.
+    return encode_basestring(value)
+
+
+def _number(value: float) -> str:
+    # What json.dumps writes for a number: repr for finite floats and ints, json's spelling
+    # (NaN, Infinity) otherwise.
+    if type(value) is int:
+        return int.__repr__(value)
+    if type(value) is float and math.isfinite(value):
+        return float.__repr__(value)
+    return json.dumps(value)
+
+
+@lru_cache(maxsize=1024)
+def _indicator_head(family: str, family_name: str, code: str, name: str) -> str:
+    return (
+        f'{{"family":{_text(family)},"familyName":{_text(family_name)},'
+        f'"code":{_text(code)},"name":{_text(name)},"value":'
+    )
+
+
+@lru_cache(maxsize=256)
+def _family_head(code: str, name: str) -> str:
+    return f'{{"code":{_text(code)},"name":{_text(name)},"points":'
+
+
+_Plan = tuple[tuple[Indicator, Family], ...]
+_PLANS: dict[int, tuple[IndicatorModel, _Plan]] = {}
+
+
+def _plan(model: IndicatorModel) -> _Plan:
+    # Each indicator with its family, in the model's order, worked out once per model: a whole
+    # run scores every enterprise with the same one.
+    cached = _PLANS.get(id(model))
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    plan = tuple((i, model.family(i.family)) for i in model.indicators)
+    _PLANS[id(model)] = (model, plan)
+    return plan
 
 
 def score_subject(facts: SubjectFacts, model: IndicatorModel) -> Scored:
     """Score one subject with `model`."""
+    found_facts = facts.facts
     indicators: list[IndicatorResult] = []
     sums: dict[str, float] = {}
-    for indicator in model.indicators:
-        found = facts.facts.get(indicator.fact)
+    for indicator, family in _plan(model):
+        found = found_facts.get(indicator.fact)
         if found is None or found.value == 0:
             continue
         points = indicator.score(found.value)
-        sums[indicator.family] = sums.get(indicator.family, 0.0) + points
-        family = model.family(indicator.family)
+        sums[family.code] = sums.get(family.code, 0.0) + points
+        sources = found.sources
         indicators.append(
             IndicatorResult(
-                family=family.code,
-                family_name=family.name,
-                code=indicator.code,
-                name=indicator.name,
-                value=found.value,
-                points=points,
-                sources=tuple(found.sources),
-                more_sources=max(0, found.total_sources - len(found.sources)),
+                family.code,
+                family.name,
+                indicator.code,
+                indicator.name,
+                found.value,
+                points,
+                tuple(sources),
+                max(0, found.total_sources - len(sources)),
             )
         )
     families = []
     total = model.base_score
     for family in model.families:
-        if family.code not in sums:
+        raw = sums.get(family.code)
+        if raw is None:
             continue
-        raw = sums[family.code]
         bounded = max(family.min_points, min(family.max_points, raw))
         families.append(FamilyResult(family.code, family.name, bounded, raw))
         total += bounded
@@ -134,7 +215,8 @@ def score_subject(facts: SubjectFacts, model: IndicatorModel) -> Scored:
     grade = by_score
     hits = []
     for rule in model.hard_rules:
-        if facts.value(rule.fact) >= rule.at_least:
+        found = found_facts.get(rule.fact)
+        if (found.value if found is not None else 0.0) >= rule.at_least:
             hits.append(RuleHit(rule.code, rule.name, rule.max_grade))
             if _ORDER[rule.max_grade] > _ORDER[grade]:
                 grade = rule.max_grade
