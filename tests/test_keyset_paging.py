@@ -39,8 +39,8 @@ MEMBERS = [make_uscc("91", "410481", f"KM{i:06d}") for i in range(11)]
 SAME_NAME = "键集翻页同名有限公司"
 """Five members share this name (and so a full-text score): the USCC breaks the tie."""
 NAMES = [SAME_NAME] * 5 + [f"键集翻页第{i}号有限公司" for i in range(6)]
-DOUBLE_MEMBER = MEMBERS[0]
-"""A member twice over (two current memberships): one item of the roll, not two."""
+KP = "keyset-test-person"
+"""A person named by list entries, one of them both as subject and as linked person."""
 TIED_DAY = datetime.date(2026, 2, 3)
 KEYSET_NOTE = "键集测试"
 
@@ -77,9 +77,13 @@ async def keyset_graph(db: Database) -> AsyncIterator[None]:
         {"ke": KE, "ka": KA, "members": MEMBERS, "names": NAMES},
     )
     await db.write(
-        "MATCH (e:Enterprise {uscc: $m}), (a:Association {code: $ka}) "
-        "CREATE (e)-[:MEMBER_OF {since: date('2022-01-01')}]->(a)",
-        {"m": DOUBLE_MEMBER, "ka": KA},
+        "CREATE (p:Person {key: $kp, name: '键集人', nameMasked: '键*', idMasked: '4104**'}) "
+        "WITH p MATCH (d:Department {code: $ndrc}) UNWIND range(0, 4) AS i "
+        "CREATE (l:ListEntry {id: 'KS-PE-' + i, listType: 'BLACK', listName: '键集名单', "
+        "status: 'ACTIVE', decisionDate: $tied, decisionNumber: '键集人' + i})"
+        "-[:HAS_SUBJECT]->(p) CREATE (l)-[:DECIDED_BY]->(d) "
+        "WITH p, l, i WHERE i = 2 CREATE (l)-[:LINKED_PERSON {role: 'LEGAL_REPRESENTATIVE'}]->(p)",
+        {"kp": KP, "ndrc": NDRC, "tied": TIED_DAY},
     )
     rows = [{k: v for k, v in r.items() if k not in ("subject", "provider")} for r in _records()]
     await db.write(
@@ -102,9 +106,10 @@ async def keyset_graph(db: Database) -> AsyncIterator[None]:
     yield
     await db.write(
         "MATCH (n) WHERE (n:Association AND n.code = $ka) OR (n:Enterprise AND n.uscc IN $es) "
-        "OR ((n:Record OR n:ListEntry OR n:Sanction) "
-        "AND EXISTS { (n)-[:HAS_SUBJECT]->(e:Enterprise {uscc: $ke}) }) DETACH DELETE n",
-        {"ka": KA, "es": [KE, *MEMBERS], "ke": KE},
+        "OR (n:Person AND n.key = $kp) OR ((n:Record OR n:ListEntry OR n:Sanction) "
+        "AND EXISTS { (n)-[:HAS_SUBJECT]->(s) WHERE s.uscc = $ke OR s.key = $kp }) "
+        "DETACH DELETE n",
+        {"ka": KA, "es": [KE, *MEMBERS], "ke": KE, "kp": KP},
     )
 
 
@@ -159,6 +164,9 @@ LIST_ENTRIES = f"""query($first: Int, $after: String, $counted: Boolean!) {{
 SANCTIONS = f"""query($first: Int, $after: String, $counted: Boolean!) {{
   enterprise(uscc: "{KE}") {{ sanctions(first: $first, after: $after) {{
     {PAGE % "id"} }} }} }}"""
+PERSON_ENTRIES = f"""query($first: Int, $after: String, $counted: Boolean!) {{
+  person(key: "{KP}") {{ listEntries(first: $first, after: $after) {{
+    {PAGE % "id"} }} }} }}"""
 MEMBER_ROLL = f"""query($first: Int, $after: String, $counted: Boolean!) {{
   association(code: "{KA}") {{ members(first: $first, after: $after) {{
     {PAGE % "uscc"} }} }} }}"""
@@ -174,6 +182,7 @@ CONNECTIONS: dict[str, tuple[str, list[str], Consumer, dict[str, Any]]] = {
     "records": (RECORDS, ["enterprise", "records"], ADMIN, {}),
     "list entries": (LIST_ENTRIES, ["enterprise", "listEntries"], ADMIN, {}),
     "sanctions": (SANCTIONS, ["enterprise", "sanctions"], ADMIN, {}),
+    "a person's list entries": (PERSON_ENTRIES, ["person", "listEntries"], ADMIN, {}),
     "members": (MEMBER_ROLL, ["association", "members"], ADMIN, {}),
     "search by name": (SEARCH, ["searchEnterprises"], ADMIN, {"q": "键集翻页"}),
     "search by code prefix": (SEARCH, ["searchEnterprises"], ADMIN, {"q": "91410481KM"}),
@@ -203,11 +212,12 @@ async def test_walking_every_page_gives_each_item_once_in_the_big_pages_order(
 async def test_the_walked_lists_hold_the_ties_nulls_and_doubles_they_were_built_with(
     client_for: ClientFor, db: Database, keyset_graph: None
 ) -> None:
-    """What the walks above covered: records tied on their date and without one, a member
-    twice over listed once, same-name search hits in USCC order after the score."""
+    """What the walks above covered: records tied on their date and without one, an entry
+    naming the person both ways listed once, same-name search hits tied on their score."""
     async with client_for(ADMIN) as http:
         records, _ = await _walk(http, RECORDS, ["enterprise", "records"], 2)
         members, _ = await _walk(http, MEMBER_ROLL, ["association", "members"], 2)
+        entries, _ = await _walk(http, PERSON_ENTRIES, ["person", "listEntries"], 2)
         hits, _ = await _walk(http, SEARCH, ["searchEnterprises"], 2, q="键集翻页")
     expected = [row["uid"] for row in _records()]
     # Newest first: the two without a date (nulls first when descending), then the tied day
@@ -217,6 +227,7 @@ async def test_the_walked_lists_hold_the_ties_nulls_and_doubles_they_were_built_
     older = [expected[6 + i] for i in reversed(range(5))]
     assert records == undated + tied + older
     assert members == sorted(MEMBERS, key=lambda code: (NAMES[MEMBERS.index(code)], code))
+    assert entries == [f"KS-PE-{i}" for i in range(5)]
     # Today's search order (score, then name) with the element id deciding ties.
     rows = await db.read(
         "CALL db.index.fulltext.queryNodes('enterprise_name_fulltext', $q) YIELD node, score "

@@ -410,6 +410,7 @@ class Person:
                 "({target}:ListEntry)-[:HAS_SUBJECT|LINKED_PERSON]->({node})",
                 order=LIST_ENTRY_ORDER,
                 where=_list_entry_filters,
+                distinct=True,  # an entry may name the person both ways: one item
             )
         },
     )
