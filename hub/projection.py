@@ -764,14 +764,13 @@ def connection_value(
     total (unique last key) so that it can be a keyset. The page is the rows after the cursor's
     key, ``ORDER BY … LIMIT first + 1`` (one more tells whether a next page exists): its cost
     does not grow with depth. ``totalCount`` is compiled only when selected: `count`, or a
-    ``COUNT {}`` of the source; with `bound` (one node per row), the ordered matches are
-    instead bound to a list once, counted, and the page is filtered from it — the pattern runs
-    once rather than twice. Each item holds one projection per ``edges { node }`` response-key
+    ``COUNT {}`` of the source; with `bound` (one node per row) on a first page (or an offset
+    cursor's), the ordered matches are instead bound to a list once, counted and sliced — the
+    pattern and its row rules run once rather than twice. After a cursor, filtering the whole
+    bound list by key cost more than a second, keyset-limited run of the pattern
+    (bench/paging.py --shapes: a 12,568-member roll at item 10,000, 89 and 330 ms bound against
+    69 and 119 ms, two runs). Each item holds one projection per ``edges { node }`` response-key
     pair (so differently aliased edges stay independent) and its sort key under ``__k``.
-
-    Bound only for a first page (or an offset cursor's): after a cursor, filtering the whole
-    bound list costs more than a second, keyset-limited run of the pattern (bench/paging.py
-    --shapes: a 12,568-member roll at item 10,000, 89 and 330 ms bound against 69 and 119 ms).
     """
     keys = sort_keys(order)
     tag = list_tag(sel)
