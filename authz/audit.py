@@ -233,7 +233,9 @@ def _fields(event: AuditEvent) -> dict[str, Any]:
 _LOCK_HEAD = (
     "MERGE (c:AuditChain {id: $chain}) ON CREATE SET c.seq = 0, c.hash = $genesis "
     "SET c.lockedAt = datetime() "
-    "RETURN c.seq AS seq, c.hash AS hash"
+    "RETURN c.seq AS seq, c.hash AS hash, "
+    # A shipped local log's mark, read under the lock in the same round trip (null for none).
+    f"COLLECT {{ MATCH (m:{Label.AUDIT_WAL} {{id: $log}}) RETURN m.shipped }}[0] AS shipped"
 )
 
 # Entries, their ABOUT links and the new head in one statement: one round trip while the lock
@@ -257,6 +259,9 @@ _WRITE_ENTRIES = (
     "} "
     "WITH count(e) AS written "
     "MATCH (c:AuditChain {id: $chain}) SET c.seq = $seq, c.hash = $hash "
+    # The shipped log's mark moves with its entries (no mark for entries not from a log).
+    "FOREACH (_ IN CASE WHEN $log IS NULL THEN [] ELSE [1] END | "
+    f"  MERGE (m:{Label.AUDIT_WAL} {{id: $log}}) SET m.shipped = $shipped) "
     "RETURN written"
 )
 
@@ -373,11 +378,13 @@ async def append_pending(
         return []
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> list[dict[str, Any]]:
-        head = await (await tx.run(_LOCK_HEAD, chain=CHAIN_ID, genesis=GENESIS)).single(strict=True)
+        log = None if mark is None else mark.log
+        head = await (await tx.run(_LOCK_HEAD, chain=CHAIN_ID, genesis=GENESIS, log=log)).single(
+            strict=True
+        )
         todo = list(pending)
         if mark is not None:
-            row = await (await tx.run(_LOG_MARK, log=mark.log)).single()
-            done = -1 if row is None or row["shipped"] is None else int(row["shipped"])
+            done = -1 if head["shipped"] is None else int(head["shipped"])
             todo = todo[max(0, done - mark.first + 1) :]
             if not todo:
                 return []
@@ -394,20 +401,22 @@ async def append_pending(
             {"props": props, "links": list(entry.links), "recipient": _recipient(props)}
             for props, entry in zip(entries, todo, strict=True)
         ]
-        result = await tx.run(_WRITE_ENTRIES, rows=rows, chain=CHAIN_ID, seq=seq, hash=previous)
+        shipped = None if mark is None else mark.first + len(pending) - 1
+        result = await tx.run(
+            _WRITE_ENTRIES,
+            rows=rows,
+            chain=CHAIN_ID,
+            seq=seq,
+            hash=previous,
+            log=log,
+            shipped=shipped,
+        )
         await result.consume()
-        if mark is not None:
-            last = mark.first + len(pending) - 1
-            await (await tx.run(_MOVE_LOG_MARK, log=mark.log, shipped=last)).consume()
         return entries
 
     request_ids = ",".join(str(entry.fields["requestId"]) for entry in pending)
     written = await db.write_transaction(work, metadata={"requestId": request_ids[:1000]})
     return [AuditEntry.from_props(props) for props in written]
-
-
-_LOG_MARK = f"MATCH (m:{Label.AUDIT_WAL} {{id: $log}}) RETURN m.shipped AS shipped"
-_MOVE_LOG_MARK = f"MERGE (m:{Label.AUDIT_WAL} {{id: $log}}) SET m.shipped = $shipped"
 
 
 async def forget_wal(db: Database, log: str) -> None:

@@ -381,6 +381,9 @@ def running_hub(env: Mapping[str, str], workers: int, log_path: Path) -> Iterato
     """`credithub serve` on a free loopback port, stopped (SIGTERM, then SIGKILL) on exit."""
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    # A profile of the hub under the bench's own load, when asked for (py-spy is a developer's
+    # tool, not a dependency: `pip install py-spy` first).
+    profile = os.environ.get("CREDITHUB_BENCH_PYSPY")
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
@@ -401,9 +404,26 @@ def running_hub(env: Mapping[str, str], workers: int, log_path: Path) -> Iterato
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    spy = (
+        subprocess.Popen(
+            [
+                *("py-spy", "record", "--pid", str(process.pid), "--rate", "100"),
+                *("--subprocesses", "--format", "raw", "--output", profile),
+            ],
+            stdin=subprocess.DEVNULL,
+        )
+        if profile
+        else None
+    )
     try:
         yield HubProcess(process, f"http://127.0.0.1:{port}", log_path)
     finally:
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its profile on an interrupt
+            try:
+                spy.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                stop_process(spy, timeout=5)
         stop_process(process, timeout=30)
 
 

@@ -40,6 +40,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -53,6 +54,7 @@ import neo4j
 from authz.identity import Consumer, OrgKind
 from authz.tokens import mint
 from bench.credit_check import (
+    BENCH_HOME,
     CREDIT_CHECK,
     RESULTS,
     ROOT,
@@ -74,6 +76,8 @@ from bench.credit_check import (
     wait_healthy,
 )
 from bench.graph_signals import graph_ready
+from bench.http_client import HttpError, LeanClient
+from bench.processes import cpu_seconds, neo4j_pid, tree
 from graph.database import Connection
 from graph.identifiers import CATEGORY_LABELS
 from graph.lifecycle.base import china_today
@@ -421,7 +425,7 @@ class Journey:
 
 
 def graphql_call(
-    client: httpx.AsyncClient,
+    client: LeanClient,
     url: str,
     document: str,
     variables: Callable[[str], dict[str, Any]],
@@ -435,10 +439,10 @@ def graphql_call(
         bearer = token(subject)
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
         try:
-            response = await client.post(
-                url, json={"query": document, "variables": variables(subject)}, headers=headers
+            response = await client.post_json(
+                url, {"query": document, "variables": variables(subject)}, headers
             )
-        except httpx.HTTPError as error:
+        except HttpError as error:
             raise BenchmarkError(
                 f"{side_name} did not answer for {subject}: {type(error).__name__}: {error}"
             ) from None
@@ -446,12 +450,12 @@ def graphql_call(
             body = response.json()
         except ValueError:
             raise BenchmarkError(
-                f"{side_name} answered {response.status_code} with no JSON for {subject}: "
+                f"{side_name} answered {response.status} with no JSON for {subject}: "
                 f"{response.text[:300]}"
             ) from None
-        if response.status_code != 200 or body.get("errors"):
+        if response.status != 200 or body.get("errors"):
             raise BenchmarkError(
-                f"{side_name} answered {response.status_code} for {subject}: "
+                f"{side_name} answered {response.status} for {subject}: "
                 f"{json.dumps(body, ensure_ascii=False)[:600]}"
             )
         return body["data"][root]
@@ -692,13 +696,25 @@ async def sequential(
     return latencies
 
 
+CpuMeter = Callable[[], dict[str, float]]
+"""CPU seconds used so far by each process the bench watches (the hub, the peer, Neo4j, this
+client), read before and after every block."""
+
+
 async def concurrent(
-    sides: Sequence[Call], subjects: Sequence[str], requests: int, concurrency: int, blocks: int
-) -> list[tuple[float, list[float]]]:
+    sides: Sequence[Call],
+    subjects: Sequence[str],
+    requests: int,
+    concurrency: int,
+    blocks: int,
+    cpu: CpuMeter,
+) -> list[tuple[float, list[float], dict[str, float]]]:
     """Per side, `requests` calls by `concurrency` clients, in `blocks` alternating blocks
-    (hub, peer, raw, then raw, peer, hub, …): (requests per second, latencies)."""
+    (hub, peer, raw, then raw, peer, hub, …): (requests per second, latencies, CPU ms per
+    request of each watched process while that side ran)."""
     seconds = [0.0 for _ in sides]
     latencies: list[list[float]] = [[] for _ in sides]
+    used: list[dict[str, float]] = [defaultdict(float) for _ in sides]
     per_block = max(1, requests // blocks)
     for block in range(blocks):
         order = range(len(sides)) if block % 2 == 0 else range(len(sides) - 1, -1, -1)
@@ -712,7 +728,7 @@ async def concurrent(
                 while (n := next(counter)) < per_block:
                     into.append(await _timed(call, subjects[(offset + n) % len(subjects)]))
 
-            started = time.perf_counter()
+            started, before = time.perf_counter(), cpu()
             await asyncio.gather(
                 *(
                     client(sides[index], latencies[index], counter, offset)
@@ -720,7 +736,16 @@ async def concurrent(
                 )
             )
             seconds[index] += time.perf_counter() - started
-    return [(len(latencies[i]) / seconds[i], latencies[i]) for i in range(len(sides))]
+            for process, spent in cpu().items():
+                used[index][process] += spent - before[process]
+    return [
+        (
+            len(latencies[i]) / seconds[i],
+            latencies[i],
+            {k: round(1000 * v / len(latencies[i]), 3) for k, v in used[i].items()},
+        )
+        for i in range(len(sides))
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -794,7 +819,7 @@ async def ensure_consent(
 
 
 def build_journeys(
-    hub: httpx.AsyncClient,
+    hub: LeanClient,
     peer_url: str,
     driver: neo4j.AsyncDriver,
     database: str,
@@ -966,6 +991,18 @@ async def measure_size(
             hub_up = await wait_healthy(hub, client)
             peer_up = await wait_peer(peer, client)
             log(f"[{size}] hub up in {hub_up:.1f} s at {hub.url}; peer in {peer_up:.1f} s")
+            watched = {
+                "hub": tree(hub.process.pid),
+                "peer": tree(peer.process.pid),
+                "neo4j": [pid for pid in [neo4j_pid(BENCH_HOME / "neo4j")] if pid is not None],
+            }
+
+            def cpu() -> dict[str, float]:
+                return {
+                    **{name: cpu_seconds(pids) for name, pids in watched.items()},
+                    "client": time.process_time(),
+                }
+
             consented = [*samples["usccs"], *samples["extras"]]
             granted = await ensure_consent(client, settings, connection, bank, consented)
             log(
@@ -977,14 +1014,18 @@ async def measure_size(
                 max_connection_pool_size=max(options.concurrency * 2, 10),
                 notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
             )
+            # The timed requests go through the lean client (bench/http_client.py): httpx
+            # would spend more CPU per request than the raw side's driver and Neo4j together.
+            lean = LeanClient(hub.url, timeout=REQUEST_TIMEOUT)
             try:
                 journeys = build_journeys(
-                    client, peer.url, driver, connection.database, tokens, samples, china_today()
+                    lean, peer.url, driver, connection.database, tokens, samples, china_today()
                 )
                 for name in options.journeys:
                     journey = journeys[name]
-                    results[name] = await measure_journey(size, journey, samples, options)
+                    results[name] = await measure_journey(size, journey, samples, options, cpu)
             finally:
+                await lean.aclose()
                 await driver.close()
     return {
         "size": size,
@@ -1009,7 +1050,11 @@ RETURN enterprises, currentRecords, memberships
 
 
 async def measure_journey(
-    size: int, journey: Journey, samples: Mapping[str, list[str]], options: Options
+    size: int,
+    journey: Journey,
+    samples: Mapping[str, list[str]],
+    options: Options,
+    cpu: CpuMeter,
 ) -> dict[str, Any]:
     """Verify the three sides agree, then time them side by side."""
     to_verify = journey.subjects[: options.verify]
@@ -1027,10 +1072,11 @@ async def measure_journey(
         seq = await sequential(sides, journey.subjects, options.requests)
     async with asyncio.timeout(budget):
         conc = await concurrent(
-            sides, journey.subjects, options.requests, options.concurrency, blocks=2
+            sides, journey.subjects, options.requests, options.concurrency, blocks=2, cpu=cpu
         )
     hub_s, peer_s, raw_s = (side(seq[i], conc[i][0], conc[i][1]) for i in range(3))
     return {
+        "cpu_ms_per_request": {label: conc[i][2] for i, label in enumerate(("hub", "peer", "raw"))},
         "title": journey.title,
         "subjects": len(journey.subjects),
         "agreement": asdict(agreement),
@@ -1085,6 +1131,21 @@ def report(result: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
     agreed = ", ".join(
         f"{name} {j['agreement']['subjects']}" for name, j in result["journeys"].items()
     )
+    lines += [
+        "",
+        f"CPU per request while each side ran with {c} clients, ms (hub / peer / Neo4j / "
+        "this client):",
+        "",
+        "| journey | side | hub | peer | Neo4j | client |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, j in result["journeys"].items():
+        for label in ("hub", "peer", "raw"):
+            used = j["cpu_ms_per_request"][label]
+            lines.append(
+                f"| {name if label == 'hub' else ''} | {label} | {used['hub']:.2f} | "
+                f"{used['peer']:.2f} | {used['neo4j']:.2f} | {used['client']:.2f} |"
+            )
     lines += ["", f"Equivalence checked before timing (subjects per journey): {agreed}.", ""]
     return "\n".join(lines)
 

@@ -49,6 +49,7 @@ import httpx
 import neo4j
 
 from bench.credit_check import (
+    BENCH_HOME,
     CREDIT_CHECK,
     RESULTS,
     ROOT,
@@ -65,6 +66,8 @@ from bench.credit_check import (
     wait_healthy,
 )
 from bench.graph_signals import graph_ready
+from bench.processes import neo4j_pid as find_neo4j
+from bench.processes import rss_kib, tree
 from graph.database import Connection
 from graph.lifecycle.base import china_today
 from graph.model import RecordStatus
@@ -280,47 +283,11 @@ def parse_options(argv: Sequence[str] | None) -> Options:
 # --------------------------------------------------------------------------------------
 # Memory of the processes under load
 # --------------------------------------------------------------------------------------
-def _rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        pass
-    return 0
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-        if int(fields[1]) == pid:  # field 4 of /proc/<pid>/stat: the parent
-            child = int(stat.parent.name)
-            found += [child, *_children(child)]
-    return found
-
-
-def _neo4j_pid() -> int | None:
-    """The bench Neo4j's JVM (its command line names the bench home)."""
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
-        if "CommunityEntryPoint" in text and "bench" in text:
-            return int(cmdline.parent.name)
-    return None
-
-
 def memory_mib(hub: HubProcess, neo4j_pid: int | None) -> dict[str, float]:
     """Resident memory now: the hub (server and workers together) and Neo4j, in MiB."""
-    hub_pids = [hub.process.pid, *_children(hub.process.pid)]
     return {
-        "hub": round(sum(_rss_kib(p) for p in hub_pids) / 1024, 1),
-        "neo4j": round(_rss_kib(neo4j_pid) / 1024, 1) if neo4j_pid else 0.0,
+        "hub": round(sum(rss_kib(p) for p in tree(hub.process.pid)) / 1024, 1),
+        "neo4j": round(rss_kib(neo4j_pid) / 1024, 1) if neo4j_pid else 0.0,
     }
 
 
@@ -576,7 +543,7 @@ async def measure(
     with running_hub(env, options.workers, log_path) as hub:
         async with httpx.AsyncClient(base_url=hub.url) as probe:
             await wait_healthy(hub, probe)
-        neo4j_pid = _neo4j_pid()
+        neo4j_pid = find_neo4j(BENCH_HOME / "neo4j")
         log(
             f"[{size}] hub with {options.workers} workers at {hub.url}; "
             f"{options.concurrency} clients for {options.duration:.0f} s; feed of "
