@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,6 +53,9 @@ class EvaluationSettings:
     """How a whole run is cut into transactions."""
 
     batch_size: int = 5000
+    # Batches written at once: each is its own transaction over its own subjects, so a second
+    # one keeps a spare core busy while the first commits.
+    writers: int = 2
 
 
 @dataclass(frozen=True)
@@ -218,7 +222,7 @@ async def evaluate_all(
         max_sources=model.max_sources,
         controlling_share=model.related_controlling_share,
     )
-    writing: asyncio.Task[list[dict[str, Any]]] | None = None
+    writing: deque[asyncio.Task[list[dict[str, Any]]]] = deque()
     params = {"runId": run_id, "today": today, "version": model.version, "reason": None}
     batches = [
         usccs[start : start + settings.batch_size]
@@ -237,23 +241,29 @@ async def evaluate_all(
     # worker thread fights the loop for the GIL and slows both). Batches touch different
     # subjects, so nothing waits on anything it needs.
     reading = read(batches[0]) if batches else None
-    for i, batch in enumerate(batches):
-        assert reading is not None
-        facts = await reading
-        reading = read(batches[i + 1]) if i + 1 < len(batches) else None
-        scored = _ScoredBatch()
-        for start in range(0, len(batch), _SCORING_SLICE):
-            _score_into(scored, batch[start : start + _SCORING_SLICE], facts, model)
-            await asyncio.sleep(0)
-        for grade, n in scored.counts.items():
-            counts[grade] += n
-        changes += scored.changes
-        first += scored.first
-        if writing is not None:
-            await writing
-        writing = asyncio.create_task(db.write(WRITE, {**params, "rows": scored.rows}))
-    if writing is not None:
-        await writing
+    try:
+        for i, batch in enumerate(batches):
+            assert reading is not None
+            facts = await reading
+            reading = read(batches[i + 1]) if i + 1 < len(batches) else None
+            scored = _ScoredBatch()
+            for start in range(0, len(batch), _SCORING_SLICE):
+                _score_into(scored, batch[start : start + _SCORING_SLICE], facts, model)
+                await asyncio.sleep(0)
+            for grade, n in scored.counts.items():
+                counts[grade] += n
+            changes += scored.changes
+            first += scored.first
+            while len(writing) >= max(1, settings.writers):
+                await writing.popleft()
+            writing.append(asyncio.create_task(db.write(WRITE, {**params, "rows": scored.rows})))
+        while writing:
+            await writing.popleft()
+    finally:
+        # A failed batch fails the run (it never becomes current); let the others end first.
+        await asyncio.gather(
+            *writing, *([reading] if reading is not None else []), return_exceptions=True
+        )
     enterprises = sum(counts.values())
     seconds = time.perf_counter() - started
 
