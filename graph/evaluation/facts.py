@@ -1,9 +1,11 @@
 """The facts an evaluation reads from the graph, gathered set-based for many subjects at once.
 
-`gather` takes a batch of enterprises and asks five aggregating queries — basics and annual
-reports, records, list entries, verified voluntary items, black-listed related enterprises —
-never one query per enterprise. Each fact comes back as a value and the sources behind it
-(ids, kind and title; at most `max_sources`, with the total), so every point is explainable.
+`gather` takes a batch of enterprises and asks two aggregating statements, never one per
+enterprise: `SUBJECTS` (basics, annual reports, the current grade, and one walk over each
+subject's HAS_SUBJECT relationships for its records, list entries and verified voluntary
+items) and `RELATED` (black-listed related enterprises; a whole run reads these once, from the
+black-listed end). Each fact comes back as a value and the sources behind it (ids, kind and
+title; at most `max_sources`, with the total), so every point is explainable.
 
 What counts, and why (DOMAIN.md, NDRC Order 36, graph/lifecycle/):
 - records: the current version only, neither repaired nor revoked (EFFECTIVE or under

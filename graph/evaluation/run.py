@@ -1,11 +1,12 @@
 """Running the evaluation: the whole graph in batches, or one subject inside a transaction.
 
-A whole run (`evaluate_all`) reads every enterprise's facts with a few aggregating queries per
+A whole run (`evaluate_all`) reads every enterprise's facts with one aggregating statement per
 batch (graph/evaluation/facts.py), scores them in Python and writes one `Evaluation` per
-enterprise with UNWIND batches, reading the next batch while the previous one is written. The
-previous evaluations stay as history: only ``current`` moves to the new one, batch by batch,
-and the run itself becomes the current run when its last batch is in. Departments, watching
-banks and associations are then told (graph/evaluation/announcements.py).
+enterprise with UNWIND batches: while a batch is scored, the server reads the next one and
+writes the previous ones (`EvaluationSettings.writers` at once). The previous evaluations stay
+as history: only ``current`` moves to the new one, batch by batch, and the run itself becomes
+the current run when its last batch is in. Departments, watching banks and associations are
+then told (graph/evaluation/announcements.py).
 
 A single-subject refresh (`refresh_subject`) does the same for one enterprise inside a caller's
 transaction — credit repair calls it, so the repaired record stops counting in the same commit.
