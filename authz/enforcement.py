@@ -11,10 +11,10 @@ the response can say exactly what was withheld and why.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from authz.catalogue import Catalogue, Condition, FieldDecision, Reason, RowRule
 from authz.identity import Consumer
@@ -45,6 +45,22 @@ class Params(Protocol):
 
     def param(self, value: Any) -> str:
         """Add a parameter; return its `$name`."""
+        ...
+
+
+@runtime_checkable
+class Hoisting(Params, Protocol):
+    """A compiler that can evaluate a per-subject condition once per subject.
+
+    A subject's consent decides its fields and every row beneath it (records, list entries,
+    sanctions, the sanctions under each entry): written inline, the same EXISTS would run once
+    per row. A hoisting compiler binds it to a variable around the subject's projection.
+    """
+
+    def hoist(self, subject: str, key: str, build: Callable[[], str]) -> str:
+        """A variable holding the expression `build` writes (about `subject`, named by `key`),
+        bound once around the subject's projection; the expression itself where the subject is
+        not being projected (a row filter choosing the subjects)."""
         ...
 
 
@@ -120,13 +136,20 @@ class Enforcer:
         if kind == "consent":
             if not self.consumer.purpose:
                 return "false"  # consent is bound to a purpose; none was stated
-            return (
-                f"EXISTS {{ MATCH (consent:Consent {{grantee: {params.param(org)}}})"
-                f"-[:GRANTED_BY]->({subject}) WHERE consent.revokedAt IS NULL "
-                f"AND consent.expiresAt > datetime() "
-                f"AND {params.param(sharing_class)} IN consent.classes "
-                f"AND consent.purpose = {params.param(self.consumer.purpose)} }}"
-            )
+            purpose = self.consumer.purpose
+
+            def consented() -> str:
+                return (
+                    f"EXISTS {{ MATCH (consent:Consent {{grantee: {params.param(org)}}})"
+                    f"-[:GRANTED_BY]->({subject}) WHERE consent.revokedAt IS NULL "
+                    f"AND consent.expiresAt > datetime() "
+                    f"AND {params.param(sharing_class)} IN consent.classes "
+                    f"AND consent.purpose = {params.param(purpose)} }}"
+                )
+
+            if isinstance(params, Hoisting):
+                return params.hoist(subject, f"consent:{sharing_class}", consented)
+            return consented()
         raise ValueError(f"unknown condition kind {kind}")
 
     def row_predicate(

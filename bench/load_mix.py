@@ -66,8 +66,9 @@ from bench.credit_check import (
     wait_healthy,
 )
 from bench.graph_signals import graph_ready
+from bench.http_client import HttpError, LeanClient
+from bench.processes import cpu_seconds, rss_kib, tree
 from bench.processes import neo4j_pid as find_neo4j
-from bench.processes import rss_kib, tree
 from graph.database import Connection
 from graph.lifecycle.base import china_today
 from graph.model import RecordStatus
@@ -353,7 +354,7 @@ async def drive_mix(
     return time.monotonic() - started, sent
 
 
-def hub_sender(http: httpx.AsyncClient, tokens: Mapping[str, str]) -> Send:
+def hub_sender(http: LeanClient, tokens: Mapping[str, str]) -> Send:
     """Each operation as the consumer's GraphQL request to the hub."""
     documents = {
         "credit_check": ("bank", CREDIT_CHECK),
@@ -366,14 +367,14 @@ def hub_sender(http: httpx.AsyncClient, tokens: Mapping[str, str]) -> Send:
         who, document = documents[operation]
         headers = {"Authorization": f"Bearer {tokens[who]}"} if who in tokens else {}
         try:
-            response = await http.post(
-                "/graphql", json={"query": document, "variables": variables}, headers=headers
+            response = await http.post_json(
+                "/graphql", {"query": document, "variables": variables}, headers
             )
             payload = response.json()
-        except (httpx.HTTPError, ValueError) as error:
+        except (HttpError, ValueError) as error:
             return f"{type(error).__name__}: {error}"
-        if response.status_code != 200 or payload.get("errors"):
-            return f"{response.status_code} {str(payload)[:200]}"
+        if response.status != 200 or payload.get("errors"):
+            return f"{response.status} {str(payload)[:200]}"
         return None
 
     return send
@@ -544,6 +545,16 @@ async def measure(
         async with httpx.AsyncClient(base_url=hub.url) as probe:
             await wait_healthy(hub, probe)
         neo4j_pid = find_neo4j(BENCH_HOME / "neo4j")
+        hub_pids = tree(hub.process.pid)
+        cpu_used: dict[str, dict[str, float]] = {"hub": {}, "raw": {}}
+
+        def cpu() -> dict[str, float]:
+            return {
+                "hub": cpu_seconds(hub_pids),
+                "neo4j": cpu_seconds([neo4j_pid] if neo4j_pid else []),
+                "client": time.process_time(),
+            }
+
         log(
             f"[{size}] hub with {options.workers} workers at {hub.url}; "
             f"{options.concurrency} clients for {options.duration:.0f} s; feed of "
@@ -560,9 +571,12 @@ async def measure(
             max_connection_pool_size=max(options.concurrency, 10),
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
         )
+        # Timed requests go through the lean client (bench/http_client.py), which spends a
+        # tenth of httpx's CPU per request on the cores the hub and Neo4j share.
+        lean = LeanClient(hub.url, timeout=60.0)
         try:
             async with httpx.AsyncClient(base_url=hub.url, timeout=60.0, limits=limits) as http:
-                via_hub = hub_sender(http, token_text)
+                via_hub = hub_sender(lean, token_text)
                 via_raw = raw_sender(driver, connection.database, samples, PURPOSE)
                 if options.raw:
                     # Before the feed starts writing, so both sides see the same graph.
@@ -587,16 +601,22 @@ async def measure(
                     half, budget = options.duration / 2, max(1, options.max_requests // 2)
                     for block, is_hub in enumerate((True, False, False, True)):
                         seed = MIX_SEED + (0 if block in (0, 1) else 1)
+                        before = cpu()
                         took, count = await drive_mix(
                             via_hub if is_hub else via_raw, samples, options.concurrency,
                             half, budget, seed, tally if is_hub else raw_tally,
                         )  # fmt: skip
+                        side_cpu = cpu_used["hub" if is_hub else "raw"]
+                        for process, spent in cpu().items():
+                            side_cpu[process] = side_cpu.get(process, 0.0) + spent - before[process]
+                        side_cpu["requests"] = side_cpu.get("requests", 0.0) + count
                         if is_hub:
                             seconds, sent = seconds + took, sent + count
                         else:
                             raw_seconds, raw_sent = raw_seconds + took, raw_sent + count
                         log(f"[{size}] {'hub' if is_hub else 'raw'} block: {count} in {took:.0f} s")
         finally:
+            await lean.aclose()
             await driver.close()
         stop.set()
         await sampler
@@ -629,6 +649,15 @@ async def measure(
             if seconds and raw_rps
             else None,
             "hub_over_raw_p99": round(hub_p99 / raw_p99, 2) if raw_p99 else None,
+            "cpu_ms_per_request": {
+                side: {
+                    k: round(1000 * v / used["requests"], 3)
+                    for k, v in used.items()
+                    if k != "requests"
+                }
+                for side, used in cpu_used.items()
+                if used.get("requests")
+            },
         }
     return {
         "raw": raw,
@@ -720,6 +749,19 @@ def report(result: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
                 f"| {op} | {v['ok']:,} | {v['errors']} | {v['p50_ms']} | {v['p99_ms']} | "
                 f"{v['mean_ms']} |"
             )
+        used = raw.get("cpu_ms_per_request", {})
+        if used:
+            lines += [
+                "",
+                "CPU per request while each side ran, ms (the feed load runs under both):",
+                "",
+                "| side | hub | Neo4j | client |",
+                "| --- | ---: | ---: | ---: |",
+                *(
+                    f"| {side} | {u['hub']} | {u['neo4j']} | {u['client']} |"
+                    for side, u in used.items()
+                ),
+            ]
     return "\n".join(lines)
 
 

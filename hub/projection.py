@@ -138,6 +138,8 @@ class Projection:
         )
         self.params: dict[str, Any] = {}
         self._names = 0
+        # Per subject being projected: the conditions bound once around its map (see `hoist`).
+        self._hoisted: dict[str, dict[str, tuple[str, str]]] = {}
 
     # -- naming ----------------------------------------------------------------------------
     def param(self, value: Any) -> str:
@@ -151,6 +153,21 @@ class Projection:
         """A Cypher variable name not used elsewhere in this query."""
         self._names += 1
         return f"{prefix}{self._names}"
+
+    def hoist(self, subject: str, key: str, build: Callable[[], str]) -> str:
+        """A per-subject condition (`authz.enforcement.Hoisting`), evaluated once per subject.
+
+        While `subject`'s map is being compiled, the condition is bound to a variable around
+        that map (``[v IN [condition] | {…}][0]``, Cypher's `let` inside an expression) and
+        every field and row rule beneath reads the variable, instead of running the same
+        EXISTS once per row.
+        """
+        bound = self._hoisted.get(subject)
+        if bound is None:
+            return build()
+        if key not in bound:
+            bound[key] = (self.var("held"), build())
+        return bound[key][0]
 
     # -- selections ------------------------------------------------------------------------
     def root_selection(self) -> Selection:
@@ -228,8 +245,12 @@ class Projection:
         object_type = _named_object_type(selection.field_def)
         type_name = object_type.name if object_type else ""
         entries = []
+        opened: str | None = None
         if type_name in SUBJECT_TYPES:
             scope = {**scope, "subject": scope["node"]}
+            if scope["node"] not in self._hoisted:
+                opened = scope["node"]
+                self._hoisted[opened] = {}
             # Who the request was about, for the audit: read back by `subjects_of`.
             key = "uscc" if type_name == "Enterprise" else "key"
             entries.append(f"`{SUBJECT_KEY}`: {scope['node']}.{key}")
@@ -250,7 +271,11 @@ class Projection:
                 # Released in the audit only when a value of it leaves (noted by `read`).
                 self.info.context.projected.add(decision.coordinate)
             entries.append(f"`{sub.key}`: {value}")
-        return "{" + ", ".join(entries) + "}"
+        value = "{" + ", ".join(entries) + "}"
+        if opened is not None:
+            for held, condition in reversed(self._hoisted.pop(opened).values()):
+                value = f"[{held} IN [{condition}] | {value}][0]"
+        return value
 
     def row_conditions(self, sel: Selection, scope: Mapping[str, str]) -> list[str]:
         """Extra WHERE conditions limiting the rows of `sel` to what the consumer may see."""

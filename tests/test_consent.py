@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from authz.identity import Consumer, OrgKind
+from graph.database import WRITE_TRANSACTION, QueryLog
 from tests.fixtures import B2, CONSENT_PURPOSE, E1, R4, R5_V1
 from tests.graphql import errors, query
 
@@ -128,3 +129,32 @@ async def test_access_explain_cites_the_catalogue(client_for: Any) -> None:
     assert "consumers.BANK.consent" in general["citation"]
     assert general["rowRule"] == "rows.Record.BANK = ['published', 'consent']"
     assert for_e1["decision"] == "WITHHELD" and for_e1["reason"] == "NEEDS_CONSENT"
+
+
+CREDIT_CHECK = f"""{{ enterprise(uscc: "{E1}") {{
+  uscc
+  records(first: 20) {{ totalCount edges {{ node {{ id history {{ id }} }} }} }}
+  listEntries(first: 20) {{ totalCount edges {{ node {{ id sanctions {{ status }} }} }} }}
+  sanctions(first: 20) {{ totalCount edges {{ node {{ id status }} }} }} }} }}"""
+
+
+async def test_a_subjects_consent_is_asked_once_however_many_rows_it_opens(
+    client_for: Any,
+) -> None:
+    """The consent decides the subject's records, list entries, sanctions, the sanctions under
+    each entry and the consent-only fields: one check per subject in the compiled query, not
+    one per row (issue 18), with the same answer as before."""
+    until = (date.today() + timedelta(days=30)).isoformat()
+    async with client_for(E1_ITSELF) as enterprise, client_for(BANK) as bank:
+        await query(
+            enterprise, GRANT, grantee=B2, classes=["conditional"], purpose=CONSENT_PURPOSE,
+            until=until,
+        )  # fmt: skip
+        with QueryLog() as log:
+            opened = await query(bank, CREDIT_CHECK)
+    [compiled] = [q for q in log.queries if q != WRITE_TRANSACTION]
+    assert compiled.count(":Consent") == 1
+    records = opened["enterprise"]["records"]
+    assert records["totalCount"] == len(records["edges"]) > 0
+    # Consent-only fields came back: history is shared under the consent, not withheld.
+    assert all(edge["node"]["history"] is not None for edge in records["edges"])
