@@ -21,10 +21,12 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import jwt
@@ -170,6 +172,18 @@ class TokenConfig:
         return self.jwks_file is not None or self.jwks_url is not None
 
 
+VERIFIED_CACHE_SIZE = 4096
+"""Signature-checked tokens remembered per process (least recently used dropped first)."""
+
+
+@dataclass(frozen=True)
+class _Verified:
+    algorithm: str
+    kid: object
+    key: bytes | PyJWK
+    claims: Mapping[str, Any]
+
+
 class TokenVerifier:
     """Turns a bearer token into the `Consumer` it names, or raises a `TokenError`.
 
@@ -183,9 +197,22 @@ class TokenVerifier:
         self._keys: dict[str, PyJWK] = {}
         self._fetched_at: float | None = None
         self._attempted_at = -math.inf
+        # Tokens whose signature verified, with the algorithm, kid, key and claims: a client
+        # sends the same token with every request, and decoding and checking its signature
+        # again is a tenth of what a small request costs the hub.
+        self._verified: OrderedDict[str, _Verified] = OrderedDict()
 
     def verify(self, token: str) -> Consumer:
-        """Verify signature, then time and claims; return the consumer the token names."""
+        """Verify signature, then time and claims; return the consumer the token names.
+
+        A token verified before is not decoded again, but its key is looked up again (a key
+        taken out of the JWKS stops its tokens at once) and its time and claims are checked
+        on every call (an expired token is refused the second it expires).
+        """
+        known = self._verified.get(token)
+        if known is not None and self._key(known.algorithm, known.kid) is known.key:
+            self._verified.move_to_end(token)
+            return self._consumer(known.claims)
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
@@ -194,7 +221,8 @@ class TokenVerifier:
         algorithm = header.get("alg")
         if not isinstance(algorithm, str) or not algorithm:
             raise TokenMalformed("the header names no algorithm")
-        key = self._key(algorithm, header.get("kid"))
+        kid = header.get("kid")
+        key = self._key(algorithm, kid)
         try:
             payload: object = jwt.decode(
                 token, key, algorithms=[algorithm], options=_SIGNATURE_ONLY
@@ -208,7 +236,11 @@ class TokenVerifier:
             raise TokenMalformed() from None
         if not isinstance(payload, dict):
             raise TokenMalformed("the payload is not a JSON object")
-        return self._consumer(payload)
+        consumer = self._consumer(payload)
+        self._verified[token] = _Verified(algorithm, kid, key, MappingProxyType(payload))
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return consumer
 
     def _key(self, algorithm: str, kid: object) -> bytes | PyJWK:
         # The accepted algorithms follow from the configuration: HS256 only with a secret,

@@ -522,3 +522,43 @@ def test_messages_never_contain_the_token(
         assert all(part not in message for part in token.split(".") if len(part) > 8)
         assert len(message) < 200, message
         assert failure.value.english in message and failure.value.english.isascii()
+
+
+# --- a token verified once ------------------------------------------------------------------
+
+
+def test_a_token_verified_before_still_expires_the_second_its_time_is_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    verifier = TokenVerifier(CONFIG)
+    token = mint(CONFIG, BANK, ttl=timedelta(minutes=5))
+    assert verifier.verify(token) == verifier.verify(token)  # the second from memory
+    later = time.time() + 5 * 60 + CONFIG.leeway_seconds + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(TokenExpired):
+        verifier.verify(token)
+
+
+def test_a_key_taken_out_of_the_jwks_stops_tokens_verified_with_it(
+    jwks_file: Path, rsa_key: rsa.RSAPrivateKey, ec_key: ec.EllipticCurvePrivateKey,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    verifier = TokenVerifier(TokenConfig(jwks_file=jwks_file))
+    token = _signed(rsa_key, "RS256", "r1")
+    assert verifier.verify(token).subject == "officer-7"
+    # The identity provider rotates r1 out; the next refresh of the key set drops it.
+    jwks_file.write_text(json.dumps({"keys": [_jwk("e1", "ES256", ec_key)]}))
+    monkeypatch.setattr(tokens, "JWKS_CACHE_SECONDS", 0.0)
+    monkeypatch.setattr(tokens, "JWKS_REFRESH_MIN_SECONDS", 0.0)
+    with pytest.raises(TokenKeyUnknown, match="no key with kid 'r1'"):
+        verifier.verify(token)
+
+
+def test_a_token_altered_after_one_was_verified_is_checked_afresh() -> None:
+    verifier = TokenVerifier(CONFIG)
+    token = mint(CONFIG, BANK, ttl=timedelta(minutes=5))
+    verifier.verify(token)
+    header, _payload, signature = token.split(".")
+    forged = _b64(json.dumps(_claims(org_kind="ADMIN", org=None)).encode())
+    with pytest.raises(TokenSignatureInvalid):
+        verifier.verify(f"{header}.{forged}.{signature}")
