@@ -35,10 +35,12 @@ KE = make_uscc("91", "410481", "KX000001")
 """The enterprise whose records, list entries and sanctions are paged."""
 KA = make_uscc("51", "410481", "KX000002")
 """The association whose member roll is paged."""
-MEMBERS = [make_uscc("91", "410481", f"KM{i:06d}") for i in range(11)]
+MEMBERS = [make_uscc("91", "410481", f"KM{i:06d}") for i in range(13)]
 SAME_NAME = "键集翻页同名有限公司"
 """Five members share this name (and so a full-text score): the USCC breaks the tie."""
-NAMES = [SAME_NAME] * 5 + [f"键集翻页第{i}号有限公司" for i in range(6)]
+NAMES: list[str | None] = [SAME_NAME] * 5 + [f"键集翻页第{i}号有限公司" for i in range(6)]
+NAMES += [None, None]  # no name: last in an ascending order, then by USCC
+NAMED = MEMBERS[:11]
 KP = "keyset-test-person"
 """A person named by list entries, one of them both as subject and as linked person."""
 TIED_DAY = datetime.date(2026, 2, 3)
@@ -226,7 +228,8 @@ async def test_the_walked_lists_hold_the_ties_nulls_and_doubles_they_were_built_
     tied = sorted(expected[:6])
     older = [expected[6 + i] for i in reversed(range(5))]
     assert records == undated + tied + older
-    assert members == sorted(MEMBERS, key=lambda code: (NAMES[MEMBERS.index(code)], code))
+    named = sorted(NAMED, key=lambda code: (NAMES[MEMBERS.index(code)] or "", code))
+    assert members == named + sorted(MEMBERS[11:])
     assert entries == [f"KS-PE-{i}" for i in range(5)]
     # Today's search order (score, then name) with the element id deciding ties.
     rows = await db.read(
@@ -235,7 +238,7 @@ async def test_the_walked_lists_hold_the_ties_nulls_and_doubles_they_were_built_
         "ORDER BY score DESC, node.name, elementId(node)",
         {"q": '"键集翻页"'},
     )
-    assert hits == [row["uscc"] for row in rows] and set(MEMBERS) <= set(hits)
+    assert hits == [row["uscc"] for row in rows] and set(NAMED) <= set(hits)
     same = [row for row in rows if row["uscc"] in MEMBERS[:5]]
     assert len({(row["score"], row["name"]) for row in same}) == 1, "five tied hits"
 
