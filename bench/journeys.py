@@ -1106,7 +1106,8 @@ def report(result: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
         + ("" if result.get("reused") else f"; demo load {result.get('load_seconds')} s")
         + f". {result['requests']} sequential requests per side after {result['warm_up']} "
         f"warm-up (sides interleaved), then {result['requests']} per side with {c} concurrent "
-        f"clients. {facts['nproc']} CPUs ({facts['cpu']}), Neo4j {facts['neo4j']}; hub "
+        f"clients. {facts['nproc']} CPUs ({facts['cpu']}), Neo4j {facts['neo4j']} (page cache "
+        f"{facts.get('neo4j_memory', {}).get('pagecache', '?')}); hub "
         f"{result['hub_workers']} worker(s), peer {result['peer_processes']} Node.js process; "
         f"load average before measuring "
         f"{' / '.join(str(x) for x in result['load_average_before_measuring'])}.",

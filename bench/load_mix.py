@@ -706,7 +706,8 @@ def report(result: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
     lines = [
         f"### Load mix, {result['size']:,} enterprises",
         "",
-        f"{facts['nproc']} CPUs ({facts['cpu']}), Neo4j {facts['neo4j']}; hub with "
+        f"{facts['nproc']} CPUs ({facts['cpu']}), Neo4j {facts['neo4j']} (page cache "
+        f"{facts.get('neo4j_memory', {}).get('pagecache', '?')}); hub with "
         f"{result['workers']} workers; {result['concurrency']} clients for {result['seconds']} s "
         f"(client, hub and Neo4j on one machine); a {result['feed']['rows']:,}-row penalty feed "
         f"loading meanwhile (exit {result['feed']['exit']}).",
