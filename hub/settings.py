@@ -157,7 +157,7 @@ class Environment(BaseModel):
     # The audit's local write-ahead log (authz/audit_wal.py) and how long it gathers a batch.
     audit_wal: Annotated[bool, BeforeValidator(_flag)] = Field(False, alias="CREDITHUB_AUDIT_WAL")
     audit_wal_batch_ms: Annotated[int, Field(ge=0, le=3_600_000)] = Field(
-        0, alias="CREDITHUB_AUDIT_WAL_BATCH_MS"
+        100, alias="CREDITHUB_AUDIT_WAL_BATCH_MS"
     )
 
     def settings(self) -> Settings:
