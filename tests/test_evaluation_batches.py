@@ -20,9 +20,12 @@ from typing import Any, Final
 import pytest
 
 from graph.database import Database
+from graph.evaluation.facts import Source
 from graph.evaluation.model import default_model
 from graph.evaluation.run import EvaluationSettings, RunSummary, evaluate_all, evaluate_subject
+from graph.evaluation.scoring import FamilyResult, IndicatorResult, RuleHit, Scored
 from graph.lifecycle.base import china_today
+from graph.model import CreditGrade
 from tests.fixtures import E1, E2, E3, E4, E5, load_fixture_graph
 
 SMALL: Final = EvaluationSettings(batch_size=2)  # five fixture enterprises: three batches
@@ -172,3 +175,33 @@ async def test_batched_runs_keep_history_and_one_current_evaluation_per_enterpri
     for run_id in (first.run_id, second.run_id):
         assert by_id[run_id]["evaluations"] == by_id[run_id]["enterprises"] == len(FIXTURE) + 1
     assert second.changed == 0 and second.first_evaluated == 0
+
+
+def test_the_stored_explanation_is_exactly_the_json_of_its_parts() -> None:
+    # Quotes, backslashes, control characters and Chinese must come out as json.dumps writes
+    # them: the explanation is put together from pieces, and a reader parses it as JSON.
+    awkward = 'say "hi" \\ back\tslash\n换行 \u2028 end'
+    scored = Scored(
+        uscc=BUSY,
+        score=61.5,
+        grade=CreditGrade.C,
+        grade_by_score=CreditGrade.B,
+        indicators=(
+            IndicatorResult(
+                "COMPLIANCE",
+                "合规经营",
+                "C01",
+                awkward,
+                3.0,
+                -12.5,
+                (Source("R-1#v1", "行政处罚", awkward), Source("R-2#v1", "行政处罚", "")),
+                4,
+            ),
+            IndicatorResult("BASIC", "基础属性", "B01", "成立年限（年）", 11.0, 30.0, (), 0),
+        ),
+        families=(FamilyResult("COMPLIANCE", "合规经营", -12.5, -12.5),),
+        rules=(RuleHit("X04", "存在严重失信行为", CreditGrade.C),),
+    )
+    expected = json.dumps(scored.explanation_data(), ensure_ascii=False, separators=(",", ":"))
+    assert scored.explanation() == expected
+    assert json.loads(scored.explanation())["indicators"][0]["sources"][0]["title"] == awkward

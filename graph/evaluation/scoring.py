@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from json.encoder import encode_basestring
@@ -70,42 +71,39 @@ class Scored:
         separators=(",", ":"))``, put together from pieces: a whole run writes one per
         enterprise, and the fixed text of each indicator and family is encoded once.
         """
-        parts = ['{"gradeByScore":', _text(self.grade_by_score.value), ',"indicators":[']
-        for n, i in enumerate(self.indicators):
-            if n:
-                parts.append(",")
-            parts.append(_indicator_head(i.family, i.family_name, i.code, i.name))
-            parts.append(_number(i.value))
-            parts.append(',"points":')
-            parts.append(_number(i.points))
-            parts.append(',"sources":[')
-            parts.append(
-                ",".join(
-                    f'{{"id":{_text(s.id)},"kind":{_text(s.kind)},"title":{_text(s.title)}}}'
-                    for s in i.sources
+        text = _text
+        indicators = ",".join(
+            [
+                f"{_indicator_head(i.family, i.family_name, i.code, i.name)}"
+                f'{_number(i.value)},"points":{_number(i.points)},"sources":['
+                + ",".join(
+                    [
+                        f'{{"id":{text(s.id)},"kind":{text(s.kind)},"title":{text(s.title)}}}'
+                        for s in i.sources
+                    ]
                 )
-            )
-            parts.append('],"moreSources":')
-            parts.append(_number(i.more_sources))
-            parts.append("}")
-        parts.append('],"families":[')
-        parts.append(
-            ",".join(
-                f"{_family_head(f.code, f.name)}{_number(f.points)},"
-                f'"unbounded":{_number(f.unbounded)}}}'
+                + f'],"moreSources":{_number(i.more_sources)}}}'
+                for i in self.indicators
+            ]
+        )
+        families = ",".join(
+            [
+                f'{_family_head(f.code, f.name)}{_number(f.points)},"unbounded":'
+                f"{_number(f.unbounded)}}}"
                 for f in self.families
-            )
+            ]
         )
-        parts.append('],"rules":[')
-        parts.append(
-            ",".join(
-                f'{{"code":{_text(r.code)},"name":{_text(r.name)},'
-                f'"maxGrade":{_text(r.max_grade.value)}}}'
+        rules = ",".join(
+            [
+                f'{{"code":{text(r.code)},"name":{text(r.name)},'
+                f'"maxGrade":{text(r.max_grade.value)}}}'
                 for r in self.rules
-            )
+            ]
         )
-        parts.append("]}")
-        return "".join(parts)
+        return (
+            f'{{"gradeByScore":{text(self.grade_by_score.value)},"indicators":[{indicators}],'
+            f'"families":[{families}],"rules":[{rules}]}}'
+        )
 
     def explanation_data(self) -> dict[str, Any]:
         """The explanation as data (what `explanation` encodes)."""
@@ -134,18 +132,19 @@ class Scored:
         }
 
 
-def _text(value: str) -> str:
-    # What json.dumps(..., ensure_ascii=False) writes for a string.
-    return encode_basestring(value)
+# What json.dumps(..., ensure_ascii=False) writes for a string.
+_text: Callable[[str], str] = encode_basestring
 
 
 def _number(value: float) -> str:
     # What json.dumps writes for a number: repr for finite floats and ints, json's spelling
     # (NaN, Infinity) otherwise.
-    if type(value) is int:
+    kind = type(value)
+    if kind is float:
+        if math.isfinite(value):
+            return float.__repr__(value)
+    elif kind is int:
         return int.__repr__(value)
-    if type(value) is float and math.isfinite(value):
-        return float.__repr__(value)
     return json.dumps(value)
 
 
