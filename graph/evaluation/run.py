@@ -57,6 +57,9 @@ class EvaluationSettings:
     # Batches written at once: each is its own transaction over its own subjects, so a second
     # one keeps a spare core busy while the first commits.
     writers: int = 2
+    # Batches read ahead of the one being scored: a read waits on the server's CPU, and a second
+    # one in flight keeps the pipeline fed when the machine is busy.
+    readers: int = 2
 
 
 @dataclass(frozen=True)
@@ -235,18 +238,21 @@ async def evaluate_all(
             _facts(reader, batch, model, today, concurrent=True, related=related)
         )
 
-    # Three things at once: the server answers the next batch's read and writes the previous
-    # batch while this one is scored. The scoring hands the event loop back every few hundred
+    # Three things at once: the server answers the next batches' reads and writes the previous
+    # batches while this one is scored. The scoring hands the event loop back every few hundred
     # subjects so that the driver can send those statements and take their answers meanwhile
     # (scored in one go, the next read would not even be sent before the scoring was done; a
     # worker thread fights the loop for the GIL and slows both). Batches touch different
     # subjects, so nothing waits on anything it needs.
-    reading = read(batches[0]) if batches else None
+    reading: deque[asyncio.Task[dict[str, SubjectFacts]]] = deque(
+        read(batch) for batch in batches[: max(1, settings.readers)]
+    )
     try:
         for i, batch in enumerate(batches):
-            assert reading is not None
-            facts = await reading
-            reading = read(batches[i + 1]) if i + 1 < len(batches) else None
+            facts = await reading.popleft()
+            ahead = i + max(1, settings.readers)
+            if ahead < len(batches):
+                reading.append(read(batches[ahead]))
             scored = _ScoredBatch()
             for start in range(0, len(batch), _SCORING_SLICE):
                 _score_into(scored, batch[start : start + _SCORING_SLICE], facts, model)
@@ -262,9 +268,7 @@ async def evaluate_all(
             await writing.popleft()
     finally:
         # A failed batch fails the run (it never becomes current); let the others end first.
-        await asyncio.gather(
-            *writing, *([reading] if reading is not None else []), return_exceptions=True
-        )
+        await asyncio.gather(*writing, *reading, return_exceptions=True)
     enterprises = sum(counts.values())
     seconds = time.perf_counter() - started
 
