@@ -2,8 +2,8 @@
 
 A whole run (`evaluate_all`) reads every enterprise's facts with one aggregating statement per
 batch (graph/evaluation/facts.py), scores them in Python and writes one `Evaluation` per
-enterprise with UNWIND batches: while a batch is scored, the server reads the next one and
-writes the previous ones (`EvaluationSettings.writers` at once). The previous evaluations stay
+enterprise with UNWIND batches: while a batch is scored, the server reads the next ones
+(`EvaluationSettings.readers` ahead) and writes the previous one. The previous evaluations stay
 as history: only ``current`` moves to the new one, batch by batch, and the run itself becomes
 the current run when its last batch is in. Departments, watching banks and associations are
 then told (graph/evaluation/announcements.py).
@@ -54,9 +54,6 @@ class EvaluationSettings:
     """How a whole run is cut into transactions."""
 
     batch_size: int = 5000
-    # Batches written at once: each is its own transaction over its own subjects, so a second
-    # one keeps a spare core busy while the first commits.
-    writers: int = 2
     # Batches read ahead of the one being scored: a read waits on the server's CPU, and a second
     # one in flight keeps the pipeline fed when the machine is busy.
     readers: int = 2
@@ -226,7 +223,9 @@ async def evaluate_all(
         max_sources=model.max_sources,
         controlling_share=model.related_controlling_share,
     )
-    writing: deque[asyncio.Task[list[dict[str, Any]]]] = deque()
+    # One batch is written at a time: every batch links its evaluations to the run node, and two
+    # transactions adding to that node's relationship chain at once deadlock.
+    writing: asyncio.Task[list[dict[str, Any]]] | None = None
     params = {"runId": run_id, "today": today, "version": model.version, "reason": None}
     batches = [
         usccs[start : start + settings.batch_size]
@@ -239,7 +238,7 @@ async def evaluate_all(
         )
 
     # Three things at once: the server answers the next batches' reads and writes the previous
-    # batches while this one is scored. The scoring hands the event loop back every few hundred
+    # batch while this one is scored. The scoring hands the event loop back every few hundred
     # subjects so that the driver can send those statements and take their answers meanwhile
     # (scored in one go, the next read would not even be sent before the scoring was done; a
     # worker thread fights the loop for the GIL and slows both). Batches touch different
@@ -261,14 +260,16 @@ async def evaluate_all(
                 counts[grade] += n
             changes += scored.changes
             first += scored.first
-            while len(writing) >= max(1, settings.writers):
-                await writing.popleft()
-            writing.append(asyncio.create_task(db.write(WRITE, {**params, "rows": scored.rows})))
-        while writing:
-            await writing.popleft()
+            if writing is not None:
+                await writing
+            writing = asyncio.create_task(db.write(WRITE, {**params, "rows": scored.rows}))
+        if writing is not None:
+            await writing
     finally:
         # A failed batch fails the run (it never becomes current); let the others end first.
-        await asyncio.gather(*writing, *reading, return_exceptions=True)
+        await asyncio.gather(
+            *([writing] if writing is not None else []), *reading, return_exceptions=True
+        )
     enterprises = sum(counts.values())
     seconds = time.perf_counter() - started
 
