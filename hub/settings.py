@@ -264,7 +264,7 @@ class Settings:
     # shipped to the chain in Neo4j in batches (authz/audit_wal.py); off: each group of
     # requests commits its entries to Neo4j before answering (authz.audit.AuditWriter).
     audit_wal: bool = False
-    audit_wal_batch_ms: int = 0
+    audit_wal_batch_ms: int = 100
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
