@@ -47,10 +47,11 @@ __all__ = [
 ]
 
 DEFAULT_POOL_THRESHOLD: Final = 50_000
-"""Rows from which a load prepares in a process pool. Below it the pool does not pay: starting
-it (the fork server once per process, then about 0.1 s a worker) is worth a few thousand rows,
-and the GIL contention it removes is a few percent of a small load; the test suite's feeds stay
-on the thread."""
+"""Rows from which a load prepares in a process pool. Below it the pool does not pay: the first
+pool of a process waits for the fork server to start and import the loaders (measured 1-4 s on
+the shared 2-core VM), later ones about 0.1-0.25 s, while the GIL contention it removes is a
+fraction of the ~170-230 µs a row of preparing: about 10 s for 50,000 rows. Small feeds, API
+submissions and the test suite stay on the thread."""
 
 Verdict = Prepared | tuple[Problem, ...]
 """One row's outcome: ready to write, or the problems it is quarantined for."""
