@@ -38,7 +38,8 @@ KA = make_uscc("51", "410481", "KX000002")
 MEMBERS = [make_uscc("91", "410481", f"KM{i:06d}") for i in range(13)]
 SAME_NAME = "键集翻页同名有限公司"
 """Five members share this name (and so a full-text score): the USCC breaks the tie."""
-NAMES: list[str | None] = [SAME_NAME] * 5 + [f"键集翻页第{i}号有限公司" for i in range(6)]
+NAMES: list[str | None] = [SAME_NAME] * 5
+NAMES += [f"键集翻页第{i}号有限公司" for i in range(6)]
 NAMES += [None, None]  # no name: last in an ascending order, then by USCC
 NAMED = MEMBERS[:11]
 KP = "keyset-test-person"
