@@ -706,6 +706,18 @@ class Options:
     keep: bool
 
 
+def graph_of_size(
+    size: int, connection: Connection, env: Mapping[str, str]
+) -> dict[str, Any] | None:
+    """Reuse the bench graph when it holds exactly `size` demo enterprises, else load it; the
+    load's figures, or None when reused."""
+    [count] = read_rows(connection, "MATCH (e:Enterprise) RETURN count(e) AS n")
+    if count["n"] == size:
+        return None
+    log(f"loading {size:,} demo enterprises …")
+    return load_graph(size, connection, env)
+
+
 def load_graph(size: int, connection: Connection, env: Mapping[str, str]) -> dict[str, Any]:
     """Empty the graph, migrate, load the demo data at `size`; timings and counts."""
     started = time.monotonic()

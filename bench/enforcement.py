@@ -30,7 +30,7 @@ from authz.identity import Consumer, OrgKind
 from bench.credit_check import (
     CREDIT_CHECK,
     BenchmarkError,
-    load_graph,
+    graph_of_size,
     log,
     percentile,
     read_rows,
@@ -126,11 +126,7 @@ def work(options: argparse.Namespace) -> Callable[[Connection, dict[str, str]], 
     """The benchmark on the bench Neo4j: reuse or load the graph, then measure."""
 
     def run(connection: Connection, env: dict[str, str]) -> dict[str, Any]:
-        [count] = read_rows(connection, "MATCH (e:Enterprise) RETURN count(e) AS n")
-        loaded: dict[str, Any] | None = None
-        if count["n"] != options.size:
-            log(f"loading {options.size:,} demo enterprises …")
-            loaded = load_graph(options.size, connection, env)
+        loaded = graph_of_size(options.size, connection, env)
         usccs, _ = sample_usccs(connection)
         result = asyncio.run(measure(connection, env, usccs, options.requests))
         return {"size": options.size, "requests": options.requests, "load": loaded, **result}

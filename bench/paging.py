@@ -32,7 +32,14 @@ from typing import Any
 
 import hub.projection
 from authz.identity import PUBLIC, Consumer, OrgKind
-from bench.credit_check import BenchmarkError, load_graph, log, percentile, read_rows, run_benchmark
+from bench.credit_check import (
+    BenchmarkError,
+    graph_of_size,
+    log,
+    percentile,
+    read_rows,
+    run_benchmark,
+)
 from graph.database import Connection
 from hub.app import start_kernel
 from hub.kernel import Kernel, request_context
@@ -198,10 +205,7 @@ def work(options: argparse.Namespace) -> Callable[[Connection, dict[str, str]], 
     """The benchmark on the bench Neo4j: reuse or load the graph, then measure."""
 
     def run(connection: Connection, env: dict[str, str]) -> dict[str, Any]:
-        [count] = read_rows(connection, "MATCH (e:Enterprise) RETURN count(e) AS n")
-        if count["n"] != options.size:
-            log(f"loading {options.size:,} demo enterprises …")
-            load_graph(options.size, connection, env)
+        graph_of_size(options.size, connection, env)
         result = asyncio.run(measure(env, cases(connection, options.query), options))
         return {"size": options.size, "requests": options.requests, "cases": result}
 
