@@ -96,6 +96,9 @@ class Database:
             # Schema notices (e.g. "label does not exist" before the first load) are not
             # problems of ours; real failures still raise.
             notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
+            # Otherwise the driver sends Neo4j a TELEMETRY message (which API ran the query)
+            # before every query: one more Bolt message for both sides to handle per query.
+            telemetry_disabled=True,
         )
         # One bookmark manager for every session of this process: on a cluster a read routed
         # to a secondary waits until that member has this process's earlier writes, so a
