@@ -14,16 +14,18 @@ projected never leaves the database.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime
 import hashlib
 import hmac
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -33,15 +35,23 @@ from graphql import (
     GraphQLEnumType,
     GraphQLField,
     GraphQLIncludeDirective,
+    GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLSkipDirective,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     SelectionSetNode,
     Undefined,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+    is_abstract_type,
 )
 from graphql import (
     GraphQLResolveInfo as _ResolveInfo,
@@ -212,7 +222,7 @@ class Projection:
                     into[key].nodes.append(node)
                     continue
                 field_def = object_type.fields[name]
-                args = get_argument_values(field_def, node, variables)
+                args = _argument_values(field_def, node, variables)
                 into[key] = Selection(key, name, field_def, args, [node])
             elif isinstance(node, InlineFragmentNode):
                 condition = node.type_condition
@@ -228,6 +238,8 @@ class Projection:
                     self._collect(object_type, fragment.selection_set, into, visited)
 
     def _included(self, node: Any) -> bool:
+        if not node.directives:
+            return True
         variables = self.variables
         skip = get_directive_values(GraphQLSkipDirective, node, variables)
         if skip and skip.get("if") is True:
@@ -290,11 +302,66 @@ class Projection:
 
 def spec_of(field_def: GraphQLField) -> FieldSpec | None:
     """The `FieldSpec` a Strawberry field declared, if any."""
+    known = _SPECS.get(id(field_def))
+    if known is not None and known[0] is field_def:
+        return known[1]
     definition = (field_def.extensions or {}).get("strawberry-definition")
-    if definition is None:
-        return None
-    spec = definition.metadata.get(GRAPH) if definition.metadata else None
-    return spec if isinstance(spec, FieldSpec) else None
+    spec = definition.metadata.get(GRAPH) if definition and definition.metadata else None
+    found = spec if isinstance(spec, FieldSpec) else None
+    # Kept with the field itself, so that its id cannot be reused while the entry exists.
+    _SPECS[id(field_def)] = (field_def, found)
+    return found
+
+
+_SPECS: dict[int, tuple[GraphQLField, FieldSpec | None]] = {}
+"""`spec_of` per schema field (a schema has a bounded number of fields)."""
+
+CACHED_ARGUMENTS = 4096
+"""Field nodes whose literal arguments `_argument_values` keeps coerced."""
+
+_ARGUMENTS: OrderedDict[tuple[int, int], tuple[FieldNode, GraphQLField, dict[str, Any] | None]] = (
+    OrderedDict()
+)
+
+
+def _argument_values(
+    field_def: GraphQLField, node: FieldNode, variables: VariableValues
+) -> dict[str, Any]:
+    """`get_argument_values`, remembered per field node when no argument names a variable.
+
+    Strawberry keeps each parsed document, so a bank sending the credit check again sends the
+    same nodes: their literal arguments and the schema's defaults coerce to the same values
+    every time, and coercing defaults is most of the cost of collecting a selection.
+    """
+    if not field_def.args:
+        return {}
+    key = (id(node), id(field_def))
+    cached = _ARGUMENTS.get(key)
+    if cached is not None and cached[0] is node and cached[1] is field_def:
+        _ARGUMENTS.move_to_end(key)
+        literal = cached[2]
+        return (
+            dict(literal)
+            if literal is not None
+            else get_argument_values(field_def, node, variables)
+        )
+    args = get_argument_values(field_def, node, variables)
+    literal = None if any(_names_variable(arg.value) for arg in node.arguments or ()) else args
+    # The node is held by the entry, so its id cannot be reused while the entry exists.
+    _ARGUMENTS[key] = (node, field_def, None if literal is None else dict(literal))
+    if len(_ARGUMENTS) > CACHED_ARGUMENTS:
+        _ARGUMENTS.popitem(last=False)
+    return args
+
+
+def _names_variable(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_names_variable(item) for item in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_names_variable(item.value) for item in value.fields)
+    return False
 
 
 # --------------------------------------------------------------------------------------
@@ -313,16 +380,16 @@ class FieldSpec:
         read the projected value by response key, noting whether it was withheld or left."""
         transform = self.transform
 
-        def read(root: Mapping[str, Any], info: Info, **_: Any) -> Any:
-            value = root.get(str(info.path.key))
+        def value_of(root: Mapping[str, Any], path: ResponsePath, context: Any) -> Any:
+            value = root.get(str(path.key))
             if value.__class__ is dict and WITHHELD in value:
-                info.context.note_withheld(info.path.as_list(), coordinate, value[WITHHELD])
+                context.note_withheld(path.as_list(), coordinate, value[WITHHELD])
                 return None
-            info.context.left.add(coordinate)
+            context.left.add(coordinate)
             value = _native(value)
             return value if transform is None or value is None else transform(value)
 
-        return read
+        return _resolver(value_of)
 
 
 @dataclass(frozen=True)
@@ -339,16 +406,37 @@ class GraphLeaf:
 GRAPH_LEAF = "graph_leaf"
 """Attribute of a graph field's resolver holding its `GraphLeaf` (scalar and enum fields)."""
 
+GRAPH_VALUE = "graph_value"
+"""Attribute of a graph field's resolver holding its `ValueOf`: the same read without a resolve
+info, so that `GraphExecutionContext` can complete object and list fields in place."""
+
+ValueOf = Callable[[Any, ResponsePath, Any], Any]
+"""How a graph-backed field's value is read: (parent value, response path, request context)."""
+
+
+def _resolver(value_of: ValueOf) -> Callable[..., Any]:
+    """A graphql-core resolver reading through `value_of`, which it carries as `GRAPH_VALUE`."""
+
+    def resolve(root: Any, info: Info, **_: Any) -> Any:
+        return value_of(root, info.path, info.context)
+
+    setattr(resolve, GRAPH_VALUE, value_of)
+    return resolve
+
 
 class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context, completing plain graph-backed leaf fields directly.
+    """Strawberry's execution context, completing graph-backed fields without graphql-core's
+    per-field machinery.
 
-    Most of a response's fields are scalars read from the compiled result: for each of them
-    graphql-core builds a resolve info, calls the resolver, checks for an awaitable and
-    completes the leaf — about a fifth of a credit check's CPU. Here such a field is read and
-    serialized in place, with the same effect as `FieldSpec.resolver` (noted as left). Anything
-    else — a withheld value, a null for a non-null field, a value the type refuses, a
-    middleware — takes graphql-core's own path, so errors and withheld notes are unchanged.
+    Most of a response's fields are read from the compiled result: for each of them
+    graphql-core builds a resolve info, calls the resolver, checks for an awaitable and walks
+    its completion chain — about a fifth of a credit check's CPU. Here a scalar or enum field is
+    read and serialized in place, with the same effect as `FieldSpec.resolver` (noted as left);
+    a withheld value, a null for a non-null field, a value the type refuses or a middleware
+    takes graphql-core's own path, so errors and withheld notes are unchanged. An object or list
+    field read from the graph (a projected map, a connection, its edges) is read through its
+    `ValueOf` and completed by `_complete`, which follows graphql-core's completion rules and
+    reports errors through graphql-core's own `handle_field_error`.
     """
 
     def execute_field(
@@ -363,6 +451,18 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
         leaf: GraphLeaf | None = getattr(field_def.resolve, GRAPH_LEAF, None) if field_def else None
         middleware = self.middleware_manager
         plain = middleware is None or not middleware.middlewares  # no extension resolves fields
+        if leaf is None and plain and source.__class__ is dict and field_def is not None:
+            value_of: ValueOf | None = getattr(field_def.resolve, GRAPH_VALUE, None)
+            if value_of is not None:
+                return self._read_and_complete(
+                    value_of,
+                    parent_type,
+                    field_def,
+                    source,
+                    field_details_list,
+                    path,
+                    position_context,
+                )
         if leaf is not None and plain and source.__class__ is dict:
             value = source.get(path.key)
             if value is None:
@@ -385,6 +485,126 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def _read_and_complete(
+        self,
+        value_of: ValueOf,
+        parent_type: GraphQLObjectType,
+        field_def: GraphQLField,
+        source: Any,
+        field_details_list: Any,
+        path: ResponsePath,
+        position_context: Any,
+    ) -> Any:
+        # graphql-core's `execute_field` without the resolve info: an error nulls the field
+        # (or its nearest nullable parent), located at this path.
+        return_type = field_def.type
+        try:
+            value = value_of(source, path, self.context_value)
+            completed = self._complete(
+                return_type, field_details_list, path, value, position_context, parent_type
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._settle(completed, return_type, field_details_list, path)
+        return completed
+
+    async def _settle(
+        self,
+        completed: Any,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        path: ResponsePath,
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+    def _complete(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: Any,
+        path: ResponsePath,
+        result: Any,
+        position_context: Any,
+        parent_type: GraphQLObjectType,
+    ) -> Any:
+        """graphql-core's `complete_value` for the types a graph field can have (non-null,
+        list, scalar, enum, object: `graph_value_type`)."""
+        if isinstance(return_type, GraphQLNonNull):
+            completed = self._complete(
+                return_type.of_type,
+                field_details_list,
+                path,
+                result,
+                position_context,
+                parent_type,
+            )
+            if completed is None:
+                name = field_details_list[0].node.name.value
+                raise TypeError(
+                    f"Cannot return null for non-nullable field {parent_type.name}.{name}."
+                )
+            return completed
+        if result is None or result is Undefined:
+            return None
+        if isinstance(return_type, GraphQLList):
+            return self._complete_items(
+                return_type.of_type,
+                field_details_list,
+                path,
+                result,
+                position_context,
+                parent_type,
+            )
+        if isinstance(return_type, GraphQLObjectType):
+            return self.collect_and_execute_subfields(
+                return_type, field_details_list, path, result, position_context
+            )
+        return self.complete_leaf_value(cast(GraphQLLeafType, return_type), result)
+
+    def _complete_items(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: Any,
+        path: ResponsePath,
+        result: Any,
+        position_context: Any,
+        parent_type: GraphQLObjectType,
+    ) -> Any:
+        # graphql-core's `complete_list_item_value`: an item's error nulls the item (or, for a
+        # non-null item, the list), located at the item's path.
+        completed: list[Any] = []
+        pending: list[int] = []
+        for index, item in enumerate(result):
+            item_path = path.add_key(index, None)
+            try:
+                value = self._complete(
+                    item_type, field_details_list, item_path, item, position_context, parent_type
+                )
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                value = None
+            else:
+                if self.is_awaitable(value):
+                    value = self._settle(value, item_type, field_details_list, item_path)
+                    pending.append(index)
+            completed.append(value)
+        if not pending:
+            return completed
+
+        async def gathered() -> list[Any]:
+            for index, value in zip(
+                pending, await asyncio.gather(*(completed[i] for i in pending)), strict=True
+            ):
+                completed[index] = value
+            return completed
+
+        return gathered()
 
 
 def _match(
@@ -861,17 +1081,19 @@ def subjects_of(data: Any, into: set[str] | None = None) -> set[str]:
     return found
 
 
-def _connection_total(root: Mapping[str, Any], info: Info) -> Any:
+def _connection_total(root: Mapping[str, Any], path: ResponsePath, context: Any) -> Any:
     return root.get("totalCount")
 
 
-def _row_cursor(root: Mapping[str, Any], info: Info, item: Mapping[str, Any]) -> str:
-    seal = cursor_seal(info.context.person_secret)
+def _row_cursor(root: Mapping[str, Any], context: Any, item: Mapping[str, Any]) -> str:
+    seal = cursor_seal(context.person_secret)
     return encode_keyset_cursor(seal, bytes.fromhex(root["tag"]), item["__k"])
 
 
-def _connection_edges(root: Mapping[str, Any], info: Info) -> list[dict[str, Any]]:
-    prefix = f"{info.path.key}/"
+def _connection_edges(
+    root: Mapping[str, Any], path: ResponsePath, context: Any
+) -> list[dict[str, Any]]:
+    prefix = f"{path.key}/"
     edges = []
     for item in root["items"][: root["first"]]:
         edge = {k[len(prefix) :]: v for k, v in item.items() if k.startswith(prefix)}
@@ -884,9 +1106,9 @@ def _connection_edges(root: Mapping[str, Any], info: Info) -> list[dict[str, Any
 class PageState:
     """The values of a connection's PageInfo; the cursors sealed only when asked for."""
 
-    def __init__(self, root: Mapping[str, Any], info: Info) -> None:
+    def __init__(self, root: Mapping[str, Any], context: Any) -> None:
         size, items = root["first"], root["items"]
-        self._root, self._info, self._shown = root, info, items[:size]
+        self._root, self._context, self._shown = root, context, items[:size]
         self.has_next_page: bool = len(items) > size
         # Forward paging only: a page after a cursor has at least that cursor's row before it.
         self.has_previous_page: bool = root["previous"]
@@ -895,26 +1117,26 @@ class PageState:
     def start_cursor(self) -> str | None:
         """The first edge's cursor."""
         shown = self._shown
-        return _row_cursor(self._root, self._info, shown[0]) if shown else None
+        return _row_cursor(self._root, self._context, shown[0]) if shown else None
 
     @property
     def end_cursor(self) -> str | None:
         """The last edge's cursor: where the next page starts after."""
         shown = self._shown
-        return _row_cursor(self._root, self._info, shown[-1]) if shown else None
+        return _row_cursor(self._root, self._context, shown[-1]) if shown else None
 
 
-def _connection_page_info(root: Mapping[str, Any], info: Info) -> PageState:
-    return PageState(root, info)
+def _connection_page_info(root: Mapping[str, Any], path: ResponsePath, context: Any) -> PageState:
+    return PageState(root, context)
 
 
-def _edge_cursor(root: Mapping[str, Any], info: Info) -> Any:
+def _edge_cursor(root: Mapping[str, Any], path: ResponsePath, context: Any) -> Any:
     connection, item = root["__cursor"]
-    return _row_cursor(connection, info, item)
+    return _row_cursor(connection, context, item)
 
 
-def _edge_node(root: Mapping[str, Any], info: Info) -> Any:
-    return root.get(str(info.path.key))
+def _edge_node(root: Mapping[str, Any], path: ResponsePath, context: Any) -> Any:
+    return root.get(str(path.key))
 
 
 # --------------------------------------------------------------------------------------
@@ -938,19 +1160,22 @@ def install_resolvers(schema: GraphQLSchema, connection_types: Sequence[str]) ->
         if not isinstance(gql_type, GraphQLObjectType) or gql_type.name.startswith("__"):
             continue
         if gql_type.name in connection_types:
-            gql_type.fields["totalCount"].resolve = _connection_total
-            gql_type.fields["edges"].resolve = _connection_edges
-            gql_type.fields["pageInfo"].resolve = _connection_page_info
+            gql_type.fields["totalCount"].resolve = _resolver(_connection_total)
+            gql_type.fields["edges"].resolve = _resolver(_connection_edges)
+            gql_type.fields["pageInfo"].resolve = _resolver(_connection_page_info)
             continue
         if gql_type.name.endswith("Edge") and "cursor" in gql_type.fields:
-            gql_type.fields["cursor"].resolve = _edge_cursor
-            gql_type.fields["node"].resolve = _edge_node
+            gql_type.fields["cursor"].resolve = _resolver(_edge_cursor)
+            gql_type.fields["node"].resolve = _resolver(_edge_node)
             continue
         for field_name, field_def in gql_type.fields.items():
             spec = spec_of(field_def)
             if spec is not None:
                 coordinate = f"{gql_type.name}.{field_name}"
                 field_def.resolve = spec.resolver(coordinate)
+                if is_abstract_type(get_named_type(field_def.type)):
+                    # Which object type a value is, is graphql-core's to find out.
+                    delattr(field_def.resolve, GRAPH_VALUE)
                 non_null = isinstance(field_def.type, GraphQLNonNull)
                 leaf_type = field_def.type.of_type if non_null else field_def.type
                 if isinstance(leaf_type, GraphQLScalarType | GraphQLEnumType):

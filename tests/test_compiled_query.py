@@ -1,5 +1,5 @@
 """What the request path costs (issue 18): a connection matches its pattern once, and graph-backed
-scalar fields are completed without graphql-core's per-field machinery — with the same answers.
+fields are completed without graphql-core's per-field machinery — with the same answers.
 
 The Cypher is observed by wrapping `Database.read` of the running hub (the query still runs
 against the real Neo4j); the answers are checked against plain Cypher over the fixture graph.
@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from graph.database import Database
+from hub import projection
 from tests.conftest import ADMIN, ClientFor
+from tests.consumers import ASKERS, Asker
 from tests.fixtures import E1
 
 RECORDS = f"""{{ enterprise(uscc: "{E1}") {{
@@ -129,3 +131,72 @@ async def test_a_field_served_as_null_counts_as_released_like_a_value(
         "MATCH (a:AuditEntry) RETURN a.released AS released ORDER BY a.seq DESC LIMIT 1"
     )
     assert "Record.batchId" in entry["released"]
+
+
+# A document reaching every kind of graph-backed field: objects, lists of objects, connections
+# with cursors and page info, nested connections, aliases, a fragment, an enum list argument.
+EVERY_SHAPE = f"""
+fragment Rec on Record {{ id kind title decisionDate status severity provider {{ name }} }}
+query {{ enterprise(uscc: "{E1}") {{
+  uscc name status registeredCapital blackListed redListed
+  legalRepresentative {{ key nameMasked
+    enterprises(excludeUscc: "{E1}") {{ uscc name blackListed }} }}
+  people(roles: [SHAREHOLDER, PRINCIPAL]) {{ role person {{ key nameMasked }} }}
+  shareholders {{ share }}
+  records(first: 2) {{ totalCount edges {{ cursor node {{ ...Rec }} }}
+    pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} }}
+  penalties: records(kinds: [PENALTY], first: 5) {{ edges {{ node {{ id amount }} }} }}
+  listEntries(first: 5) {{ totalCount edges {{ node {{ id listType status
+    sanctions {{ status measure {{ code name }} }} }} }} }}
+  sanctions(first: 5) {{ edges {{ node {{ id status startsOn measure {{ code business }} }} }} }}
+}} }}"""
+
+
+@pytest.mark.parametrize("asker", ASKERS, ids=[a.name for a in ASKERS])
+async def test_direct_completion_answers_as_graphql_core_does(
+    asker: Asker, client_for: ClientFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Graph-backed fields completed in place (hub/projection.py `GraphExecutionContext`) give
+    the same data, errors and withheld notes, at the same paths, as graphql-core's own
+    completion through the resolvers — for every kind of consumer, so withheld values and
+    nulls inside objects, lists and connections are all met."""
+
+    async def answer() -> dict[str, Any]:
+        async with client_for(asker.consumer) as http:
+            body: dict[str, Any] = (await http.post("/graphql", json={"query": EVERY_SHAPE})).json()
+        body.get("extensions", {}).get("access", {}).pop("requestId", None)  # one per request
+        return body
+
+    direct = await answer()
+    # Without the markers the context looks for, every field takes graphql-core's path.
+    monkeypatch.setattr(projection, "GRAPH_VALUE", "_no_graph_value")
+    monkeypatch.setattr(projection, "GRAPH_LEAF", "_no_graph_leaf")
+    through_core = await answer()
+    assert direct == through_core
+    assert direct.get("data", {}).get("enterprise") is not None or direct.get("errors")
+
+
+async def test_arguments_are_read_afresh_for_each_document_and_variable(
+    client_for: ClientFor,
+) -> None:
+    """Literal arguments are kept coerced per parsed document (hub/projection.py
+    `_argument_values`); a variable is read from each request, and another document's
+    literal is its own."""
+    literal = (
+        f'{{ enterprise(uscc: "{E1}") {{ records(first: %d) {{ edges {{ node {{ id }} }} }} }} }}'
+    )
+    by_variable = f"""query($n: Int!) {{ enterprise(uscc: "{E1}") {{
+      records(first: $n) {{ edges {{ node {{ id }} }} }} }} }}"""
+
+    def edges(body: dict[str, Any]) -> int:
+        return len(body["data"]["enterprise"]["records"]["edges"])
+
+    async with client_for(ADMIN) as http:
+        for _ in range(2):  # the second round meets what the first one left cached
+            for n in (1, 2, 3):
+                body = (await http.post("/graphql", json={"query": literal % n})).json()
+                assert edges(body) == n, body
+                body = (
+                    await http.post("/graphql", json={"query": by_variable, "variables": {"n": n}})
+                ).json()
+                assert edges(body) == n, body
