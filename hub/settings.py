@@ -157,7 +157,7 @@ class Environment(BaseModel):
     # The audit's local write-ahead log (authz/audit_wal.py) and how long it gathers a batch.
     audit_wal: Annotated[bool, BeforeValidator(_flag)] = Field(False, alias="CREDITHUB_AUDIT_WAL")
     audit_wal_batch_ms: Annotated[int, Field(ge=0, le=3_600_000)] = Field(
-        100, alias="CREDITHUB_AUDIT_WAL_BATCH_MS"
+        500, alias="CREDITHUB_AUDIT_WAL_BATCH_MS"
     )
 
     def settings(self) -> Settings:
@@ -264,7 +264,7 @@ class Settings:
     # shipped to the chain in Neo4j in batches (authz/audit_wal.py); off: each group of
     # requests commits its entries to Neo4j before answering (authz.audit.AuditWriter).
     audit_wal: bool = False
-    audit_wal_batch_ms: int = 100
+    audit_wal_batch_ms: int = 500
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
