@@ -106,6 +106,23 @@ async def test_a_paired_surrogate_is_a_character_and_is_searched(anon: httpx.Asy
     assert "errors" not in answer, answer
 
 
+async def test_an_integer_beyond_64_bits_is_no_unicode_problem(anon: httpx.AsyncClient) -> None:
+    """The fast encoding check (orjson) refuses such a number too; only a real surrogate makes
+    INVALID_UNICODE, so the number reaches GraphQL, which says what is wrong with it."""
+    body = json.dumps(
+        {
+            "query": 'query($n: Int!) { searchEnterprises(query: "舞钢", first: $n) '
+            "{ totalCount } }",
+            "variables": {"n": 2**70},
+        }
+    )
+    response = await _raw(anon, body.encode())
+    assert response.status_code != 400 or "INVALID_UNICODE" not in response.text, response.text
+    [error] = response.json()["errors"]
+    assert "INVALID_UNICODE" not in json.dumps(error)
+    assert "$n" in error["message"] or "Int" in error["message"], error
+
+
 def _cursor(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode()
 
