@@ -88,6 +88,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         # first; uvicorn's would count the connection itself and answer in plain text.
         limit_concurrency=limits.max_connections + 1,
         timeout_keep_alive=limits.keep_alive_timeout,
+        # The guard's limit on a request's line and headers (uvicorn names it for h11).
         h11_max_incomplete_event_size=settings.guards().max_query_bytes + 16 * 1024,
     )
 

@@ -228,6 +228,48 @@ def test_slow_headers_and_idle_connections_are_closed_while_others_are_served(hu
             sock.close()
 
 
+def test_headers_over_the_limit_are_refused_with_a_code(hub: str) -> None:
+    """The parser keeps no limit of its own on a request's line and headers: the guard counts
+    them (the body limit plus 16 KiB) and answers 431 before reading further."""
+    sock = _connect(hub)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Pad: " + b"a" * 60_000 + b"\r\n\r\n")
+    response, closed_after = _read_until_closed(sock, within=5)
+    sock.close()
+    assert closed_after is not None, "the connection was still held"
+    assert response.startswith(b"HTTP/1.1 431"), response[:300]
+    assert _json_of(response)["error"]["code"] == "HEADERS_TOO_LARGE"
+
+
+def test_what_is_not_http_is_refused_with_a_code(hub: str) -> None:
+    sock = _connect(hub)
+    sock.sendall(b"HELLO THERE\r\n\r\n")
+    response, closed_after = _read_until_closed(sock, within=5)
+    sock.close()
+    assert closed_after is not None
+    assert response.startswith(b"HTTP/1.1 400"), response[:300]
+    assert _json_of(response)["error"]["code"] == "MALFORMED_REQUEST"
+
+
+def test_the_next_request_on_a_kept_connection_has_its_own_deadline(hub: str) -> None:
+    """After an answered request the connection is kept; a second request that stalls in its
+    headers is refused 408 within the headers' deadline of its first byte."""
+    sock = _connect(hub)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n")
+    first = b""
+    while b"\r\n\r\n" not in first or not first.rstrip().endswith(b"}"):
+        chunk = sock.recv(65536)
+        assert chunk, "the hub closed a kept connection"
+        first += chunk
+    assert first.startswith(b"HTTP/1.1 200"), first[:200]
+    started = time.monotonic()
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Slow: a")
+    response, closed_after = _read_until_closed(sock, within=HEADER_TIMEOUT + 5)
+    sock.close()
+    assert closed_after is not None, "the stalled second request held the connection"
+    assert response.startswith(b"HTTP/1.1 408"), response[:300]
+    assert time.monotonic() - started < HEADER_TIMEOUT + 2
+
+
 def test_one_address_cannot_open_more_than_its_connections(hub: str) -> None:
     opened = [_connect(hub, "127.0.0.3") for _ in range(CONNECTIONS_PER_ADDRESS + 5)]
     try:

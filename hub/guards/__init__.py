@@ -11,8 +11,9 @@ and `rate_limit.RateLimits` (429 with Retry-After per organisation and public ad
 it) and `strict_json.decode_request_json` (duplicate JSON members and lone surrogates refused);
 `streams.StreamLimitsMiddleware` (open subscription streams per organisation and address),
 `url_size.UrlLimits` (a GET's query string held to the body limit) and
-`connections.GuardedH11Protocol` (the server protocol `credithub serve` runs: deadlines for a
-request's headers and body, open connections per address).
+`connections.GuardedHttpToolsProtocol` (the server protocol `credithub serve` runs: deadlines
+for a request's headers and body, a limit on its line and headers, open connections per
+address).
 
 Reused from Strawberry: `MaxTokensLimiter` (subclassed for a code), `AddValidationRules`,
 `ParserCache`. Not reused: `QueryDepthLimiter` and `MaxAliasesLimiter` (their errors name
