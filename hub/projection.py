@@ -14,7 +14,6 @@ projected never leaves the database.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime
 import hashlib
@@ -62,6 +61,7 @@ from graphql.execution.values import (
     get_directive_values,
 )
 from graphql.pyutils import Path as ResponsePath
+from graphql.pyutils import gather_with_cancel
 from neo4j.time import Date, DateTime
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -406,6 +406,9 @@ class GraphLeaf:
 GRAPH_LEAF = "graph_leaf"
 """Attribute of a graph field's resolver holding its `GraphLeaf` (scalar and enum fields)."""
 
+_SLOW = object()
+"""`GraphExecutionContext._leaf`'s answer when graphql-core's own path must complete a field."""
+
 GRAPH_VALUE = "graph_value"
 """Attribute of a graph field's resolver holding its `ValueOf`: the same read without a resolve
 info, so that `GraphExecutionContext` can complete object and list fields in place."""
@@ -464,27 +467,92 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     position_context,
                 )
         if leaf is not None and plain and source.__class__ is dict:
-            value = source.get(path.key)
-            if value is None:
-                if not leaf.non_null:
-                    # Served as null, not withheld: counted as left, as `FieldSpec.resolver`
-                    # does (a full report of records without provenance depends on it).
-                    self.context_value.left.add(leaf.coordinate)
-                    return None
-            elif value.__class__ is not dict:  # a dict is a withheld marker
-                value = _native(value)
-                if leaf.transform is not None:
-                    value = leaf.transform(value)
-                try:
-                    serialized = leaf.leaf_type.serialize(value)
-                except Exception:  # graphql-core's own path reports it
-                    serialized = None
-                if serialized is not None and serialized is not Undefined:
-                    self.context_value.left.add(leaf.coordinate)
-                    return serialized
+            served = self._leaf(leaf, source.get(path.key))
+            if served is not _SLOW:
+                return served
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def _leaf(self, leaf: GraphLeaf, value: Any) -> Any:
+        """A scalar or enum field's value as served, or `_SLOW` when graphql-core must decide
+        (a withheld value, a null for a non-null field, a value the type refuses)."""
+        if value is None:
+            if leaf.non_null:
+                return _SLOW
+            # Served as null, not withheld: counted as left, as `FieldSpec.resolver` does (a
+            # full report of records without provenance depends on it).
+            self.context_value.left.add(leaf.coordinate)
+            return None
+        if value.__class__ is dict:  # a withheld marker
+            return _SLOW
+        value = _native(value)
+        if leaf.transform is not None:
+            value = leaf.transform(value)
+        try:
+            serialized = leaf.leaf_type.serialize(value)
+        except Exception:  # graphql-core's own path reports it
+            return _SLOW
+        if serialized is None or serialized is Undefined:
+            return _SLOW
+        self.context_value.left.add(leaf.coordinate)
+        return serialized
+
+    def _complete_object(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        path: ResponsePath,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's `collect_and_execute_subfields` and `execute_fields` for a map read
+        from the graph, serving its plain scalar fields without a response path each (a path
+        is made only for a field that needs one: an object, an error, a withheld value)."""
+        grouped, new_defer_usages, _ = self.collect_subfields(return_type, field_details_list)
+        plain = self.middleware_manager is None or not self.middleware_manager.middlewares
+        if new_defer_usages or position_context is not None or not plain:
+            return self.collect_and_execute_subfields(
+                return_type, field_details_list, path, result, position_context
+            )
+        fields = return_type.fields
+        type_name = return_type.name
+        results: dict[str, Any] = {}
+        pending: list[str] = []
+        try:
+            for response_name, details in grouped.items():
+                field_def = fields.get(details[0].node.name.value)
+                leaf = getattr(field_def.resolve, GRAPH_LEAF, None) if field_def else None
+                if leaf is not None:
+                    served = self._leaf(leaf, result.get(response_name))
+                    if served is not _SLOW:
+                        results[response_name] = served
+                        continue
+                value = self.execute_field(
+                    return_type,
+                    result,
+                    details,
+                    ResponsePath(path, response_name, type_name),
+                    position_context,
+                )
+                if value is Undefined:
+                    continue
+                results[response_name] = value
+                if self.is_awaitable(value):
+                    pending.append(response_name)
+        except Exception:
+            if pending:
+                self.settle_in_background([results[name] for name in pending])
+            raise
+        if not pending:
+            return results
+
+        async def gathered() -> dict[str, Any]:
+            values = await gather_with_cancel(*(results[name] for name in pending))
+            results.update(zip(pending, values, strict=True))
+            return results
+
+        return gathered()
 
     def _read_and_complete(
         self,
@@ -562,6 +630,10 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 parent_type,
             )
         if isinstance(return_type, GraphQLObjectType):
+            if result.__class__ is dict:
+                return self._complete_object(
+                    return_type, field_details_list, path, result, position_context
+                )
             return self.collect_and_execute_subfields(
                 return_type, field_details_list, path, result, position_context
             )
@@ -599,7 +671,7 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         async def gathered() -> list[Any]:
             for index, value in zip(
-                pending, await asyncio.gather(*(completed[i] for i in pending)), strict=True
+                pending, await gather_with_cancel(*(completed[i] for i in pending)), strict=True
             ):
                 completed[index] = value
             return completed
