@@ -14,12 +14,14 @@ one Neo4j:
   size — no parsing, no checks, no version lookup: what this machine's Neo4j can take at best.
 
 Both sides must leave the same graph (records, subject, provider and decider relationships),
-checked after each. (Until 2026-12-06 the raw side wrote no ``DECIDED_BY`` and the check did not
-count it: that floor was lighter than the graph the pipeline leaves.) The pipeline prepares
-rows in worker processes at these sizes (loaders/preparing.py). The ratio is pipeline time ÷
-raw time. It runs its own Neo4j under
-``.credithub/bench`` (Bolt 17689), or EMPTIES the database ``NEO4J_URI`` names. Results print as
-Markdown and go to ``bench/results/load_throughput.json``. Nothing here asserts on timings.
+checked after each. (Until 2026-12-06 the raw side wrote no ``DECIDED_BY`` and the check did
+not count it: that floor was lighter than the graph the pipeline leaves.) The pipeline
+prepares rows in worker processes at these sizes (loaders/preparing.py). The ratio is pipeline
+time ÷ raw time. The machine's load average is sampled during each side (every 5 s) and
+reported as its range: on a shared 2-core machine a ratio means little without it. It runs
+its own Neo4j under ``.credithub/bench`` (Bolt 17689; ``CREDITHUB_BENCH_NEO4J_PORT`` moves
+it), or EMPTIES the database ``NEO4J_URI`` names. Results print as Markdown and go to
+``bench/results/load_throughput.json``. Nothing here asserts on timings.
 
     .venv/bin/python -m bench.load_throughput --rows 1000000
 """
@@ -32,6 +34,7 @@ import json
 import os
 import platform
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -89,6 +92,36 @@ RETURN count(r) AS records, count { MATCH (:Record)-[:HAS_SUBJECT]->() } AS subj
        count { MATCH (:Record)-[:PROVIDED_BY]->() } AS providers,
        count { MATCH (:Record)-[:DECIDED_BY]->() } AS deciders
 """
+
+
+class LoadSampler:
+    """The 1-minute load average, sampled every few seconds on a thread while in use."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.every = every
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.samples.append(os.getloadavg()[0])
+            if self._stop.wait(self.every):
+                return
+
+    def __enter__(self) -> LoadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(os.getloadavg()[0])
+
+    @property
+    def span(self) -> str:
+        """``min–max`` of the samples."""
+        return f"{min(self.samples):.1f}–{max(self.samples):.1f}"
 
 
 @dataclass(frozen=True)
@@ -228,9 +261,10 @@ async def measure(
 
     load_options = LoadOptions(batch_size=options.batch_size, today=TODAY)
     log(f"[{kind}] pipeline load …")
-    started = time.perf_counter()
-    first = await load_file(db, path, SAMR[1], person_secret=SECRET, options=load_options)
-    pipeline_s = time.perf_counter() - started
+    with LoadSampler() as pipeline_load:
+        started = time.perf_counter()
+        first = await load_file(db, path, SAMR[1], person_secret=SECRET, options=load_options)
+        pipeline_s = time.perf_counter() - started
     assert first.new == options.rows and first.quarantined == 0, first.render()
     [pipeline_counts] = await db.read(COUNTS)
     log(f"[{kind}] pipeline: {pipeline_s:.1f} s; again (unchanged) …")
@@ -243,7 +277,8 @@ async def measure(
     batches = prepared_rows(path, kind, options.batch_size)
     _auto_commit(connection, DELETE_RECORDS)
     log(f"[{kind}] raw UNWIND …")
-    raw_s = await raw_load(connection, batches, SAMR[1])
+    with LoadSampler() as raw_load_average:
+        raw_s = await raw_load(connection, batches, SAMR[1])
     [raw_counts] = await db.read(COUNTS)
     if raw_counts != pipeline_counts:
         raise RuntimeError(f"the sides differ: pipeline {pipeline_counts}, raw {raw_counts}")
@@ -260,6 +295,8 @@ async def measure(
         "raw_s": round(raw_s, 2),
         "raw_rows_per_s": round(options.rows / raw_s),
         "ratio": round(pipeline_s / raw_s, 2),
+        "load_average_pipeline": pipeline_load.span,
+        "load_average_raw": raw_load_average.span,
         "graph": pipeline_counts,
     }
 
@@ -270,14 +307,15 @@ def report(results: list[dict[str, Any]], facts: dict[str, Any]) -> str:
         f"Load throughput, {facts['cpus']} CPUs, Python {facts['python']}, Neo4j {facts['neo4j']}",
         "",
         "| kind | rows | pipeline rows/s | again (unchanged) rows/s | raw UNWIND rows/s "
-        "| pipeline ÷ raw time |",
-        "|---|---|---|---|---|---|",
+        "| pipeline ÷ raw time | load average (pipeline; raw) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['kind']} | {r['rows']:,} | {r['pipeline_rows_per_s']:,} "
             f"({r['pipeline_s']} s) | {r['again_rows_per_s']:,} ({r['again_s']} s) | "
-            f"{r['raw_rows_per_s']:,} ({r['raw_s']} s) | {r['ratio']} |"
+            f"{r['raw_rows_per_s']:,} ({r['raw_s']} s) | {r['ratio']} | "
+            f"{r['load_average_pipeline']}; {r['load_average_raw']} |"
         )
     return "\n".join(lines)
 

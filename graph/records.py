@@ -14,13 +14,16 @@ data (loaders/demo_data.py) all make records here, so every version carries the 
   ``SUPERSEDED`` and no longer current — never overwritten. A new version keeps the relations
   of the old one (subject, supplier, decider) unless it names its own.
 
-`write_records` writes a batch in one UNWIND statement (the feed's path: its throughput is the
-loader's); `new_version` copies the current version with changes (a lifecycle decision).
+`write_records` writes a batch in one UNWIND statement and answers per version (a lifecycle
+step); `write_record_batch` is the same write answering only how many (the feed's path: its
+throughput is the loader's); `new_version` copies the current version with changes (a
+lifecycle decision).
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
@@ -36,6 +39,7 @@ __all__ = [
     "new_version",
     "publication_stamps",
     "version_props",
+    "write_record_batch",
     "write_records",
 ]
 
@@ -126,51 +130,126 @@ _KEEP_RELATIONS: Final = "".join(
     for rel in (Rel.HAS_SUBJECT, Rel.PROVIDED_BY, Rel.DECIDED_BY)
 )
 
-_DATES_SET: Final = ", ".join(f"r.{name} = date(row.dates.{name})" for name in RECORD_DATES)
-
-# One statement per batch. Subjects, deciders and supersession are optional per row, hence the
-# CALLs with a WHERE that skips the rows they do not concern. The provider is one per call.
-_WRITE: Final = (
-    f"CALL () {{ {_any_of('provider', _PROVIDERS, '$provider')} }} "
-    "UNWIND $rows AS row "
-    f"CREATE (r:{Label.RECORD}) "
-    "SET r = row.props "
-    f"SET {_DATES_SET}, r.loadedAt = $loadedAt "
-    f"CREATE (r)-[:{Rel.PROVIDED_BY}]->(provider) "
-    "WITH r, row "
-    "CALL (r, row) { "
-    "  WITH r, row WHERE row.decider IS NOT NULL "
-    f"  CALL (row) {{ {_any_of('o', _DECIDERS, 'row.decider')} }} "
-    f"  WITH r, o LIMIT 1 CREATE (r)-[:{Rel.DECIDED_BY}]->(o) "
-    "} "
-    "CALL (r, row) { "
-    "  WITH r, row WHERE row.enterprise IS NOT NULL "
-    f"  MATCH (e:{Label.ENTERPRISE} {{uscc: row.enterprise}}) "
-    f"  CREATE (r)-[:{Rel.HAS_SUBJECT}]->(e) "
-    "} "
-    "CALL (r, row) { "
-    "  WITH r, row WHERE row.person IS NOT NULL "
-    f"  MERGE (p:{Label.PERSON} {{key: row.person.key}}) "
-    "  ON CREATE SET p += row.person.props "
-    f"  CREATE (r)-[:{Rel.HAS_SUBJECT}]->(p) "
-    "} "
+# The optional parts of a row, each with the statement text that handles it. A part no row of
+# the batch uses is left out of the statement (the planner cannot know that from $rows), and
+# a row without it is skipped by the part's WHERE.
+_PARTS: Final = (
+    (
+        "enterprise",
+        "CALL (r, row) { "
+        "  WITH r, row WHERE row.enterprise IS NOT NULL "
+        f"  MATCH (e:{Label.ENTERPRISE} {{uscc: row.enterprise}}) "
+        f"  CREATE (r)-[:{Rel.HAS_SUBJECT}]->(e) "
+        "} ",
+    ),
+    (
+        "person",
+        "CALL (r, row) { "
+        "  WITH r, row WHERE row.person IS NOT NULL "
+        f"  MERGE (p:{Label.PERSON} {{key: row.person.key}}) "
+        "  ON CREATE SET p += row.person.props "
+        f"  CREATE (r)-[:{Rel.HAS_SUBJECT}]->(p) "
+        "} ",
+    ),
     # A lifecycle step names its subject by key alone (a USCC or a person key); never created.
-    "CALL (r, row) { "
-    "  WITH r, row WHERE row.subject IS NOT NULL "
-    f"  CALL (row) {{ MATCH (s:{Label.ENTERPRISE} {{uscc: row.subject}}) RETURN s "
-    f"    UNION MATCH (s:{Label.PERSON} {{key: row.subject}}) RETURN s }} "
-    f"  CREATE (r)-[:{Rel.HAS_SUBJECT}]->(s) "
-    "} "
-    "CALL (r, row) { "
-    "  WITH r, row WHERE row.previous IS NOT NULL "
-    f"  MATCH (old:{Label.RECORD} {{uid: row.previous}}) "
-    f"  {_SUPERSEDE}"
-    "  WITH old, r "
-    f"  {_KEEP_RELATIONS}"
-    "} "
-    "RETURN collect({uid: r.uid, element: elementId(r), "
-    f"subjects: COUNT {{ (r)-[:{Rel.HAS_SUBJECT}]->() }}}}) AS created"
+    (
+        "subject",
+        "CALL (r, row) { "
+        "  WITH r, row WHERE row.subject IS NOT NULL "
+        f"  CALL (row) {{ MATCH (s:{Label.ENTERPRISE} {{uscc: row.subject}}) RETURN s "
+        f"    UNION MATCH (s:{Label.PERSON} {{key: row.subject}}) RETURN s }} "
+        f"  CREATE (r)-[:{Rel.HAS_SUBJECT}]->(s) "
+        "} ",
+    ),
+    (
+        "previous",
+        "CALL (r, row) { "
+        "  WITH r, row WHERE row.previous IS NOT NULL "
+        f"  MATCH (old:{Label.RECORD} {{uid: row.previous}}) "
+        f"  {_SUPERSEDE}"
+        "  WITH old, r "
+        f"  {_KEEP_RELATIONS}"
+        "} ",
+    ),
 )
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the rows of one batch carry: the statement writes only that."""
+
+    dates: tuple[str, ...]  # the names of `RECORD_DATES` some row gives
+    deciders: bool
+    parts: tuple[str, ...]  # the names of `_PARTS` some row gives
+
+    @classmethod
+    def of(cls, rows: list[dict[str, Any]]) -> _Shape:
+        """The shape of `rows`."""
+        dates: set[str] = set()
+        given: set[str] = set()
+        for row in rows:
+            dates.update(name for name, value in row["dates"].items() if value is not None)
+            given.update(name for name, value in row.items() if value is not None)
+        return cls(
+            tuple(name for name in RECORD_DATES if name in dates),
+            "decider" in given,
+            tuple(name for name, _ in _PARTS if name in given),
+        )
+
+
+@functools.lru_cache(maxsize=128)
+def _write_statement(shape: _Shape, *, detailed: bool) -> str:
+    """One statement for a batch of `shape`: ``created`` is the list of
+    ``{uid, element, subjects}`` when `detailed`, else the number of versions created."""
+    # The provider is one per batch, and a batch names few deciders: each is looked up once
+    # (under any of the organisation labels) instead of once per row.
+    deciders = (
+        "CALL () { "
+        "  UNWIND $deciders AS code "
+        f"  CALL (code) {{ {_any_of('o', _DECIDERS, 'code')} }} "
+        "  WITH code, collect(o)[0] AS o "
+        "  RETURN collect({code: code, node: o}) AS deciders "
+        "} "
+        if shape.deciders
+        else ""
+    )
+    dates = "".join(f"r.{name} = date(row.dates.{name}), " for name in shape.dates)
+    decided_by = (
+        f"FOREACH (o IN [d IN deciders WHERE d.code = row.decider | d.node] | "
+        f"CREATE (r)-[:{Rel.DECIDED_BY}]->(o)) "
+        if shape.deciders
+        else ""
+    )
+    created = (
+        "collect({uid: r.uid, element: elementId(r), "
+        f"subjects: COUNT {{ (r)-[:{Rel.HAS_SUBJECT}]->() }}}})"
+        if detailed
+        else "count(r)"
+    )
+    return (
+        f"CALL () {{ {_any_of('provider', _PROVIDERS, '$provider')} }} "
+        f"{deciders}"
+        "UNWIND $rows AS row "
+        f"CREATE (r:{Label.RECORD}) "
+        "SET r = row.props "
+        f"SET {dates}r.loadedAt = $loadedAt "
+        f"CREATE (r)-[:{Rel.PROVIDED_BY}]->(provider) "
+        f"{decided_by}"
+        "WITH r, row "
+        + "".join(text for name, text in _PARTS if name in shape.parts)
+        + f"RETURN {created} AS created"
+    )
+
+
+def _write_query(
+    rows: list[dict[str, Any]], provider: str, loaded_at: Any, *, detailed: bool
+) -> tuple[str, dict[str, Any]]:
+    """The statement and parameters writing `rows` (see `write_records`)."""
+    shape = _Shape.of(rows)
+    parameters = {"rows": rows, "provider": provider, "loadedAt": loaded_at}
+    if shape.deciders:
+        parameters["deciders"] = sorted({row["decider"] for row in rows if row.get("decider")})
+    return _write_statement(shape, detailed=detailed), parameters
 
 
 async def write_records(
@@ -182,7 +261,7 @@ async def write_records(
 ) -> list[dict[str, Any]]:
     """Create the record versions of `rows` supplied by the organisation `provider`; return
     ``{uid, element, subjects}`` for each version created (none when the provider is not in
-    the graph).
+    the graph; ``subjects`` is 0 for a row whose subject is not in the graph).
 
     Each row holds ``props`` (with `version_props`), ``dates`` (ISO text for the names of
     `RECORD_DATES`, `iso`), and optionally ``decider`` (the deciding authority's code),
@@ -191,9 +270,28 @@ async def write_records(
     """
     if not rows:
         return []
-    result = await tx.run(_WRITE, {"rows": rows, "provider": provider, "loadedAt": loaded_at})
+    cypher, parameters = _write_query(rows, provider, loaded_at, detailed=True)
+    result = await tx.run(cypher, parameters)
     record = await result.single()
     return [] if record is None else list(record["created"])
+
+
+async def write_record_batch(
+    tx: neo4j.AsyncManagedTransaction,
+    rows: list[dict[str, Any]],
+    *,
+    provider: str,
+    loaded_at: Any,
+) -> int:
+    """`write_records` for a bulk load (a feed's chunk, the demo data): the same versions and
+    relations, but only how many versions were created comes back (0 when the provider is
+    not in the graph), not one answer per row."""
+    if not rows:
+        return 0
+    cypher, parameters = _write_query(rows, provider, loaded_at, detailed=False)
+    result = await tx.run(cypher, parameters)
+    record = await result.single()
+    return 0 if record is None else int(record["created"])
 
 
 _NEW_VERSION: Final = (

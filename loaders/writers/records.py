@@ -32,7 +32,7 @@ from graph.lifecycle.notices import notify_watchers_of_records
 from graph.lifecycle.versions import after_feed_versions
 from graph.model import NoticeKind, RecordKind, RecordStatus, SeverityTier
 from graph.publication import warning_only_unpublished
-from graph.records import RECORD_DATES, iso, publication_stamps, version_props, write_records
+from graph.records import RECORD_DATES, iso, publication_stamps, version_props, write_record_batch
 from loaders.feed_kinds import FEED_KINDS, Problem, SeverityBasis
 from loaders.validation import CheckedRow, RejectedRow
 from loaders.writers.base import (
@@ -289,13 +289,13 @@ class RecordWriter(Writer):
                 supplier=self.provenance.supplier.code,
             )
         if rows:
-            created = await write_records(
+            created = await write_record_batch(
                 tx,
                 rows,
                 provider=self.provenance.supplier.code,
                 loaded_at=self.provenance.loaded_at,
             )
-            if len(created) != len(rows):
+            if created != len(rows):
                 raise RuntimeError(f"supplier {self.provenance.supplier.code} is not in the graph")
             # 贷后监测: banks watching a subject hear of a new adverse record with the load that
             # brings it (same transaction, so a failed chunk tells nobody).
