@@ -1139,17 +1139,24 @@ def connection_value(
 def subjects_of(data: Any, into: set[str] | None = None) -> set[str]:
     """The USCCs and person keys a compiled result is about (for the audit)."""
     found = set() if into is None else into
-    if isinstance(data, dict):
-        subject = data.get(SUBJECT_KEY)
-        if subject is not None:
-            found.add(subject)
-        for value in data.values():
-            if isinstance(value, dict | list):
-                subjects_of(value, found)
-    elif isinstance(data, list):
-        for value in data:
-            if isinstance(value, dict | list):
-                subjects_of(value, found)
+    # The driver's maps and lists are plain dicts and lists: exact class checks, and a stack
+    # rather than a call per nested value (a page of members holds a few hundred of them).
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if item.__class__ is dict:
+            subject = item.get(SUBJECT_KEY)
+            if subject is not None:
+                found.add(subject)
+            values: Any = item.values()
+        elif item.__class__ is list:
+            values = item
+        else:
+            continue
+        for value in values:
+            kind = value.__class__
+            if kind is dict or kind is list:
+                pending.append(value)
     return found
 
 
@@ -1215,6 +1222,9 @@ def _edge_node(root: Mapping[str, Any], path: ResponsePath, context: Any) -> Any
 # Resolvers
 # --------------------------------------------------------------------------------------
 def _native(value: Any) -> Any:
+    kind = value.__class__
+    if kind is str or kind is int or kind is bool or kind is float:
+        return value  # most values: no isinstance checks
     if isinstance(value, Date | DateTime):
         return value.to_native()
     if isinstance(value, list):
