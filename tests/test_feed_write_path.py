@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -21,6 +22,11 @@ from graph.database import Database
 from graph.identifiers import WUGANG_REGION, make_uscc
 from graph.model import Label, RecordKind, RecordStatus, Rel
 from graph.records import iso, version_props, write_record_batch, write_records
+from loaders.pipeline import LoadOptions, load_file
+from loaders.sample_feeds import PENALTY_HEADERS, generated_rows, write_csv
+from loaders.sample_feeds import SAMR as SAMPLE_SAMR
+from loaders.writers import Writer
+from loaders.writers.records import RecordWriter
 from tests.fixtures import A1, B1, CA1, E1, E2, NDRC, P2, SAMR
 
 PREFIX = "FWTEST|"
@@ -28,7 +34,7 @@ NEW_PERSON = "feed-write-test-person"
 UNREGISTERED = make_uscc("91", WUGANG_REGION, "FW999999")
 DECIDED = date(2026, 5, 6)
 
-Writer = Callable[..., Awaitable[Any]]
+RecordsWriter = Callable[..., Awaitable[Any]]
 
 
 @pytest.fixture
@@ -76,7 +82,7 @@ async def _graph(db: Database) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize("writer", [write_records, write_record_batch], ids=["per-row", "batch"])
 async def test_rows_of_every_shape_get_exactly_their_relations(
-    db: Database, cleanup: None, writer: Writer
+    db: Database, cleanup: None, writer: RecordsWriter
 ) -> None:
     await _write(db, writer, [_row("old", enterprise=E1, decider=B1)], NDRC)
     rows = [
@@ -143,7 +149,7 @@ async def test_rows_of_every_shape_get_exactly_their_relations(
 
 @pytest.mark.parametrize("writer", [write_records, write_record_batch], ids=["per-row", "batch"])
 async def test_a_provider_not_in_the_graph_writes_nothing(
-    db: Database, cleanup: None, writer: Writer
+    db: Database, cleanup: None, writer: RecordsWriter
 ) -> None:
     rows = [_row("orphan", enterprise=E1, decider=SAMR)]
     answer = await _write(db, writer, rows, "NO-SUCH-PROVIDER")
@@ -229,3 +235,57 @@ async def test_a_feed_chunk_costs_the_server_no_more_than_the_raw_unwind(db: Dat
     # Looking each row's decider up among four labels cost 10 hits a row more than the floor.
     assert measured["ours"] <= measured["raw"], measured
     assert await _graph(db) == {}, "measured in transactions that were rolled back"
+
+
+FEED_SUBJECT = make_uscc("91", WUGANG_REGION, "FW888888")
+
+
+async def test_a_load_remembers_registered_subjects_but_not_one_it_just_made_provisional(
+    db: Database, tmp_path: Path
+) -> None:
+    name, sender = SAMPLE_SAMR
+    await db.write(
+        f"MERGE (d:{Label.DEPARTMENT} {{code: $code}}) SET d.name = $name, d.sector = '市场监管'",
+        {"code": sender, "name": name},
+    )
+    # Chunks of two rows: E1 and E2 (registered) twice, then the unregistered code alone.
+    path = tmp_path / "penalties.csv"
+    rows = list(generated_rows("penalty", 5, [E1, E2, E1, E2, FEED_SUBJECT], year=2024))
+    write_csv(path, PENALTY_HEADERS, rows, "utf-8")
+    writers: list[Writer] = []
+
+    def keep(writer: Writer) -> Writer:
+        writers.append(writer)
+        return writer
+
+    options = LoadOptions(today=date(2026, 11, 28), batch_size=2, wrap_writer=keep)
+    try:
+        summary = await load_file(db, path, sender, person_secret=b"s", options=options)
+        assert (summary.new, summary.quarantined) == (5, 0), summary.render()
+        [writer] = writers
+        assert isinstance(writer, RecordWriter)
+        # Found registered in the first chunk and not asked about again; the subject made
+        # provisional in the last chunk's transaction is not remembered (it could roll back).
+        assert writer.registered == {E1, E2}
+        found = await db.read(
+            f"MATCH (r:{Label.RECORD} {{batchId: $batch}})-[:{Rel.HAS_SUBJECT}]->(e) "
+            "RETURN e.uscc AS code, count(r) AS records, "
+            "collect(DISTINCT e.provisionalRow) AS rows",
+            {"batch": summary.batch_id},
+        )
+        by_code = {row["code"]: (row["records"], row["rows"]) for row in found}
+        # The provisional subject's provenance is the row naming it (line 6, after the header).
+        assert by_code == {E1: (2, []), E2: (2, []), FEED_SUBJECT: (1, [6])}
+    finally:
+        await db.write(
+            f"MATCH (r:{Label.RECORD}) WHERE r.issuingAuthorityCode = $sender "
+            f"OR r.sourceUnitCode = $sender DETACH DELETE r",
+            {"sender": sender},
+        )
+        await db.write(
+            f"MATCH (e:{Label.ENTERPRISE} {{uscc: $code}}) DETACH DELETE e", {"code": FEED_SUBJECT}
+        )
+        await db.write(
+            f"MATCH (b:{Label.BATCH}) WHERE b.supplier = $sender DETACH DELETE b",
+            {"sender": sender},
+        )

@@ -38,6 +38,7 @@ from loaders.validation import CheckedRow, RejectedRow
 from loaders.writers.base import (
     Outcome,
     Prepared,
+    Provenance,
     Writer,
     Written,
     content_hash,
@@ -141,8 +142,21 @@ def _same_content(stored: dict[str, Any], content: dict[str, Any]) -> bool:
     )
 
 
+_KNOWN_REGISTERED: Final = 200_000
+"""How many registered codes a load remembers (about 20 MB), see `RecordWriter.registered`."""
+
+
 class RecordWriter(Writer):
     """Writes records of one `RecordKind`."""
+
+    def __init__(self, provenance: Provenance) -> None:
+        super().__init__(provenance)
+        # Codes this load found registered. Enterprises are never deleted, so a code found
+        # (committed, before this chunk's own writes) stays registered for the rest of the
+        # load: a feed names the same subjects chunk after chunk, and only codes not seen yet
+        # are asked about. Codes made provisional here are not remembered (the chunk's
+        # transaction may still be rolled back and retried).
+        self.registered: set[str] = set()
 
     @property
     def record_kind(self) -> RecordKind:
@@ -231,9 +245,15 @@ class RecordWriter(Writer):
         written = Written()
         [found] = await run(tx, _CURRENT, keys=[p.key for p in batch])
         current = {r["key"]: r for r in found["current"]}
-        codes = list({p.data["enterprise"] for p in batch if p.data["enterprise"]})
-        [unknown] = await run(tx, _UNREGISTERED, codes=codes)
-        missing = set(unknown["missing"])
+        codes = list(
+            {p.data["enterprise"] for p in batch if p.data["enterprise"]} - self.registered
+        )
+        missing: set[str] = set()
+        if codes:
+            [unknown] = await run(tx, _UNREGISTERED, codes=codes)
+            missing = set(unknown["missing"])
+            if len(self.registered) < _KNOWN_REGISTERED:
+                self.registered.update(code for code in codes if code not in missing)
         provisional: dict[str, dict[str, Any]] = {}
         rows: list[dict[str, Any]] = []
         for prepared in batch:
