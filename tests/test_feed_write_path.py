@@ -58,7 +58,9 @@ def _row(name: str, version: int = 1, **relations: Any) -> dict[str, Any]:
     return {"props": props, "dates": dates, **relations}
 
 
-async def _write(db: Database, writer: Writer, rows: list[dict[str, Any]], provider: str) -> Any:
+async def _write(
+    db: Database, writer: RecordsWriter, rows: list[dict[str, Any]], provider: str
+) -> Any:
     async def work(tx: neo4j.AsyncManagedTransaction) -> Any:
         return await writer(tx, rows, provider=provider, loaded_at=datetime.now(UTC))
 
