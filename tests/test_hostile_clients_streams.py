@@ -240,6 +240,24 @@ def test_headers_over_the_limit_are_refused_with_a_code(hub: str) -> None:
     assert _json_of(response)["error"]["code"] == "HEADERS_TOO_LARGE"
 
 
+def test_a_body_arriving_with_its_headers_is_held_to_the_body_limit_not_the_headers(
+    hub: str,
+) -> None:
+    """A large body sent in one go arrives in the same reads as its headers: it is judged by
+    the body limit (413), and its bytes never count as header bytes (431)."""
+    body = json.dumps({"query": "{ __typename }", "variables": {"pad": "z" * 60_000}}).encode()
+    sock = _connect(hub)
+    sock.sendall(
+        b"POST /graphql HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    response, _ = _read_until_closed(sock, within=5)
+    sock.close()
+    assert response.startswith(b"HTTP/1.1 413"), response[:300]
+    assert _json_of(response)["error"]["code"] == "REQUEST_TOO_LARGE"
+
+
 def test_what_is_not_http_is_refused_with_a_code(hub: str) -> None:
     sock = _connect(hub)
     sock.sendall(b"HELLO THERE\r\n\r\n")

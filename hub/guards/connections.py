@@ -90,7 +90,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         configured = self.config.h11_max_incomplete_event_size
         self.max_header_bytes = configured or DEFAULT_MAX_HEADER_BYTES
         self._reading_headers = True  # until this request's headers are complete
-        self._header_bytes = 0
+        self._header_bytes = 0  # of chunks read while the headers were incomplete
+        self._header_size = 0  # of the request line and headers as parsed
+        self._too_large = False
+        self._boundary = False  # a request's headers or message ended in the chunk being parsed
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Count the connection against its address, refuse it beyond the cap, start the
@@ -200,24 +203,48 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def data_received(self, data: bytes) -> None:
-        """Count a request's line and headers against the limit (from its first byte its
-        headers' deadline runs), then let uvicorn parse."""
-        if self._reading_headers and data:
-            if not self._received:
-                self._received = True
-                if self._phase != HEADERS:
-                    self._arm(HEADERS)
-            self._header_bytes += len(data)
-            if self._header_bytes > self.max_header_bytes:
-                self._headers_too_large()
-                return
+        """Let uvicorn parse (from a request's first byte its headers' deadline runs); a
+        chunk that leaves the headers still incomplete counts against their limit, so a
+        header section never ending cannot grow the parser's buffers."""
+        if self._reading_headers and data and not self._received:
+            self._received = True
+            if self._phase != HEADERS:
+                self._arm(HEADERS)
+        self._boundary = False
         super().data_received(data)
         if self.transport.is_closing():
             self._disarm()
+            return
+        if self._reading_headers and data and not self._boundary:
+            # Headers incomplete before and after, nothing ended in between: the whole chunk
+            # was header bytes. (A chunk in which a request ended counts from the next one.)
+            self._header_bytes += len(data)
+            if self._header_bytes > self.max_header_bytes:
+                self._headers_too_large()
+
+    def on_message_begin(self) -> None:
+        """A request starts: its line and headers are measured afresh."""
+        self._header_size = 0
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        """Part of the request line, measured."""
+        self._header_size += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        """One header, measured (with its separators)."""
+        self._header_size += len(name) + len(value) + 4
+        super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        """The headers are whole: the body's deadline runs until the message is."""
-        self._reading_headers = False
+        """The headers are whole: over the limit the request is refused before it runs (the
+        parser is stopped; `send_400_response` answers 431); else the body's deadline runs
+        until the message is whole."""
+        self._reading_headers, self._boundary = False, True
+        if self._header_size > self.max_header_bytes:
+            self._too_large = True
+            raise ValueError("request line and headers over the limit")
         self._arm(BODY)
         super().on_headers_complete()
 
@@ -226,11 +253,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         bytes are counted afresh."""
         self._disarm()
         self._reading_headers, self._header_bytes, self._received = True, 0, False
+        self._boundary = True
         super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:
-        """llhttp refused the request line or headers: say so with a code."""
-        self._malformed()
+        """llhttp refused the request line or headers (or `on_headers_complete` stopped it):
+        say so with a code."""
+        if self._too_large:
+            self._headers_too_large()
+        else:
+            self._malformed()
 
 
 def guarded_protocol(limits: ConnectionLimits) -> Any:
