@@ -8,8 +8,9 @@ Each journey is one request a real consumer sends, answered three ways over the 
 
 * **hub** — `credithub serve` over HTTP as that consumer (token, guards, GraphQL, the catalogue
   compiled into the query, the audit entry committed before the answer);
-* **peer** — `bench/peer/server.mjs`: @neo4j/graphql 7 (Neo4j's own GraphQL library, one
-  Node.js process) over typeDefs of the same labels and relationships, asked with `where`
+* **peer** — `bench/peer/server.mjs`: @neo4j/graphql 7 (Neo4j's own GraphQL library, as many
+  Node.js processes as the hub has workers: `--workers`) over typeDefs of the same labels and
+  relationships, asked with `where`
   filters for the rows the hub's consumer sees; no authorisation, no audit;
 * **raw** — one hand-written Cypher query on the async Python driver.
 
@@ -356,13 +357,17 @@ def install_peer() -> None:
 
 
 @contextmanager
-def running_peer(connection: Connection, log_path: Path) -> Iterator[PeerProcess]:
-    """`node bench/peer/server.mjs` on a free loopback port, stopped (SIGTERM, SIGKILL) on exit."""
+def running_peer(
+    connection: Connection, log_path: Path, processes: int = 1
+) -> Iterator[PeerProcess]:
+    """`node bench/peer/server.mjs` on a free loopback port (`processes` sharing it), stopped
+    (SIGTERM, SIGKILL) on exit."""
     install_peer()
     port = free_port()
     env = {
         **os.environ,
         "PEER_PORT": str(port),
+        "PEER_PROCESSES": str(processes),
         "NEO4J_URI": connection.uri,
         "NEO4J_USER": connection.user,
         "NEO4J_PASSWORD": connection.password,
@@ -983,7 +988,7 @@ async def measure_size(
     )
     with (
         running_hub(env, options.workers, RESULTS / f"hub-journeys-{size}.log") as hub,
-        running_peer(connection, RESULTS / f"peer-journeys-{size}.log") as peer,
+        running_peer(connection, RESULTS / f"peer-journeys-{size}.log", options.workers) as peer,
     ):
         async with httpx.AsyncClient(
             base_url=hub.url, limits=limits, timeout=REQUEST_TIMEOUT, trust_env=False
@@ -1036,7 +1041,7 @@ async def measure_size(
         "warm_up": WARM_UP,
         "concurrency": options.concurrency,
         "hub_workers": options.workers,
-        "peer_processes": 1,
+        "peer_processes": options.workers,
         "journeys": results,
     }
 
@@ -1160,7 +1165,9 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--sizes", default="300,100000", help="enterprises per run (comma list)")
     parser.add_argument("--requests", type=int, default=300, help="timed requests per side")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
-    parser.add_argument("--workers", type=int, default=1, help="hub worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="hub worker processes, and peer processes"
+    )
     parser.add_argument("--verify", type=int, default=8, help="subjects checked per journey")
     parser.add_argument("--journeys", default=",".join(JOURNEYS), help="which (comma list)")
     parser.add_argument("--reuse", action=argparse.BooleanOptionalAction, default=True)

@@ -12,7 +12,10 @@
 //   NEO4J_DATABASE=neo4j PEER_CATEGORY_LABELS='{"91": "企业", …}' node server.mjs
 //
 // POST /graphql {query, variables} → the GraphQL result as JSON; GET /healthz → 200 once the
-// schema is built. One process, one event loop (the journeys bench reports it so).
+// schema is built. One process, one event loop, unless PEER_PROCESSES=N: then N processes share
+// the port (node:cluster), as a deployment gives Node one process per core (the journeys bench
+// runs it so with `--workers N`, the hub with N workers).
+import cluster from "node:cluster";
 import http from "node:http";
 import { Neo4jGraphQL } from "@neo4j/graphql";
 import neo4j from "neo4j-driver";
@@ -25,6 +28,22 @@ function required(name) {
         process.exit(2);
     }
     return value;
+}
+
+const processes = Number(process.env.PEER_PROCESSES || "1");
+if (cluster.isPrimary && processes > 1 && !process.argv.includes("--print-schema")) {
+    for (let k = 0; k < processes; k++) cluster.fork();
+    const stopAll = () => {
+        for (const worker of Object.values(cluster.workers)) worker.kill("SIGTERM");
+        setTimeout(() => process.exit(0), 5000).unref();
+    };
+    process.on("SIGTERM", stopAll);
+    process.on("SIGINT", stopAll);
+    cluster.on("exit", () => {
+        if (Object.keys(cluster.workers).length === 0) process.exit(0);
+    });
+    // The primary only supervises: the server below runs in the workers.
+    await new Promise(() => {});
 }
 
 const port = Number(required("PEER_PORT"));
