@@ -1,6 +1,6 @@
 """Month-end load: a realistic mix of consumers against the hub with several workers.
 
-    .venv/bin/python -m bench.load_mix [--enterprises 100000] [--duration 180] [--workers 3]
+    .venv/bin/python -m bench.load_mix [--enterprises 100000] [--duration 180] [--workers 2]
 
 A separate process on loopback drives, for ``--duration`` seconds or ``--max-requests`` requests
 (whichever ends first), ``--concurrency`` clients that each pick an operation by weight:
@@ -252,7 +252,9 @@ def parse_options(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--duration", type=float, default=180.0, help="seconds of load")
     parser.add_argument("--max-requests", type=int, default=200_000, help="stop after these")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
-    parser.add_argument("--workers", type=int, default=3, help="hub worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="hub worker processes (default: one per core)"
+    )
     parser.add_argument("--feed-rows", type=int, default=20_000, help="background feed size")
     parser.add_argument(
         "--feed-seed",
