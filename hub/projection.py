@@ -601,8 +601,9 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
         parent_type: GraphQLObjectType,
     ) -> Any:
-        """graphql-core's `complete_value` for the types a graph field can have (non-null,
-        list, scalar, enum, object: `graph_value_type`)."""
+        """graphql-core's `complete_value` for the types a graph field with a `ValueOf` can
+        have: non-null, list, scalar, enum, object (`install_resolvers` gives none to a field
+        of an interface or union, whose object type graphql-core finds out)."""
         if isinstance(return_type, GraphQLNonNull):
             completed = self._complete(
                 return_type.of_type,
