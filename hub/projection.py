@@ -23,7 +23,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, cast
 
 from cryptography.exceptions import InvalidTag
@@ -452,8 +452,7 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         field_def = parent_type.fields.get(field_details_list[0].node.name.value)
         leaf: GraphLeaf | None = getattr(field_def.resolve, GRAPH_LEAF, None) if field_def else None
-        middleware = self.middleware_manager
-        plain = middleware is None or not middleware.middlewares  # no extension resolves fields
+        plain = self._plain
         if leaf is None and plain and source.__class__ is dict and field_def is not None:
             value_of: ValueOf | None = getattr(field_def.resolve, GRAPH_VALUE, None)
             if value_of is not None:
@@ -473,6 +472,13 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    @cached_property
+    def _plain(self) -> bool:
+        """No extension resolves fields (a middleware would have to see every field), so
+        graph-backed fields may be completed in place; one answer for the whole execution."""
+        middleware = self.middleware_manager
+        return middleware is None or not middleware.middlewares
 
     def _leaf(self, leaf: GraphLeaf, value: Any) -> Any:
         """A scalar or enum field's value as served, or `_SLOW` when graphql-core must decide
@@ -510,8 +516,7 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
         from the graph, serving its plain scalar fields without a response path each (a path
         is made only for a field that needs one: an object, an error, a withheld value)."""
         grouped, new_defer_usages, _ = self.collect_subfields(return_type, field_details_list)
-        plain = self.middleware_manager is None or not self.middleware_manager.middlewares
-        if new_defer_usages or position_context is not None or not plain:
+        if new_defer_usages or position_context is not None or not self._plain:
             return self.collect_and_execute_subfields(
                 return_type, field_details_list, path, result, position_context
             )
@@ -528,7 +533,9 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     if served is not _SLOW:
                         results[response_name] = served
                         continue
-                value = self.execute_field(
+                # A leaf `_leaf` declined goes straight to graphql-core, not through it again.
+                execute = super().execute_field if leaf is not None else self.execute_field
+                value = execute(
                     return_type,
                     result,
                     details,
