@@ -600,7 +600,13 @@ async def measure(
                         stderr=subprocess.STDOUT, text=True,
                     )  # fmt: skip
 
+                def finish(loader: subprocess.Popen[str]) -> str:
+                    # Reading while waiting: a loader blocked on a full pipe never ends.
+                    out, _ = loader.communicate(timeout=1800)
+                    return out
+
                 loaders = [start_loading(feeds[0])]
+                outputs: dict[int, str] = {}
                 sampler = asyncio.create_task(sample_memory(hub, neo4j_pid, stop, memory))
                 if not options.raw:
                     seconds, sent = await drive_mix(
@@ -618,7 +624,8 @@ async def measure(
                             # A feed outlasting its side's block waits here, unmeasured,
                             # instead of running under the other side's block.
                             started = time.perf_counter()
-                            await asyncio.to_thread(loaders[-1].wait)
+                            last = len(loaders) - 1
+                            outputs[last] = await asyncio.to_thread(finish, loaders[last])
                             waited[block] = round(time.perf_counter() - started, 1)
                         if block == 1:
                             loaders.append(start_loading(feeds[1]))
@@ -641,10 +648,10 @@ async def measure(
             await driver.close()
         stop.set()
         await sampler
-        feed_summaries = []
-        for loader in loaders:
-            loader_out, _ = loader.communicate(timeout=1800)
-            feed_summaries.append(loader_out.strip().splitlines()[-3:])
+        feed_summaries = [
+            (outputs[n] if n in outputs else finish(loader)).strip().splitlines()[-3:]
+            for n, loader in enumerate(loaders)
+        ]
         end_memory = memory_mib(hub, neo4j_pid)
     per_operation = {op: _figures(tally, op) for op in WEIGHTS}
     ok = sum(int(v["ok"] or 0) for v in per_operation.values())
