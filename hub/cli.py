@@ -62,17 +62,18 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    import uvicorn
-
     if not _port_free(host, port):
         raise click.ClickException(
             f"{host}:{port} is already in use; stop what runs there or pass --port."
         )
     from hub.guards.connections import guarded_protocol
+    from hub.serving import serve
 
     click.echo(f"Credit Hub serves http://{host}:{port}/graphql (GraphiQL in a browser).")
     limits = settings.connections
-    uvicorn.run(
+    # uvicorn.run, but with several workers each listens on a socket of its own (SO_REUSEPORT),
+    # so the kernel spreads connections over them (issue 18; hub/serving.py).
+    serve(
         "hub.app:app_from_env",
         factory=True,
         host=host,
