@@ -45,6 +45,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -78,6 +79,12 @@ changes no file metadata and `os.fdatasync` need not commit the file system's jo
 about half the time of an fsync of a growing file). A log whose every line is shipped starts
 again from its beginning once this much was written."""
 RETRY_FIRST, RETRY_MAX = 0.05, 5.0
+INLINE_SYNC_LIMIT = 0.001
+"""A group is synced on the event loop itself while syncs take less than this on average
+(seconds): handing a fast sync to a thread costs more than it blocks (the hop and taking the
+GIL back were 0.2–0.5 ms, an ``fdatasync`` here 0.1–0.3 ms). A slow disk's syncs go to a
+thread, so they never stall the requests being computed meanwhile; so does a group that needs
+the file extended first (`SEGMENT` of zeros and an ``fsync``)."""
 
 
 class AuditBacklogFull(OSError):
@@ -160,6 +167,8 @@ class AuditWal:
         # Lines to write, with the futures of the requests waiting for their fsync.
         self._buffer: list[tuple[bytes, int, PendingEntry, asyncio.Future[None]]] = []
         self._syncing: asyncio.Task[None] | None = None
+        self.sync_seconds = 0.0
+        """A moving average of how long a group's write and sync took (0 until the first)."""
         # Entries durable here (or not writable here), in log order, not yet in the chain.
         self._unshipped: list[tuple[int, PendingEntry]] = []
         self._shipped = 0
@@ -274,7 +283,13 @@ class AuditWal:
             group, self._buffer = self._buffer, []
             data = b"".join(line for line, _, _, _ in group)
             try:
-                await asyncio.to_thread(self._write, data)
+                if (
+                    self.sync_seconds < INLINE_SYNC_LIMIT
+                    and self._size + len(data) <= self._allocated
+                ):
+                    self._timed_write(data)
+                else:
+                    await asyncio.to_thread(self._timed_write, data)
             except OSError as error:
                 log.error(
                     "audit log %s not writable (%s): shipping before answering", self.path, error
@@ -291,6 +306,13 @@ class AuditWal:
             for _, _, _, future in group:
                 if not future.done():
                     future.set_result(None)
+
+    def _timed_write(self, data: bytes) -> None:
+        started = time.perf_counter()
+        self._write(data)
+        took = time.perf_counter() - started
+        # Weighted so that a disk turning slow moves its syncs off the loop within a few groups.
+        self.sync_seconds = took if not self.sync_seconds else 0.7 * self.sync_seconds + 0.3 * took
 
     def _write(self, data: bytes) -> None:
         assert self._fd is not None

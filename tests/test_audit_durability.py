@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import signal
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,7 +22,7 @@ import pytest
 
 from authz import audit
 from authz.audit import AuditEvent, WalMark
-from authz.audit_wal import AuditWal, read_wal, ship_file
+from authz.audit_wal import INLINE_SYNC_LIMIT, AuditWal, read_wal, ship_file
 from authz.identity import PUBLIC
 from graph.database import Connection, Database
 from tests.fixtures import E1, E2
@@ -98,6 +99,50 @@ async def test_a_log_shipped_again_appends_nothing_twice_and_a_torn_line_is_drop
     assert (await audit.verify(chain)).ok
     await wal.close()  # its own copy of the lines: all marked as shipped already
     assert await chain.read("MATCH (e:AuditEntry) RETURN count(e) AS n") == [{"n": 5}]
+
+
+async def test_a_fast_disk_is_synced_on_the_loop_and_a_slow_one_in_a_thread(
+    chain: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wal = AuditWal(chain, tmp_path, batch_window=3600)
+    await wal.start()
+    synced_on: list[bool] = []
+    write = AuditWal._write
+
+    def watched(self: AuditWal, data: bytes, delay: float = 0.0) -> None:
+        synced_on.append(threading.current_thread() is threading.main_thread())
+        time.sleep(delay)
+        write(self, data)
+
+    monkeypatch.setattr(AuditWal, "_write", watched)
+    await wal.submit(_event("fast-1"))
+    await wal.submit(_event("fast-2"))
+    assert synced_on == [True, True], "a sync faster than a thread hop stays on the loop"
+    assert 0 < wal.sync_seconds < INLINE_SYNC_LIMIT
+
+    # The disk turns slow: after the first slow sync the others leave the loop, which keeps
+    # serving while they run.
+    monkeypatch.setattr(AuditWal, "_write", lambda self, data: watched(self, data, 0.02))
+    synced_on.clear()
+    await wal.submit(_event("slow-1"))
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(ticking())
+    await wal.submit(_event("slow-2"))
+    ticker.cancel()
+    assert synced_on == [True, False]
+    assert wal.sync_seconds > INLINE_SYNC_LIMIT
+    assert ticks > 1, "the loop ran other work while the slow sync was in its thread"
+    entries, problems = read_wal(wal.path)
+    assert problems == []
+    assert [e.fields["requestId"] for _, e in entries] == ["fast-1", "fast-2", "slow-1", "slow-2"]
+    await wal.close()
 
 
 async def test_a_damaged_line_is_reported(tmp_path: Path, chain: Database) -> None:
