@@ -67,6 +67,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from authz.enforcement import SUBJECT_TYPES, WITHHELD, Enforcer
 from graph.lifecycle.base import china_today
+from hub import compile_cache
+from hub.compile_cache import CACHE, Effects, Notes, Opaque, Unkeyable, keep, symbolised
 from hub.errors import InvalidArgument
 
 Info = _ResolveInfo[Any]
@@ -150,6 +152,7 @@ class Projection:
         self._names = 0
         # Per subject being projected: the conditions bound once around its map (see `hoist`).
         self._hoisted: dict[str, dict[str, tuple[str, str]]] = {}
+        self._depth = 0  # nested `project` calls: only a root field's own is kept
 
     # -- naming ----------------------------------------------------------------------------
     def param(self, value: Any) -> str:
@@ -253,7 +256,110 @@ class Projection:
 
         With an enforcer, each field is first checked against the sharing catalogue: a
         denied field is not compiled at all, a conditional one is wrapped in its condition.
+        A root field's projection, compiled first thing, is kept for the same document, consumer
+        and day with its variables as parameters (hub/compile_cache.py).
         """
+        if self._depth or self._names or self._hoisted:
+            return self._compile(selection, scope)
+        try:
+            symbols, shape = symbolised(self.variables.coerced)
+        except Unkeyable:
+            return self._compile(selection, scope)
+        enforcer = self.enforcer
+        key = (
+            tuple(id(node) for node in selection.nodes),
+            id(selection.field_def),
+            selection.path,
+            tuple(scope.items()),
+            shape,
+            china_today(),
+            None
+            if enforcer is None
+            else (enforcer.consumer, id(enforcer.catalogue), enforcer.today),
+        )
+        found = CACHE.get(key)
+        if found is None:
+            return self._compile(selection, scope)
+        if found is not False:
+            if compile_cache.VERIFY:
+                text, effects = self._isolated(selection, scope)
+                fresh = (text, self.params, self._names, effects)
+                compile_cache.verify(found, self.variables.coerced, fresh)
+                return text
+            self.params.update(found.params_for(self.variables.coerced))
+            self._names = found.names
+            compile_cache.apply(found.effects, self.info.context)
+            return found.text
+        real = self.variables
+        self.variables = VariableValues(sources=real.sources, coerced=symbols)
+        try:
+            text, effects = self._isolated(selection, scope, apply=False)
+        except Opaque:
+            entry = None
+        except Exception:  # the real compile raises it again, with the real values
+            self.variables = real
+            self._reset()
+            return self._compile(selection, scope)
+        else:
+            held = (*selection.nodes, None if enforcer is None else enforcer.catalogue)
+            entry = keep(self.params, text, self._names, effects, held)
+        finally:
+            self.variables = real
+        CACHE.put(key, entry)
+        self._reset()  # the parameters hold symbols
+        if entry is None:
+            return self._compile(selection, scope)
+        if compile_cache.VERIFY:
+            text, effects = self._isolated(selection, scope)
+            compile_cache.verify(entry, real.coerced, (text, self.params, self._names, effects))
+            return text
+        self.params = entry.params_for(real.coerced)
+        self._names = entry.names
+        compile_cache.apply(entry.effects, self.info.context)
+        return entry.text
+
+    def _isolated(
+        self, selection: Selection, scope: Mapping[str, str], *, apply: bool = True
+    ) -> tuple[str, Effects]:
+        """Compile with the audit notes gathered apart: what this compile adds, whatever the
+        request noted before (a kept compile must carry all of it). Added to the request's
+        notes if `apply`."""
+        context = self.info.context
+        enforcer = self.enforcer
+        notes = Notes()
+        kept = context.projected
+        context.projected = notes.projected
+        if enforcer is not None:
+            outer = (enforcer.released, enforcer.withheld, enforcer.filtered)
+            enforcer.released, enforcer.withheld, enforcer.filtered = (
+                notes.released,
+                notes.withheld_fields,
+                notes.filtered,
+            )
+        try:
+            text = self._compile(selection, scope)
+        finally:
+            context.projected = kept
+            if enforcer is not None:
+                enforcer.released, enforcer.withheld, enforcer.filtered = outer
+        effects = notes.effects()
+        if apply:
+            compile_cache.apply(effects, context)
+        return text, effects
+
+    def _reset(self) -> None:
+        self.params = {}
+        self._names = 0
+        self._hoisted = {}
+
+    def _compile(self, selection: Selection, scope: Mapping[str, str]) -> str:
+        self._depth += 1
+        try:
+            return self._project(selection, scope)
+        finally:
+            self._depth -= 1
+
+    def _project(self, selection: Selection, scope: Mapping[str, str]) -> str:
         object_type = _named_object_type(selection.field_def)
         type_name = object_type.name if object_type else ""
         entries = []

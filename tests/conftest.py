@@ -18,6 +18,10 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+# Every use of a kept compile is compiled again and compared (hub/compile_cache.py), in this
+# process and in the hubs the tests start: the whole suite checks that keeping is faithful.
+os.environ["CREDITHUB_VERIFY_COMPILE_CACHE"] = "1"
+
 from authz.identity import PUBLIC, Consumer, OrgKind
 from authz.tokens import mint
 from graph.database import Connection, Database

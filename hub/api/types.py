@@ -125,7 +125,7 @@ def _current_memberships(p: Projection, args: Mapping[str, Any], scope: Scope) -
 def _person_enterprise_filters(p: Projection, args: Mapping[str, Any], scope: Scope) -> list[str]:
     roles = _names(args.get("roles")) or [r.value for r in RoleKind]
     conditions = [f"type({scope['rel']}) IN {p.param([RoleKind.of(r).rel.value for r in roles])}"]
-    if args.get("excludeUscc"):
+    if args.get("excludeUscc") is not None:
         conditions.append(f"{scope['node']}.uscc <> {p.param(args['excludeUscc'])}")
     return conditions
 
