@@ -344,7 +344,8 @@ class AuditWal:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=SWEEP_SECONDS)
             self._wake.clear()
-            if self._unshipped and self.batch_window > 0 and not self._urgent.is_set():
+            hurried = self._urgent.is_set() or self._closing
+            if self._unshipped and self.batch_window > 0 and not hurried:
                 # Gather a batch, unless someone waits for the chain (a mutation, shutdown).
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._urgent.wait(), timeout=self.batch_window)
@@ -358,9 +359,14 @@ class AuditWal:
                     await self.recover()
 
     async def _ship_backlog(self) -> None:
+        # What is unshipped now; entries made durable meanwhile wait for the next window (each
+        # sets `_wake`). Shipping on until none were left sent batches of two or three under
+        # steady traffic, a transaction with the head's lock each: 61–111 batches for 300
+        # sequential requests instead of 3–4.
+        left = len(self._unshipped)
         delay = RETRY_FIRST
-        while self._unshipped:
-            batch = self._unshipped[: self.max_batch]
+        while left > 0 and self._unshipped:
+            batch = self._unshipped[: min(self.max_batch, left)]
             try:
                 await append_pending(
                     self.db, [entry for _, entry in batch], mark=WalMark(self.id, batch[0][0])
@@ -371,6 +377,7 @@ class AuditWal:
                 delay = min(delay * 2, RETRY_MAX)
                 continue
             delay = RETRY_FIRST
+            left -= len(batch)
             del self._unshipped[: len(batch)]
             self._shipped = batch[-1][0]
             self._room.set()

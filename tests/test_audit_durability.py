@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -146,6 +147,33 @@ async def test_a_fast_disk_is_synced_on_the_loop_and_a_slow_one_in_a_thread(
     entries, problems = read_wal(wal.path)
     assert problems == []
     assert [e.fields["requestId"] for _, e in entries] == ["fast-1", "fast-2", "slow-1", "slow-2"]
+    await wal.close()
+
+
+async def test_steady_traffic_is_shipped_in_one_batch_per_window(
+    chain: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each batch is a write transaction holding the chain head's lock: under steady traffic
+    # the entries that arrive while one batch ships wait for the next window.
+    batches: list[int] = []
+    append = audit_wal.append_pending
+
+    async def counted(db: Database, pending: Any, **kwargs: Any) -> Any:
+        batches.append(len(pending))
+        return await append(db, pending, **kwargs)
+
+    monkeypatch.setattr(audit_wal, "append_pending", counted)
+    wal = AuditWal(chain, tmp_path, batch_window=0.25)
+    started = time.monotonic()
+    for n in range(150):
+        await wal.submit(_event(f"s-{n}"))
+        await asyncio.sleep(0.005)
+    await wal.shipped()
+    windows = (time.monotonic() - started) / 0.25
+    assert sum(batches) == 150
+    assert len(batches) <= windows + 2, (len(batches), windows, batches)
+    rows = await chain.read("MATCH (e:AuditEntry) RETURN e.requestId AS r ORDER BY e.seq")
+    assert [row["r"] for row in rows] == [f"s-{n}" for n in range(150)]
     await wal.close()
 
 
