@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
-from functools import lru_cache
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
 from strawberry.extensions import SchemaExtension
@@ -24,16 +24,30 @@ STRAWBERRY_RULES: tuple[type[ASTValidationRule], ...] = (
 """Rules Strawberry adds to every validation (strawberry.schema.schema.validate_document)."""
 
 
-@lru_cache(maxsize=CACHED_DOCUMENTS)
+_Rules = tuple[type[ASTValidationRule], ...]
+_VALIDATED: OrderedDict[
+    tuple[int, int, _Rules, bool], tuple[GraphQLSchema, DocumentNode, tuple[GraphQLError, ...]]
+] = OrderedDict()
+
+
 def _validate(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    rules: tuple[type[ASTValidationRule], ...],
-    hide_suggestions: bool,
+    schema: GraphQLSchema, document: DocumentNode, rules: _Rules, hide_suggestions: bool
 ) -> tuple[GraphQLError, ...]:
-    return tuple(
+    # Keyed by identity: Strawberry hands the same parsed document for the same query text,
+    # and a document's own hash walks its whole tree (frozen dataclasses), which cost ~1 % of a
+    # public search. The entry holds both objects, so their ids are not reused meanwhile.
+    key = (id(schema), id(document), rules, hide_suggestions)
+    found = _VALIDATED.get(key)
+    if found is not None and found[0] is schema and found[1] is document:
+        _VALIDATED.move_to_end(key)
+        return found[2]
+    errors = tuple(
         validate(schema, document, (*rules, *STRAWBERRY_RULES), hide_suggestions=hide_suggestions)
     )
+    _VALIDATED[key] = (schema, document, errors)
+    if len(_VALIDATED) > CACHED_DOCUMENTS:
+        _VALIDATED.popitem(last=False)
+    return errors
 
 
 class GuardedValidation(SchemaExtension):
