@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,35 @@ READ_RETRY_FIRST, READ_RETRY_FACTOR, READ_RETRY_JITTER = 1.0, 2.0, 0.2
 IDLE_READ_SESSIONS = 64
 """Read sessions kept between reads, at most (one per read running at the same time)."""
 """The driver's own retry delays: 1 s, doubling, ±20 % so clients do not retry in step."""
+
+
+REMEMBERED_DATES = 65_536
+"""Distinct dates whose driver values are kept (about 180 years of days)."""
+
+
+def remember_dates() -> bool:
+    """Hydrate each distinct date the server sends once per process; True if in place.
+
+    The driver builds a `neo4j.time.Date` for every date of every row in pure Python (its day
+    arithmetic): 8.5 % of the hub's CPU for an association's member page, whose hundred records
+    each carry dates. The dates are few (records' decision and publication days) and the values
+    immutable, so one value per day can be shared. The hook is the driver's own module-level
+    hydrator, looked up when a connection is made; a driver that moves it leaves dates as they
+    were (tests/test_database.py says so).
+    """
+    try:
+        from neo4j._codec.hydration.bolt.v1 import temporal
+    except ImportError:  # pragma: no cover — a driver without that module
+        return False
+    hydrate = getattr(temporal, "hydrate_date", None)
+    if hydrate is None:  # pragma: no cover
+        return False
+    if not hasattr(hydrate, "cache_info"):
+        temporal.hydrate_date = functools.lru_cache(maxsize=REMEMBERED_DATES)(hydrate)
+    return True
+
+
+remember_dates()
 
 
 class Database:
