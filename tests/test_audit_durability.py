@@ -156,13 +156,13 @@ async def test_steady_traffic_is_shipped_in_one_batch_per_window(
     # Each batch is a write transaction holding the chain head's lock: under steady traffic
     # the entries that arrive while one batch ships wait for the next window.
     batches: list[int] = []
-    append = audit_wal.append_pending
+    append = audit.append_pending
 
     async def counted(db: Database, pending: Any, **kwargs: Any) -> Any:
         batches.append(len(pending))
         return await append(db, pending, **kwargs)
 
-    monkeypatch.setattr(audit_wal, "append_pending", counted)
+    monkeypatch.setattr("authz.audit_wal.append_pending", counted)
     wal = AuditWal(chain, tmp_path, batch_window=0.25)
     started = time.monotonic()
     for n in range(150):
