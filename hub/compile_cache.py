@@ -11,16 +11,17 @@ So the first compile runs with every string variable replaced by a `Symbol`: an
 object that may be carried into a parameter but refuses every other use — compared, tested for
 truth, hashed, formatted into text, asked for an attribute — by raising `Opaque`. A compile that
 finishes never looked at those values, so its text and effects hold for any values: it is kept
-(`Compiled`) under the key of everything it may have looked at (`compile_key`), and a request
-with that key takes the text, the parameters with its own values put in for the symbols, and
-the compile's effects on the audit notes. A compile that did look (a page size checked, a cursor
-decoded, a filter tested for emptiness) raises `Opaque`; its effects are rolled back, it runs
-again with the real values, and the key is remembered as not kept.
+(`Compiled`) under the key of everything it may have looked at (built in `Projection.project`),
+and a request with that key takes the text, the parameters with its own values put in for the
+symbols, and the compile's effects on the audit notes (gathered apart while it ran, `Notes`). A
+compile that did look (a cursor decoded, a filter tested for emptiness) raises `Opaque`; its
+notes are dropped, it runs again with the real values, and the key is remembered as not kept.
 
 Everything else a compile may read is in the key: the document's field nodes (held by the entry,
-so that an id is not reused while it exists), the scope, the consumer (kind, organisation,
-purpose, duty), whether enforcement is on, the catalogue, the city's date, and the values of the
-variables that are not symbols (null, numbers, booleans, enums, lists, input objects). With
+so that an id is not reused while it exists), the field and its path, the scope, the consumer
+(the whole verified identity), whether enforcement is on, the catalogue (held too), the city's
+date, and the values of the variables that are not symbols (null, numbers, booleans, enums,
+lists, input objects). With
 ``CREDITHUB_VERIFY_COMPILE_CACHE=1`` (the test suite sets it) every use of a kept compile is
 compiled again for real and must match: text, parameters and effects.
 """
