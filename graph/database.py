@@ -79,9 +79,9 @@ READ_RETRY_SECONDS = 5.0
 """How long a read is retried after its first failure (the driver's `max_transaction_retry_time`
 for managed transactions, set below to the same)."""
 READ_RETRY_FIRST, READ_RETRY_FACTOR, READ_RETRY_JITTER = 1.0, 2.0, 0.2
+"""The driver's own retry delays: 1 s, doubling, ±20 % so clients do not retry in step."""
 IDLE_READ_SESSIONS = 64
 """Read sessions kept between reads, at most (one per read running at the same time)."""
-"""The driver's own retry delays: 1 s, doubling, ±20 % so clients do not retry in step."""
 
 
 REMEMBERED_DATES = 65_536
@@ -96,7 +96,7 @@ def remember_dates() -> bool:
     each carry dates. The dates are few (records' decision and publication days) and the values
     immutable, so one value per day can be shared. The hook is the driver's own module-level
     hydrator, looked up when a connection is made; a driver that moves it leaves dates as they
-    were (tests/test_database.py says so).
+    were (tests/test_database_reads.py says so).
     """
     try:
         from neo4j._codec.hydration.bolt.v1 import temporal
