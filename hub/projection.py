@@ -68,7 +68,16 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from authz.enforcement import SUBJECT_TYPES, WITHHELD, Enforcer
 from graph.lifecycle.base import china_today
 from hub import compile_cache
-from hub.compile_cache import CACHE, Effects, Notes, Opaque, Unkeyable, keep, symbolised
+from hub.compile_cache import (
+    CACHE,
+    Compiled,
+    Effects,
+    Notes,
+    Opaque,
+    Unkeyable,
+    keep,
+    symbolised,
+)
 from hub.errors import InvalidArgument
 
 Info = _ResolveInfo[Any]
@@ -278,45 +287,43 @@ class Projection:
             else (enforcer.consumer, id(enforcer.catalogue), enforcer.today),
         )
         found = CACHE.get(key)
+        if found is False:
+            found = self._keep(selection, scope, symbols, key)
         if found is None:
             return self._compile(selection, scope)
-        if found is not False:
-            if compile_cache.VERIFY:
-                text, effects = self._isolated(selection, scope)
-                fresh = (text, self.params, self._names, effects)
-                compile_cache.verify(found, self.variables.coerced, fresh)
-                return text
-            self.params.update(found.params_for(self.variables.coerced))
-            self._names = found.names
-            compile_cache.apply(found.effects, self.info.context)
-            return found.text
+        if compile_cache.VERIFY:
+            text, effects = self._isolated(selection, scope)
+            fresh = (text, self.params, self._names, effects)
+            compile_cache.verify(found, self.variables.coerced, fresh)
+            return text
+        self.params.update(found.params_for(self.variables.coerced))
+        self._names = found.names
+        compile_cache.apply(found.effects, self.info.context)
+        return found.text
+
+    def _keep(
+        self, selection: Selection, scope: Mapping[str, str], symbols: dict[str, Any], key: Any
+    ) -> Compiled | None:
+        """Compile `selection` with `symbols` for the string variables and keep the result
+        under `key`. None if it cannot be kept: kept as None when the compile looked at a symbol,
+        not kept when it failed otherwise (the real compile then fails the same way). Leaves this
+        projection as it found it: no parameters, no names, the real variables."""
         real = self.variables
         self.variables = VariableValues(sources=real.sources, coerced=symbols)
         try:
             text, effects = self._isolated(selection, scope, apply=False)
         except Opaque:
             entry = None
-        except Exception:  # the real compile raises it again, with the real values
-            self.variables = real
-            self._reset()
-            return self._compile(selection, scope)
+        except Exception:  # not kept: the real compile raises it again, with the real values
+            return None
         else:
-            held = (*selection.nodes, None if enforcer is None else enforcer.catalogue)
+            held = (*selection.nodes, None if self.enforcer is None else self.enforcer.catalogue)
             entry = keep(self.params, text, self._names, effects, held)
         finally:
             self.variables = real
+            self._reset()  # the parameters hold symbols
         CACHE.put(key, entry)
-        self._reset()  # the parameters hold symbols
-        if entry is None:
-            return self._compile(selection, scope)
-        if compile_cache.VERIFY:
-            text, effects = self._isolated(selection, scope)
-            compile_cache.verify(entry, real.coerced, (text, self.params, self._names, effects))
-            return text
-        self.params = entry.params_for(real.coerced)
-        self._names = entry.names
-        compile_cache.apply(entry.effects, self.info.context)
-        return entry.text
+        return entry
 
     def _isolated(
         self, selection: Selection, scope: Mapping[str, str], *, apply: bool = True
