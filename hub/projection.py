@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import json
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -79,6 +78,7 @@ from hub.compile_cache import (
     symbolised,
 )
 from hub.errors import InvalidArgument
+from hub.identity_lru import MISSING, IdentityLru
 
 Info = _ResolveInfo[Any]
 
@@ -432,9 +432,8 @@ _SPECS: dict[int, tuple[GraphQLField, FieldSpec | None]] = {}
 CACHED_ARGUMENTS = 4096
 """Field nodes whose literal arguments `_argument_values` keeps coerced."""
 
-_ARGUMENTS: OrderedDict[tuple[int, int], tuple[FieldNode, GraphQLField, dict[str, Any] | None]] = (
-    OrderedDict()
-)
+_ARGUMENTS: IdentityLru[dict[str, Any] | None] = IdentityLru(CACHED_ARGUMENTS)
+"""Per (field node, field): its coerced literal arguments, or None when one names a variable."""
 
 
 def _argument_values(
@@ -448,22 +447,16 @@ def _argument_values(
     """
     if not field_def.args:
         return {}
-    key = (id(node), id(field_def))
-    cached = _ARGUMENTS.get(key)
-    if cached is not None and cached[0] is node and cached[1] is field_def:
-        _ARGUMENTS.move_to_end(key)
-        literal = cached[2]
+    literal = _ARGUMENTS.get((node, field_def))
+    if literal is not MISSING:
         return (
             dict(literal)
             if literal is not None
             else get_argument_values(field_def, node, variables)
         )
     args = get_argument_values(field_def, node, variables)
-    literal = None if any(_names_variable(arg.value) for arg in node.arguments or ()) else args
-    # The node is held by the entry, so its id cannot be reused while the entry exists.
-    _ARGUMENTS[key] = (node, field_def, None if literal is None else dict(literal))
-    if len(_ARGUMENTS) > CACHED_ARGUMENTS:
-        _ARGUMENTS.popitem(last=False)
+    named = any(_names_variable(arg.value) for arg in node.arguments or ())
+    _ARGUMENTS.put((node, field_def), None if named else dict(args))
     return args
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
@@ -13,6 +12,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from hub.guards.public import is_public
 from hub.guards.public_introspection import NoIntrospectionRule
 from hub.guards.subscription_transport import StreamingSubscriptionRule
+from hub.identity_lru import MISSING, IdentityLru
 
 CACHED_DOCUMENTS = 512
 """Distinct (document, rule set) results kept; bounded so unique documents cannot grow memory."""
@@ -24,29 +24,25 @@ STRAWBERRY_RULES: tuple[type[ASTValidationRule], ...] = (
 """Rules Strawberry adds to every validation (strawberry.schema.schema.validate_document)."""
 
 
-_Rules = tuple[type[ASTValidationRule], ...]
-_VALIDATED: OrderedDict[
-    tuple[int, int, _Rules, bool], tuple[GraphQLSchema, DocumentNode, tuple[GraphQLError, ...]]
-] = OrderedDict()
+_VALIDATED: IdentityLru[tuple[GraphQLError, ...]] = IdentityLru(CACHED_DOCUMENTS)
+"""Per (schema, document) and (rule set, suggestions hidden): the validation errors."""
 
 
 def _validate(
-    schema: GraphQLSchema, document: DocumentNode, rules: _Rules, hide_suggestions: bool
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: tuple[type[ASTValidationRule], ...],
+    hide_suggestions: bool,
 ) -> tuple[GraphQLError, ...]:
-    # Keyed by identity: Strawberry hands the same parsed document for the same query text,
-    # and a document's own hash walks its whole tree (frozen dataclasses), which cost ~1 % of a
-    # public search. The entry holds both objects, so their ids are not reused meanwhile.
-    key = (id(schema), id(document), rules, hide_suggestions)
-    found = _VALIDATED.get(key)
-    if found is not None and found[0] is schema and found[1] is document:
-        _VALIDATED.move_to_end(key)
-        return found[2]
-    errors = tuple(
-        validate(schema, document, (*rules, *STRAWBERRY_RULES), hide_suggestions=hide_suggestions)
-    )
-    _VALIDATED[key] = (schema, document, errors)
-    if len(_VALIDATED) > CACHED_DOCUMENTS:
-        _VALIDATED.popitem(last=False)
+    # By identity: a document's own hash walks its whole tree, ~1 % of a public search.
+    errors = _VALIDATED.get((schema, document), (rules, hide_suggestions))
+    if errors is MISSING:
+        errors = tuple(
+            validate(
+                schema, document, (*rules, *STRAWBERRY_RULES), hide_suggestions=hide_suggestions
+            )
+        )
+        _VALIDATED.put((schema, document), errors, (rules, hide_suggestions))
     return errors
 
 
