@@ -40,13 +40,13 @@ def hub_env(connection: Connection, home: Path, **extra: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def served_process(
-    port: int, env: dict[str, str], cwd: Path, *, up_within: float = 60.0
+    port: int, env: dict[str, str], cwd: Path, *, up_within: float = 60.0, workers: int = 1
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`credithub serve` on `port` with `env`, once /healthz answers 200; the process itself
-    (for tests that kill it). Terminated on exit if still running. Fails when the process exits
-    or is not up within `up_within` seconds."""
+    """`credithub serve --workers N` on `port` with `env`, once /healthz answers 200; the process
+    itself (for tests that kill it). Terminated on exit if still running. Fails when the process
+    exits or is not up within `up_within` seconds."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--workers", str(workers)],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,

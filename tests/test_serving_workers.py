@@ -29,7 +29,7 @@ import uvicorn.supervisors.multiprocess as uvicorn_multiprocess
 from graph.database import Connection
 from hub.serving import ReusePortSupervisor, spreads_connections
 from tests.fixtures import PERSON_SECRET
-from tests.processes import free_port, hub_env
+from tests.processes import free_port, hub_env, served_process
 
 pytestmark = pytest.mark.skipif(not spreads_connections(), reason="SO_REUSEPORT balances on Linux")
 
@@ -127,14 +127,7 @@ def hub(neo4j_connection: Connection, tmp_path_factory: pytest.TempPathFactory) 
         tmp_path_factory.mktemp("serving-hub"),
         CREDITHUB_PERSON_KEY_SECRET=PERSON_SECRET.decode(),
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    with served_process(port, env, ROOT, workers=2) as process:
         started = Hub(process, port, env)
         _wait(
             lambda: process.poll() is not None or _two_workers_listening(started),
@@ -143,9 +136,6 @@ def hub(neo4j_connection: Connection, tmp_path_factory: pytest.TempPathFactory) 
         )
         assert process.poll() is None, "the hub exited"
         yield started
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _open(port: int, count: int) -> list[http.client.HTTPConnection]:
