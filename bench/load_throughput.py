@@ -262,13 +262,13 @@ async def measure(
         f"{time.perf_counter() - started:.0f} s")  # fmt: skip
 
     # The raw floor runs before the pipeline and again after it, each on a graph whose records
-    # were just deleted, and the pipeline is compared with their mean: whichever side went
+    # were just deleted, and the pipeline is compared with their mean: whichever side goes
     # first meets a colder server (query plans, page cache, the JIT); until 2026-12-06 the raw
     # side only ran last. One untimed raw run comes first; the pipeline's statements are not
-    # warmed. Its rows are prepared afresh each time, outside the timing,
-    # and dropped before the pipeline runs (a million rows held would cost this process's
-    # garbage collector during the pipeline's time).
-    raw_before = await raw_floor(db, connection, path, kind, options, "before")
+    # warmed. The raw rows are prepared afresh each time, outside the timing, and dropped
+    # before the pipeline runs (a million rows held would cost this process's garbage
+    # collector during the pipeline's time).
+    raw_before = await raw_floor(db, connection, path, kind, options, "before", warm=True)
     load_options = LoadOptions(batch_size=options.batch_size, today=TODAY)
     log(f"[{kind}] pipeline load …")
     with LoadSampler() as pipeline_load:
@@ -319,13 +319,21 @@ class RawRun:
 
 
 async def raw_floor(
-    db: Database, connection: Connection, path: Path, kind: str, options: Options, when: str
+    db: Database,
+    connection: Connection,
+    path: Path,
+    kind: str,
+    options: Options,
+    when: str,
+    *,
+    warm: bool = False,
 ) -> RawRun:
-    """One raw UNWIND of the file's prepared rows into a graph without records, then those
-    records deleted again."""
+    """One raw UNWIND of the file's prepared rows into a graph without records (`when`: before
+    or after the pipeline, for the log), then those records deleted again; with `warm`, one
+    untimed run of the same first."""
     log(f"[{kind}] preparing the raw rows (untimed) …")
     batches = prepared_rows(path, kind, options.batch_size)
-    if when == "before":
+    if warm:
         # Untimed, once: the raw statement planned and compiled, and the store grown to hold
         # the rows (later writes reuse the deleted records' ids), so that no timed run pays a
         # new server's or a new store's start-up (at 20,000 rows the first raw run took 39 s,
