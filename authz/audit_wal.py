@@ -283,10 +283,7 @@ class AuditWal:
             group, self._buffer = self._buffer, []
             data = b"".join(line for line, _, _, _ in group)
             try:
-                if (
-                    self.sync_seconds < INLINE_SYNC_LIMIT
-                    and self._size + len(data) <= self._allocated
-                ):
+                if self.sync_seconds < INLINE_SYNC_LIMIT and self._fits(len(data)):
                     self._timed_write(data)
                 else:
                     await asyncio.to_thread(self._timed_write, data)
@@ -314,9 +311,13 @@ class AuditWal:
         # Weighted so that a disk turning slow moves its syncs off the loop within a few groups.
         self.sync_seconds = took if not self.sync_seconds else 0.7 * self.sync_seconds + 0.3 * took
 
+    def _fits(self, size: int) -> bool:
+        """Whether `size` more bytes fit in the zeros written ahead (no extending first)."""
+        return self._size + size <= self._allocated
+
     def _write(self, data: bytes) -> None:
         assert self._fd is not None
-        if self._size + len(data) > self._allocated:
+        if not self._fits(len(data)):
             self._extend(self._size + len(data))
         view, at = memoryview(data), self._size
         while view:
