@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -113,8 +113,26 @@ def symbolised(variables: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[Any,
     return symbols, tuple(shape)
 
 
+@dataclass(frozen=True)
+class Derived:
+    """A parameter computed from variables: `function` of `argument`, which holds symbols.
+
+    For a value a compile needs of a variable other than passing it on, and which does not
+    change the text: a connection's cursor tag hashes its filter arguments (the search text
+    among them). Kept as the recipe and computed with each request's values when the
+    parameters are filled."""
+
+    function: Callable[[Any], Any]
+    argument: Any
+
+
+def derived(function: Callable[[Any], Any], argument: Any) -> Any:
+    """`function(argument)`, or a `Derived` to compute it later if `argument` holds a symbol."""
+    return Derived(function, argument) if _holds_symbol(argument) else function(argument)
+
+
 def _holds_symbol(value: Any) -> bool:
-    if value.__class__ is Symbol:
+    if value.__class__ is Symbol or value.__class__ is Derived:
         return True
     if isinstance(value, list | tuple):
         return any(_holds_symbol(item) for item in value)
@@ -126,6 +144,8 @@ def _holds_symbol(value: Any) -> bool:
 def _filled(value: Any, variables: Mapping[str, Any]) -> Any:
     if value.__class__ is Symbol:
         return variables[value.name]
+    if value.__class__ is Derived:
+        return value.function(_filled(value.argument, variables))
     if isinstance(value, list | tuple):
         return type(value)(_filled(item, variables) for item in value)
     if isinstance(value, dict):

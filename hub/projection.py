@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, cast
@@ -32,6 +32,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLField,
+    GraphQLID,
     GraphQLIncludeDirective,
     GraphQLLeafType,
     GraphQLList,
@@ -41,6 +42,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLSkipDirective,
+    GraphQLString,
     InlineFragmentNode,
     ListValueNode,
     ObjectValueNode,
@@ -74,6 +76,7 @@ from hub.compile_cache import (
     Notes,
     Opaque,
     Unkeyable,
+    derived,
     keep,
     symbolised,
 )
@@ -270,16 +273,50 @@ class Projection:
         """
         if self._depth or self._names or self._hoisted:
             return self._compile(selection, scope)
+        return self._kept(
+            selection.nodes,
+            selection.field_def,
+            (selection.path, tuple(scope.items())),
+            lambda: self._compile(selection, scope),
+        )
+
+    def kept(self, shape: Hashable, build: Callable[[], str]) -> str:
+        """`build()`: a root resolver's own compile of its root field (a connection around the
+        projection, say), kept as `project` keeps a projection, for the same document,
+        consumer and day and the same `shape` (whatever else of the request its text depends
+        on). Its variables may only be carried into parameters (`param`, or `derived` for a
+        value computed from them); a build that looks at one is compiled afresh each time."""
+        if self._depth or self._names or self._hoisted:
+            return self._nested(build)
+        info = self.info
+        return self._kept(
+            info.field_nodes,
+            info.parent_type.fields[info.field_name],
+            (str(info.path.key), shape),
+            lambda: self._nested(build),
+        )
+
+    def derived(self, function: Callable[[Any], Any], argument: Any) -> str:
+        """A parameter holding `function(argument)`, where `argument` may hold variables' values:
+        computed with each request's own when the compile is kept (`compile_cache.Derived`)."""
+        return self.param(derived(function, argument))
+
+    def _kept(
+        self,
+        nodes: Sequence[Any],
+        field_def: GraphQLField,
+        where: Hashable,
+        build: Callable[[], str],
+    ) -> str:
         try:
             symbols, shape = symbolised(self.variables.coerced)
         except Unkeyable:
-            return self._compile(selection, scope)
+            return build()
         enforcer = self.enforcer
         key = (
-            tuple(id(node) for node in selection.nodes),
-            id(selection.field_def),
-            selection.path,
-            tuple(scope.items()),
+            tuple(id(node) for node in nodes),
+            id(field_def),
+            where,
             shape,
             china_today(),
             None
@@ -288,11 +325,11 @@ class Projection:
         )
         found = CACHE.get(key)
         if found is False:
-            found = self._keep(selection, scope, symbols, key)
+            found = self._keep(build, symbols, key, nodes)
         if found is None:
-            return self._compile(selection, scope)
+            return build()
         if compile_cache.VERIFY:
-            text, effects = self._isolated(selection, scope)
+            text, effects = self._isolated(build)
             fresh = (text, self.params, self._names, effects)
             compile_cache.verify(found, self.variables.coerced, fresh)
             return text
@@ -302,22 +339,22 @@ class Projection:
         return found.text
 
     def _keep(
-        self, selection: Selection, scope: Mapping[str, str], symbols: dict[str, Any], key: Any
+        self, build: Callable[[], str], symbols: dict[str, Any], key: Any, nodes: Sequence[Any]
     ) -> Compiled | None:
-        """Compile `selection` with `symbols` for the string variables and keep the result
-        under `key`. None if it cannot be kept: kept as None when the compile looked at a symbol,
-        not kept when it failed otherwise (the real compile then fails the same way). Leaves this
+        """Run `build` with `symbols` for the string variables and keep the result under `key`.
+        None if it cannot be kept: kept as None when the compile looked at a symbol, not kept
+        when it failed otherwise (the real compile then fails the same way). Leaves this
         projection as it found it: no parameters, no names, the real variables."""
         real = self.variables
         self.variables = VariableValues(sources=real.sources, coerced=symbols)
         try:
-            text, effects = self._isolated(selection, scope, apply=False)
+            text, effects = self._isolated(build, apply=False)
         except Opaque:
             entry = None
         except Exception:  # not kept: the real compile raises it again, with the real values
             return None
         else:
-            held = (*selection.nodes, None if self.enforcer is None else self.enforcer.catalogue)
+            held = (*nodes, None if self.enforcer is None else self.enforcer.catalogue)
             entry = keep(self.params, text, self._names, effects, held)
         finally:
             self.variables = real
@@ -325,10 +362,8 @@ class Projection:
         CACHE.put(key, entry)
         return entry
 
-    def _isolated(
-        self, selection: Selection, scope: Mapping[str, str], *, apply: bool = True
-    ) -> tuple[str, Effects]:
-        """Compile with the audit notes gathered apart: what this compile adds, whatever the
+    def _isolated(self, build: Callable[[], str], *, apply: bool = True) -> tuple[str, Effects]:
+        """Run `build` with the audit notes gathered apart: what this compile adds, whatever the
         request noted before (a kept compile must carry all of it). Added to the request's
         notes if `apply`."""
         context = self.info.context
@@ -344,7 +379,7 @@ class Projection:
                 notes.filtered,
             )
         try:
-            text = self._compile(selection, scope)
+            text = build()
         finally:
             context.projected = kept
             if enforcer is not None:
@@ -359,12 +394,16 @@ class Projection:
         self._names = 0
         self._hoisted = {}
 
-    def _compile(self, selection: Selection, scope: Mapping[str, str]) -> str:
+    def _nested(self, build: Callable[[], str]) -> str:
+        # Beneath a root compile nothing is kept on its own: it is part of the root's text.
         self._depth += 1
         try:
-            return self._project(selection, scope)
+            return build()
         finally:
             self._depth -= 1
+
+    def _compile(self, selection: Selection, scope: Mapping[str, str]) -> str:
+        return self._nested(lambda: self._project(selection, scope))
 
     def _project(self, selection: Selection, scope: Mapping[str, str]) -> str:
         object_type = _named_object_type(selection.field_def)
@@ -508,6 +547,14 @@ class GraphLeaf:
     leaf_type: GraphQLScalarType | GraphQLEnumType
     non_null: bool
 
+    @cached_property
+    def text_as_is(self) -> bool:
+        """A String or ID field read as stored: a text value is served unchanged (what
+        graphql-core's serializer would answer), without the call."""
+        return self.transform is None and (
+            self.leaf_type is GraphQLString or self.leaf_type is GraphQLID
+        )
+
 
 GRAPH_LEAF = "graph_leaf"
 """Attribute of a graph field's resolver holding its `GraphLeaf` (scalar and enum fields)."""
@@ -531,6 +578,10 @@ def _resolver(value_of: ValueOf) -> Callable[..., Any]:
 
     setattr(resolve, GRAPH_VALUE, value_of)
     return resolve
+
+
+ObjectPlan = tuple[tuple[str, Any, GraphLeaf | None, Callable[..., Any]], ...]
+"""How `GraphExecutionContext` completes one object selection (`_object_plan`)."""
 
 
 class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -589,6 +640,9 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _leaf(self, leaf: GraphLeaf, value: Any) -> Any:
         """A scalar or enum field's value as served, or `_SLOW` when graphql-core must decide
         (a withheld value, a null for a non-null field, a value the type refuses)."""
+        if value.__class__ is str and leaf.text_as_is:
+            self.context_value.left.add(leaf.coordinate)
+            return value
         if value is None:
             if leaf.non_null:
                 return _SLOW
@@ -621,26 +675,25 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """graphql-core's `collect_and_execute_subfields` and `execute_fields` for a map read
         from the graph, serving its plain scalar fields without a response path each (a path
         is made only for a field that needs one: an object, an error, a withheld value)."""
-        grouped, new_defer_usages, _ = self.collect_subfields(return_type, field_details_list)
-        if new_defer_usages or position_context is not None or not self._plain:
+        plan = (
+            None
+            if position_context is not None
+            else self._object_plan(return_type, field_details_list)
+        )
+        if plan is None:
             return self.collect_and_execute_subfields(
                 return_type, field_details_list, path, result, position_context
             )
-        fields = return_type.fields
         type_name = return_type.name
         results: dict[str, Any] = {}
         pending: list[str] = []
         try:
-            for response_name, details in grouped.items():
-                field_def = fields.get(details[0].node.name.value)
-                leaf = getattr(field_def.resolve, GRAPH_LEAF, None) if field_def else None
+            for response_name, details, leaf, execute in plan:
                 if leaf is not None:
                     served = self._leaf(leaf, result.get(response_name))
                     if served is not _SLOW:
                         results[response_name] = served
                         continue
-                # A leaf `_leaf` declined goes straight to graphql-core, not through it again.
-                execute = super().execute_field if leaf is not None else self.execute_field
                 value = execute(
                     return_type,
                     result,
@@ -666,6 +719,38 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return gathered()
+
+    def _object_plan(
+        self, return_type: GraphQLObjectType, field_details_list: Any
+    ) -> ObjectPlan | None:
+        """For each response key of an object's selection: its field details, its `GraphLeaf`
+        (None: not a graph leaf) and the call completing it when `_leaf` declines. Worked out
+        once per selection and request (every item of a page shares one), memoized the way
+        graphql-core memoizes `collect_subfields`; None when graphql-core's own path must run
+        (deferred fragments, a field middleware)."""
+        key = (return_type, id(field_details_list))
+        found = self._object_plans.get(key)
+        if found is not None:
+            return found[1]
+        grouped, new_defer_usages, _ = self.collect_subfields(return_type, field_details_list)
+        plan = None
+        if not new_defer_usages and self._plain:
+            fields = return_type.fields
+            steps = []
+            for response_name, details in grouped.items():
+                field_def = fields.get(details[0].node.name.value)
+                leaf = getattr(field_def.resolve, GRAPH_LEAF, None) if field_def else None
+                # A leaf `_leaf` declined goes straight to graphql-core, not through it again.
+                execute = super().execute_field if leaf is not None else self.execute_field
+                steps.append((response_name, details, leaf, execute))
+            plan = tuple(steps)
+        # The list is held with its plan, so that its id is not reused during the request.
+        self._object_plans[key] = (field_details_list, plan)
+        return plan
+
+    @cached_property
+    def _object_plans(self) -> dict[tuple[Any, int], tuple[Any, ObjectPlan | None]]:
+        return {}
 
     def _read_and_complete(
         self,
@@ -1033,16 +1118,28 @@ def list_tag(sel: Selection) -> bytes:
     Not the parent: one `records(after:)` argument applies to every enterprise of a list, and a
     key of one enterprise's records is a valid place to continue in another's.
     """
+    return _tag_of(_tag_identity(sel))
+
+
+def _tag_identity(sel: Selection) -> tuple[str, str, dict[str, Any]]:
     connection = _named_object_type(sel.field_def)
     # A filter given as null is the filter left out: the same list, the same tag.
     arguments = {k: v for k, v in sel.args.items() if k not in ("first", "after") and v is not None}
-    identity = json.dumps(
-        [connection.name if connection else "", sel.name, arguments],
+    return (connection.name if connection else "", sel.name, arguments)
+
+
+def _tag_of(identity: tuple[str, str, dict[str, Any]]) -> bytes:
+    text = json.dumps(
+        list(identity),
         sort_keys=True,
         default=lambda value: getattr(value, "value", None) or str(value),
         ensure_ascii=False,
     )
-    return hashlib.sha256(identity.encode()).digest()
+    return hashlib.sha256(text.encode()).digest()
+
+
+def _tag_hex(identity: tuple[str, str, dict[str, Any]]) -> str:
+    return _tag_of(identity).hex()
 
 
 def _key_value(value: Any) -> list[Any]:
@@ -1115,8 +1212,11 @@ class Window:
     """Rows to skip: only for an offset cursor handed out before keyset cursors."""
 
 
-def page_window(args: Mapping[str, Any], seal: CursorSeal, tag: bytes, width: int) -> Window:
-    """The page `first`/`after` ask for; a `first` outside 1…MAX_PAGE is refused.
+def page_window(
+    args: Mapping[str, Any], seal: CursorSeal, tag: Callable[[], bytes], width: int
+) -> Window:
+    """The page `first`/`after` ask for; a `first` outside 1…MAX_PAGE is refused. `tag` gives
+    the list's tag (`list_tag`), asked for only to open a keyset cursor.
 
     Refused, not clamped: a client asking for 0, -1 or 500 items and silently getting 1 or 100
     would page wrongly without knowing it (``INVALID_ARGUMENT`` names the range). An offset
@@ -1135,7 +1235,7 @@ def page_window(args: Mapping[str, Any], seal: CursorSeal, tag: bytes, width: in
         return Window(size)
     if _is_offset_cursor(after):
         return Window(size, offset=decode_cursor(after) + 1)
-    return Window(size, after=decode_keyset_cursor(after, seal, tag, width))
+    return Window(size, after=decode_keyset_cursor(after, seal, tag(), width))
 
 
 def _is_offset_cursor(cursor: str) -> bool:
@@ -1204,14 +1304,17 @@ def connection_value(
     pair (so differently aliased edges stay independent) and its sort key under ``__k``.
     """
     keys = sort_keys(order)
-    tag = list_tag(sel)
-    window = page_window(sel.args, cursor_seal(p.info.context.person_secret), tag, len(keys))
+    identity = _tag_identity(sel)
+    window = page_window(
+        sel.args, cursor_seal(p.info.context.person_secret), lambda: _tag_of(identity), len(keys)
+    )
     carried = carry or target
     rows = f"WITH {'DISTINCT ' if distinct else ''}{carried}"
     previous = window.after is not None or window.offset > 0
     entries = [
         f"first: {window.size}",
-        f"tag: {p.param(tag.hex())}",
+        # Derived: hashing the filters (a search's text among them) leaves the compile keepable.
+        f"tag: {p.derived(_tag_hex, identity)}",
         f"previous: {'true' if previous else 'false'}",
     ]
     counted = False

@@ -177,6 +177,59 @@ async def test_a_compile_that_reads_a_string_is_not_kept_and_each_value_is_honou
     assert sorted(entry is None for entry in CACHE._entries.values()) == [False, True]
 
 
+SEARCH = """query Search($q: String!, $after: String) {
+  searchEnterprises(query: $q, first: 1, after: $after) {
+    totalCount edges { node { uscc name } } pageInfo { hasNextPage endCursor } } }"""
+
+
+def _search(run: Execution) -> dict[str, Any]:
+    assert run.data is not None
+    found: dict[str, Any] = run.data["searchEnterprises"]
+    return found
+
+
+async def test_the_search_is_kept_and_each_text_finds_its_own_and_pages_on(
+    kernel: Kernel, reads: list[tuple[str, dict[str, Any]]], unverified: None
+) -> None:
+    # The search compiles its connection itself (a full-text call around the projection): kept
+    # too, the text a parameter, the cursors' tag computed from each request's own text.
+    everyone = await _ask(kernel, PUBLIC, SEARCH, {"q": "舞钢市"})
+    steel = await _ask(kernel, PUBLIC, SEARCH, {"q": "钢铁"})
+    assert len(CACHE._entries) == 1 and None not in CACHE._entries.values()
+    texts = {cypher for cypher, _ in reads if "queryNodes" in cypher}
+    assert len(texts) == 1
+    assert _search(steel)["totalCount"] == 1 < _search(everyone)["totalCount"]
+    assert _search(steel)["edges"][0]["node"]["name"] == "舞钢市鑫源钢铁有限公司"
+    # Each page's cursor continues its own search: the tag is that of its own text.
+    seen: list[str] = []
+    after = None
+    while True:
+        page = _search(await _ask(kernel, PUBLIC, SEARCH, {"q": "舞钢市", "after": after}))
+        seen += [edge["node"]["uscc"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == _search(everyone)["totalCount"]
+    # Another text's cursor is refused, kept compile or not.
+    wrong = await kernel.execute(PUBLIC, SEARCH, {"q": "钢铁", "after": after})
+    assert [e.extensions["code"] for e in wrong.errors] == ["INVALID_CURSOR"]  # type: ignore[index]
+
+
+async def test_a_search_by_code_prefix_has_a_compile_of_its_own(
+    kernel: Kernel, unverified: None
+) -> None:
+    # Whether the text can be a code prefix changes the Cypher (a union with a range of the
+    # USCC index): kept apart, each answering as a fresh compile does.
+    by_name = await _ask(kernel, PUBLIC, SEARCH, {"q": "钢铁"})
+    by_code = await _ask(kernel, PUBLIC, SEARCH, {"q": E1[:17]})
+    assert len(CACHE._entries) == 2 and None not in CACHE._entries.values()
+    assert _search(by_code)["totalCount"] == 1
+    assert _search(by_code)["edges"][0]["node"]["uscc"] == E1
+    CACHE.clear()
+    assert (await _ask(kernel, PUBLIC, SEARCH, {"q": E1[:17]})).data == by_code.data
+    assert (await _ask(kernel, PUBLIC, SEARCH, {"q": "钢铁"})).data == by_name.data
+
+
 REFUSALS: list[Callable[[Symbol], Any]] = [
     bool,
     str,

@@ -155,14 +155,20 @@ class Query:
             else f"COUNT {{ {names} WHERE NOT node.uscc STARTS WITH $prefix RETURN node }} "
             f"+ COUNT {{ MATCH (n:{Label.ENTERPRISE}) WHERE n.uscc STARTS WITH $prefix }}"
         )
-        value = connection_value(
-            p,
-            p.root_selection(),
-            "n",
-            source=hits,
-            carry="n, score",
-            order=SEARCH_ORDER,
-            count=count,
+        # Kept per document, consumer and day, and per whether the text can be a code prefix
+        # (the one thing of the text the Cypher's shape depends on); text and prefix go in as
+        # parameters below.
+        value = p.kept(
+            prefix is None,
+            lambda: connection_value(
+                p,
+                p.root_selection(),
+                "n",
+                source=hits,
+                carry="n, score",
+                order=SEARCH_ORDER,
+                count=count,
+            ),
         )
         cypher = f"RETURN {value} AS data"
         data = await _one(info, p, cypher, {"prefix": prefix, "lucene": lucene_phrase_query(text)})
