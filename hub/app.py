@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -187,8 +188,25 @@ def start_kernel(settings: Settings) -> Kernel:
     )
 
 
-def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
-    """Build the hub for `settings` (from the environment when not given)."""
+def freeze_start_up() -> None:
+    """Leave what start-up made (modules, the schema, the catalogue, the driver) out of the
+    garbage collector's work from now on.
+
+    A served hub allocates and frees thousands of objects per request, so the collector runs
+    often, and each full collection walked every object alive: about 150,000 of them, 0.1 s a
+    time, 17 % of a worker's CPU serving the public search (gc callbacks, 8 clients). Frozen, a
+    full collection walks only what came after (4 ms). Only for a serving process: objects
+    frozen are never collected, so a process building many apps (the tests) would keep them.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def create_app(
+    settings: Settings | None = None, *, run_migrations: bool = True, serving: bool = False
+) -> Starlette:
+    """Build the hub for `settings` (from the environment when not given); `serving` for the
+    one app of a server process (`freeze_start_up` once it has started)."""
     settings = settings or Settings.from_env()
     kernel = start_kernel(settings)
     db = kernel.db
@@ -225,6 +243,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         if kernel.audit is not None:
             # Ships the audit logs of processes that died (with the write-ahead log).
             await kernel.audit.start()
+        if serving:
+            freeze_start_up()
         yield
         if kernel.audit is not None:
             await kernel.audit.close()
@@ -278,4 +298,4 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
 def app_from_env() -> Starlette:
     """Factory for `uvicorn --factory hub.app:app_from_env` (several workers)."""
-    return create_app()
+    return create_app(serving=True)
