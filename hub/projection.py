@@ -271,7 +271,7 @@ class Projection:
         A root field's projection, compiled first thing, is kept for the same document, consumer
         and day with its variables as parameters (hub/compile_cache.py).
         """
-        if self._depth or self._names or self._hoisted:
+        if self._inside_a_compile:
             return self._compile(selection, scope)
         return self._kept(
             selection.nodes,
@@ -286,7 +286,7 @@ class Projection:
         consumer and day and the same `shape` (whatever else of the request its text depends
         on). Its variables may only be carried into parameters (`param`, or `derived` for a
         value computed from them); a build that looks at one is compiled afresh each time."""
-        if self._depth or self._names or self._hoisted:
+        if self._inside_a_compile:
             return self._nested(build)
         info = self.info
         return self._kept(
@@ -295,6 +295,12 @@ class Projection:
             (str(info.path.key), shape),
             lambda: self._nested(build),
         )
+
+    @property
+    def _inside_a_compile(self) -> bool:
+        # Only a root field's compile, started afresh, is kept; beneath it, or after this
+        # projection has named or hoisted anything, the text is part of another's.
+        return bool(self._depth or self._names or self._hoisted)
 
     def derived(self, function: Callable[[Any], Any], argument: Any) -> str:
         """A parameter holding `function(argument)`, where `argument` may hold variables' values:
@@ -1112,16 +1118,13 @@ def cursor_seal(secret: bytes) -> CursorSeal:
     return CursorSeal(AESGCM(derive(b"encrypt")), derive(b"nonce"))
 
 
-def list_tag(sel: Selection) -> bytes:
-    """What a cursor is bound to: the connection's type and field and its filter arguments.
+def _tag_identity(sel: Selection) -> tuple[str, str, dict[str, Any]]:
+    """What a cursor is bound to: the connection's type and field and its filter arguments
+    (hashed by `_tag_of` into the list's tag).
 
     Not the parent: one `records(after:)` argument applies to every enterprise of a list, and a
     key of one enterprise's records is a valid place to continue in another's.
     """
-    return _tag_of(_tag_identity(sel))
-
-
-def _tag_identity(sel: Selection) -> tuple[str, str, dict[str, Any]]:
     connection = _named_object_type(sel.field_def)
     # A filter given as null is the filter left out: the same list, the same tag.
     arguments = {k: v for k, v in sel.args.items() if k not in ("first", "after") and v is not None}
@@ -1216,7 +1219,7 @@ def page_window(
     args: Mapping[str, Any], seal: CursorSeal, tag: Callable[[], bytes], width: int
 ) -> Window:
     """The page `first`/`after` ask for; a `first` outside 1…MAX_PAGE is refused. `tag` gives
-    the list's tag (`list_tag`), asked for only to open a keyset cursor.
+    the list's tag (`_tag_of`), asked for only to open a keyset cursor.
 
     Refused, not clamped: a client asking for 0, -1 or 500 items and silently getting 1 or 100
     would page wrongly without knowing it (``INVALID_ARGUMENT`` names the range). An offset
