@@ -82,6 +82,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         # libuv's event loop: less time per request in the loop itself than asyncio's.
         loop="uvloop",
         log_level="info",
+        access_log=settings.access_log,
         # Stalled requests are closed and one address's connections capped (issue 20);
         # the request line and headers may hold a GET's query string up to the body limit.
         http=guarded_protocol(limits),

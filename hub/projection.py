@@ -586,8 +586,51 @@ def _resolver(value_of: ValueOf) -> Callable[..., Any]:
     return resolve
 
 
-ObjectPlan = tuple[tuple[str, Any, GraphLeaf | None, Callable[..., Any]], ...]
-"""How `GraphExecutionContext` completes one object selection (`_object_plan`)."""
+ObjectPlan = tuple[tuple[str, Any, GraphLeaf | None], ...]
+"""How `GraphExecutionContext` completes one object selection (`_object_plan`): per response
+key, its field details and its `GraphLeaf` (None when the field is not a graph leaf)."""
+
+CACHED_PLANS = 4096
+"""Object selections whose `ObjectPlan` is kept across requests."""
+
+_SHARED_PLANS: IdentityLru[ObjectPlan] = IdentityLru(CACHED_PLANS)
+"""Per (object type, the selection's field nodes): its plan, when no directive or fragment
+argument in it can make it differ between requests (`_fixed_selection`). Strawberry keeps each
+parsed document, so a bank sending the credit check again sends the same nodes."""
+
+_GRAPHQL_EXECUTE_FIELD = StrawberryGraphQLCoreExecutionContext.execute_field
+"""graphql-core's (through Strawberry's) own completion of one field."""
+
+
+def _fixed_selection(field_details_list: Any, fragments: Mapping[str, Any]) -> bool:
+    """Whether the subfields `collect_subfields` collects for `field_details_list` are the same
+    whatever a request's variables: no @skip, @include or @defer (nor any other directive) on a
+    selection it visits, no fragment with arguments, nothing deferred above it. The selection
+    sets it visits are walked as it walks them: the fields' own, and the fragments' they spread
+    (not the subfields' selection sets, which are planned on their own)."""
+    pending: list[SelectionSetNode] = []
+    for details in field_details_list:
+        if details.defer_usage is not None or details.fragment_variable_values is not None:
+            return False
+        if details.node.selection_set is not None:
+            pending.append(details.node.selection_set)
+    spread: set[str] = set()
+    while pending:
+        for selection in pending.pop().selections:
+            if selection.directives:
+                return False
+            if isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = fragments.get(name)
+                if fragment is None or name in spread:
+                    continue
+                spread.add(name)
+                if fragment.variable_signatures or fragment.definition.directives:
+                    return False
+                pending.append(fragment.definition.selection_set)
+    return True
 
 
 class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -694,13 +737,19 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         pending: list[str] = []
         try:
-            for response_name, details, leaf, execute in plan:
+            for response_name, details, leaf in plan:
                 if leaf is not None:
                     served = self._leaf(leaf, result.get(response_name))
                     if served is not _SLOW:
                         results[response_name] = served
                         continue
-                value = execute(
+                # A leaf `_leaf` declined goes straight to graphql-core, not through it again.
+                value = (
+                    _GRAPHQL_EXECUTE_FIELD
+                    if leaf is not None
+                    else GraphExecutionContext.execute_field
+                )(
+                    self,
                     return_type,
                     result,
                     details,
@@ -729,30 +778,41 @@ class GraphExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _object_plan(
         self, return_type: GraphQLObjectType, field_details_list: Any
     ) -> ObjectPlan | None:
-        """For each response key of an object's selection: its field details, its `GraphLeaf`
-        (None: not a graph leaf) and the call completing it when `_leaf` declines. Worked out
-        once per selection and request (every item of a page shares one), memoized the way
-        graphql-core memoizes `collect_subfields`; None when graphql-core's own path must run
-        (deferred fragments, a field middleware)."""
+        """For each response key of an object's selection: its field details and its
+        `GraphLeaf` (None: not a graph leaf). Worked out once per selection
+        and request (every item of a page shares one), memoized the way graphql-core memoizes
+        `collect_subfields`, and across requests when nothing in it can vary (`_SHARED_PLANS`);
+        None when graphql-core's own path must run (deferred fragments, a field middleware)."""
         key = (return_type, id(field_details_list))
         found = self._object_plans.get(key)
         if found is not None:
             return found[1]
-        grouped, new_defer_usages, _ = self.collect_subfields(return_type, field_details_list)
-        plan = None
-        if not new_defer_usages and self._plain:
-            fields = return_type.fields
-            steps = []
-            for response_name, details in grouped.items():
-                field_def = fields.get(details[0].node.name.value)
-                leaf = getattr(field_def.resolve, GRAPH_LEAF, None) if field_def else None
-                # A leaf `_leaf` declined goes straight to graphql-core, not through it again.
-                execute = super().execute_field if leaf is not None else self.execute_field
-                steps.append((response_name, details, leaf, execute))
-            plan = tuple(steps)
+        nodes = (return_type, *(details.node for details in field_details_list))
+        shared = _SHARED_PLANS.get(nodes)
+        plan: ObjectPlan | None
+        if shared is MISSING:
+            plan = self._new_plan(return_type, field_details_list)
+            if plan is not None and _fixed_selection(field_details_list, self.fragments):
+                _SHARED_PLANS.put(nodes, plan)
+        else:
+            plan = shared
         # The list is held with its plan, so that its id is not reused during the request.
         self._object_plans[key] = (field_details_list, plan)
         return plan
+
+    def _new_plan(
+        self, return_type: GraphQLObjectType, field_details_list: Any
+    ) -> ObjectPlan | None:
+        grouped, new_defer_usages, _ = self.collect_subfields(return_type, field_details_list)
+        if new_defer_usages or not self._plain:
+            return None
+        fields = return_type.fields
+        steps = []
+        for response_name, details in grouped.items():
+            field_def = fields.get(details[0].node.name.value)
+            leaf = getattr(field_def.resolve, GRAPH_LEAF, None) if field_def else None
+            steps.append((response_name, details, leaf))
+        return tuple(steps)
 
     @cached_property
     def _object_plans(self) -> dict[tuple[Any, int], tuple[Any, ObjectPlan | None]]:

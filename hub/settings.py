@@ -159,6 +159,7 @@ class Environment(BaseModel):
     audit_wal_batch_ms: Annotated[int, Field(ge=0, le=3_600_000)] = Field(
         500, alias="CREDITHUB_AUDIT_WAL_BATCH_MS"
     )
+    access_log: Annotated[bool, BeforeValidator(_flag)] = Field(False, alias="CREDITHUB_ACCESS_LOG")
 
     def settings(self) -> Settings:
         """The hub's settings from these checked values."""
@@ -205,6 +206,7 @@ class Environment(BaseModel):
             ),
             audit_wal=self.audit_wal,
             audit_wal_batch_ms=self.audit_wal_batch_ms,
+            access_log=self.access_log,
         )
 
 
@@ -265,6 +267,11 @@ class Settings:
     # requests commits its entries to Neo4j before answering (authz.audit.AuditWriter).
     audit_wal: bool = False
     audit_wal_batch_ms: int = 500
+    # One line per HTTP request on the server's log (uvicorn's access log), for operators who
+    # have no proxy logging requests in front. Off by default, as gunicorn's: every GraphQL
+    # request is in the audit chain anyway, and the line cost 3-10 % of a sequential credit
+    # check's latency (measured toggled inside one served process, 2026-12-07).
+    access_log: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -14,6 +14,7 @@ import pytest
 
 from graph.database import Database
 from hub import projection
+from hub.identity_lru import IdentityLru
 from tests.conftest import ADMIN, ClientFor
 from tests.consumers import ASKERS, Asker
 from tests.fixtures import E1
@@ -171,6 +172,8 @@ async def test_direct_completion_answers_as_graphql_core_does(
     # Without the markers the context looks for, every field takes graphql-core's path.
     monkeypatch.setattr(projection, "GRAPH_VALUE", "_no_graph_value")
     monkeypatch.setattr(projection, "GRAPH_LEAF", "_no_graph_leaf")
+    # Nor may a plan kept from the first answer serve the second.
+    monkeypatch.setattr(projection, "_SHARED_PLANS", IdentityLru(projection.CACHED_PLANS))
     through_core = await answer()
     assert direct == through_core
     assert direct.get("data", {}).get("enterprise") is not None or direct.get("errors")
@@ -200,3 +203,60 @@ async def test_arguments_are_read_afresh_for_each_document_and_variable(
                     await http.post("/graphql", json={"query": by_variable, "variables": {"n": n}})
                 ).json()
                 assert edges(body) == n, body
+
+
+async def test_a_fixed_selection_is_planned_once_for_every_request_that_sends_it(
+    client_for: ClientFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document sent again (Strawberry keeps it parsed) is completed from the plans its first
+    request made (hub/projection.py `_SHARED_PLANS`): graphql-core does not collect its
+    selections again, and the answer is the same."""
+    planned: list[str] = []
+    new_plan = projection.GraphExecutionContext._new_plan
+
+    def counting(self: Any, return_type: Any, field_details_list: Any) -> Any:
+        planned.append(return_type.name)
+        return new_plan(self, return_type, field_details_list)
+
+    monkeypatch.setattr(projection.GraphExecutionContext, "_new_plan", counting)
+    # A document no other test sends, so its first request plans it.
+    query = f"""query planOnce {{ enterprise(uscc: "{E1}") {{ name
+      records(first: 3) {{ totalCount edges {{ node {{ id kind title }} }} }} }} }}"""
+    async with client_for(ADMIN) as http:
+        first = (await http.post("/graphql", json={"query": query})).json()
+        assert "Record" in planned, planned
+        planned.clear()
+        again = (await http.post("/graphql", json={"query": query})).json()
+    assert planned == []
+    for body in (first, again):
+        body.get("extensions", {}).get("access", {}).pop("requestId", None)
+    assert again == first
+    assert len(first["data"]["enterprise"]["records"]["edges"]) > 1
+
+
+INCLUDED = f"""query included($name: Boolean!, $kind: Boolean!) {{ enterprise(uscc: "{E1}") {{
+  uscc name @include(if: $name)
+  records(first: 2) {{ edges {{ node {{ id ...Kind }} }} }} }} }}
+fragment Kind on Record {{ kind @skip(if: $kind) title }}"""
+
+
+async def test_a_selection_its_variables_decide_is_planned_for_each_request(
+    client_for: ClientFor,
+) -> None:
+    """@include and @skip on a variable (here also inside a fragment) make the same document
+    select other fields per request: such a selection is never kept across requests, so each
+    answer has exactly the fields its own variables ask for, however they alternate."""
+    async with client_for(ADMIN) as http:
+        for _ in range(2):
+            for name, kind in ((True, False), (False, True), (True, True), (False, False)):
+                body = (
+                    await http.post(
+                        "/graphql",
+                        json={"query": INCLUDED, "variables": {"name": name, "kind": kind}},
+                    )
+                ).json()
+                enterprise = body["data"]["enterprise"]
+                assert ("name" in enterprise) is name, body
+                node = enterprise["records"]["edges"][0]["node"]
+                assert ("kind" in node) is not kind, body
+                assert "title" in node and "id" in node

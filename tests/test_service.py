@@ -128,11 +128,18 @@ async def test_neo4j_outage_gives_503_and_clear_errors_then_recovers_by_itself(
     assert data["enterprise"]["name"] == "舞钢市鑫源钢铁有限公司"
 
 
+@pytest.mark.parametrize("access_log", [None, "on"], ids=["default", "access log on"])
 def test_credithub_serve_answers_over_real_http(
-    db: Database, neo4j_connection: Connection, tmp_path: Path
+    db: Database, neo4j_connection: Connection, tmp_path: Path, access_log: str | None
 ) -> None:
+    """`credithub serve` answers over HTTP; it logs a line per request only when
+    CREDITHUB_ACCESS_LOG says so (every GraphQL request is in the audit chain either way)."""
     port = free_port()
     env = hub_env(neo4j_connection, tmp_path)
+    env.pop("CREDITHUB_ACCESS_LOG", None)
+    if access_log is not None:
+        env["CREDITHUB_ACCESS_LOG"] = access_log
+    output = ""
     process = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -165,7 +172,10 @@ def test_credithub_serve_answers_over_real_http(
         process.terminate()
         process.wait(timeout=30)
         if process.stdout is not None:
+            output = process.stdout.read().decode()
             process.stdout.close()
+    assert "Application startup complete" in output, output
+    assert ('"POST /graphql HTTP/1.1" 200' in output) is (access_log == "on"), output
 
 
 def test_serve_refuses_a_taken_port_clearly(tmp_path: object) -> None:
