@@ -23,8 +23,10 @@ lifecycle decision).
 from __future__ import annotations
 
 import functools
+import operator
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
 from typing import Any, Final
 
 import neo4j
@@ -185,16 +187,20 @@ class _Shape:
     @classmethod
     def of(cls, rows: list[dict[str, Any]]) -> _Shape:
         """The shape of `rows`."""
-        dates: set[str] = set()
-        given: set[str] = set()
-        for row in rows:
-            dates.update(name for name, value in row["dates"].items() if value is not None)
-            given.update(name for name, value in row.items() if value is not None)
+        dates = [row["dates"] for row in rows]
         return cls(
-            tuple(name for name in RECORD_DATES if name in dates),
-            "decider" in given,
-            tuple(name for name, _ in _PARTS if name in given),
+            tuple(name for name in RECORD_DATES if _given(dates, name)),
+            _given(rows, "decider"),
+            tuple(name for name, _ in _PARTS if _given(rows, name)),
         )
+
+
+def _given(maps: list[dict[str, Any]], name: str) -> bool:
+    """Whether some map of `maps` gives `name` a value (not None).
+
+    Asked in C, name by name: a feed's chunk is thousands of rows, and this runs between its
+    statements (a loop over every row's items took a fifth of the loading process's time)."""
+    return not all(map(operator.is_, map(dict.get, maps, repeat(name)), repeat(None)))
 
 
 @functools.lru_cache(maxsize=128)

@@ -34,7 +34,7 @@ from loaders.sample_feeds import (
     write_csv,
     write_samples,
 )
-from loaders.sources import FeedFileError
+from loaders.sources import FeedFileError, open_feed
 from loaders.timeliness import publication_timeliness
 from loaders.timeliness import render as render_timeliness
 from loaders.uscc_report import render as render_uscc_report
@@ -725,3 +725,21 @@ async def test_a_damaged_workbook_is_refused_before_anything_loads(
     cut.write_bytes((feeds / "licences.xlsx").read_bytes()[:2000])
     with pytest.raises(FeedFileError, match="XLSX"):
         await load(db, cut)
+
+
+def test_blank_rows_are_skipped_and_rows_keep_their_spreadsheet_numbers(tmp_path: Path) -> None:
+    """A row whose cells are all empty or whitespace (spreadsheets export them, full-width
+    spaces included) is not a row: it is neither counted nor checked, and the rows after it
+    keep the numbers the department sees in its own file. A row with one non-blank cell is a
+    row."""
+    path = tmp_path / "feed.csv"
+    path.write_text(
+        "统一社会信用代码,企业名称\r\nA,甲\r\n,\r\n ,\u3000\t\r\n,乙\r\n",
+        encoding="utf-8",
+    )
+    feed = open_feed(path)
+    assert feed.row_count == 2
+    assert [(row.number, row.cells) for row in feed.rows()] == [
+        (2, {"统一社会信用代码": "A", "企业名称": "甲"}),
+        (5, {"统一社会信用代码": "", "企业名称": "乙"}),
+    ]

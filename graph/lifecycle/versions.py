@@ -261,13 +261,15 @@ async def after_feed_versions(
     """
     actor = Actor(org_kind="DEPARTMENT", org_code=sender, subject="feed")
     withdrawals: list[dict[str, Any]] = []
+    enforcement = RecordKind.ENFORCEMENT.value
     for row in written:
         props = row["props"]
-        key = str(props["key"])
         performed = (
-            props.get("kind") == RecordKind.ENFORCEMENT.value
-            and props.get("performance") == PERFORMED_IN_FULL
+            props.get("kind") == enforcement and props.get("performance") == PERFORMED_IN_FULL
         )
+        if not performed and row.get("previous") is None:
+            continue  # a first version, most of a chunk: nothing to withdraw or end
+        key = str(props["key"])
         if performed:
             await end_on_performance(tx, key, actor=actor, today=today)
         subject = row.get("enterprise") or (row.get("person") or {}).get("key")

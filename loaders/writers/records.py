@@ -227,6 +227,11 @@ class RecordWriter(Writer):
             "sourceRow": row.number,
         }
         dates = {name: iso(props.pop(name, None)) for name in RECORD_DATES}
+        # As version 1, first published today: what most rows of a feed are. `write` hands
+        # such a row to the statement as it is (in the preparing worker, not between the
+        # load's statements) and makes a copy only for a row the graph already holds.
+        props.update(version_props(key, 1, RecordStatus.EFFECTIVE))
+        dates["firstPublishedOn"] = self.provenance.loaded_on.isoformat()
         return Prepared(
             row.number,
             key,
@@ -236,6 +241,7 @@ class RecordWriter(Writer):
                 "dates": dates,
                 "person": person,
                 "enterprise": enterprise,
+                "previous": None,
                 "decider": v["issuingAuthorityCode"],
             },
         )
@@ -256,49 +262,37 @@ class RecordWriter(Writer):
                 self.registered.update(code for code in codes if code not in missing)
         provisional: dict[str, dict[str, Any]] = {}
         rows: list[dict[str, Any]] = []
+        loaded_on = self.provenance.loaded_on.isoformat()
         for prepared in batch:
-            enterprise = prepared.data["enterprise"]
+            data = prepared.data
+            enterprise = data["enterprise"]
             if enterprise is not None and enterprise in missing and enterprise not in provisional:
                 provisional[enterprise] = {
                     "uscc": enterprise,
-                    "name": prepared.data["props"]["subjectName"],
+                    "name": data["props"]["subjectName"],
                     "row": prepared.number,
                 }
-            props = dict(prepared.data["props"])
-            dates = dict(prepared.data["dates"])
             stored = current.get(prepared.key)
             if stored is None:
-                version, previous, status = 1, None, RecordStatus.EFFECTIVE.value
-                dates["firstPublishedOn"] = self.provenance.loaded_on.isoformat()
-                outcome = Outcome.NEW
-            else:
-                same = (
-                    stored["hash"] == prepared.hash
-                    if stored["hash"] is not None
-                    else _same_content(stored["props"], {**props, **dates})
-                )
-                if same:
-                    written.outcomes.append((prepared.number, Outcome.UNCHANGED))
-                    continue
-                version, previous = stored["version"] + 1, stored["uid"]
-                kept = stored["status"] in _KEPT_STATUSES
-                status = stored["status"] if kept else RecordStatus.EFFECTIVE.value
-                dates["firstPublishedOn"] = (
-                    stored["firstPublishedOn"] or self.provenance.loaded_on.isoformat()
-                )
-                outcome = Outcome.NEW_VERSION
-            props.update(version_props(prepared.key, version, status))
-            rows.append(
-                {
-                    "props": props,
-                    "dates": dates,
-                    "person": prepared.data["person"],
-                    "enterprise": enterprise,
-                    "previous": previous,
-                    "decider": prepared.data["decider"],
-                }
+                rows.append(data)  # version 1, as prepared
+                written.outcomes.append((prepared.number, Outcome.NEW))
+                continue
+            props = dict(data["props"])
+            dates = dict(data["dates"])
+            same = (
+                stored["hash"] == prepared.hash
+                if stored["hash"] is not None
+                else _same_content(stored["props"], {**props, **dates})
             )
-            written.outcomes.append((prepared.number, outcome))
+            if same:
+                written.outcomes.append((prepared.number, Outcome.UNCHANGED))
+                continue
+            kept = stored["status"] in _KEPT_STATUSES
+            status = stored["status"] if kept else RecordStatus.EFFECTIVE.value
+            dates["firstPublishedOn"] = stored["firstPublishedOn"] or loaded_on
+            props.update(version_props(prepared.key, stored["version"] + 1, status))
+            rows.append({**data, "props": props, "dates": dates, "previous": stored["uid"]})
+            written.outcomes.append((prepared.number, Outcome.NEW_VERSION))
         if provisional:
             await run(
                 tx,
@@ -319,11 +313,11 @@ class RecordWriter(Writer):
                 raise RuntimeError(f"supplier {self.provenance.supplier.code} is not in the graph")
             # 贷后监测: banks watching a subject hear of a new adverse record with the load that
             # brings it (same transaction, so a failed chunk tells nobody).
+            label = self.record_kind.label  # every row of a feed is of its kind
             adverse = [
                 {
                     "subject": row["enterprise"] or row["person"]["key"],
-                    "title": f"新增{RecordKind.of(row['props']['kind']).label}："
-                    f"{row['props'].get('title') or ''}",
+                    "title": f"新增{label}：{row['props'].get('title') or ''}",
                     "ref": row["props"]["uid"],
                 }
                 for row in rows
