@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import itertools
 import json
+import logging
 import pickle
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -68,6 +69,7 @@ from loaders.preparing import (
     prepare_shipped,
     ship,
     start_pool,
+    warm_pool,
 )
 from loaders.sources import FeedFileError, SourceRow, open_feed
 from loaders.validation import (
@@ -78,6 +80,8 @@ from loaders.validation import (
 )
 from loaders.writers import Outcome, Prepared, Provenance, writer_for
 from loaders.writers.base import LOADER_VERSION, Writer
+
+log = logging.getLogger("credithub.loaders")
 
 __all__ = [
     "CHINA_TIME",
@@ -617,7 +621,12 @@ async def load_file(
     ``on_opened`` gets the row count once the file has been checked (for a progress bar).
     """
     options = options or LoadOptions()
-    feed = open_feed(path, encoding=encoding)
+    if path.stat().st_size >= options.pool_threshold * _SMALLEST_ROW_BYTES:
+        # Perhaps enough rows for the preparing pool: its fork server starts meanwhile.
+        # (The executor holds the call until it is done; nothing waits for it.)
+        asyncio.get_running_loop().run_in_executor(None, warm_pool).add_done_callback(_warmed)
+    # The first pass reads the whole file: off the loop, which may be serving requests.
+    feed = await asyncio.to_thread(open_feed, path, encoding=encoding)
     headers: Sequence[str] = feed.headers
     if feed.format == "jsonl":
         headers = _jsonl_headers(feed.rows())
@@ -641,6 +650,18 @@ async def load_file(
         options=options,
         progress=progress,
     )
+
+
+_SMALLEST_ROW_BYTES: Final = 100
+"""Fewer bytes than a feed row of any kind takes in a file (a penalty row of the national
+format is about 300): a file smaller than the pool's threshold times this holds too few rows
+for the pool."""
+
+
+def _warmed(done: asyncio.Future[None]) -> None:
+    # Only a head start: if the fork server cannot start now, the pool reports it when it must.
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("the preparing pool's fork server did not start early: %s", done.exception())
 
 
 def _jsonl_headers(rows: Iterable[SourceRow]) -> list[str]:

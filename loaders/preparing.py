@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import datetime
 import multiprocessing
+import multiprocessing.context
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from typing import Any, Final
 
 from graph.workdays import WorkdayCalendar, mainland_calendar
@@ -44,6 +46,7 @@ __all__ = [
     "prepare_shipped",
     "ship",
     "start_pool",
+    "warm_pool",
 ]
 
 DEFAULT_POOL_THRESHOLD: Final = 50_000
@@ -221,8 +224,25 @@ def start_pool(recipe: Recipe, workers: int) -> ProcessPoolExecutor:
     threads and sockets) and not a fresh interpreter each (spawn imports everything again per
     worker): the server imports this module once, and each worker forked from it starts ready.
     """
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_fork_server(),
+        initializer=_start_worker,
+        initargs=(recipe,),
+    )
+
+
+def _fork_server() -> multiprocessing.context.ForkServerContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(recipe,)
-    )
+    return context
+
+
+def warm_pool() -> None:
+    """Start the fork server a pool's workers come from, if it is not running yet.
+
+    It imports the loaders once (1-4 s on the shared 2-core VM); started while a large file's
+    first pass reads it, the pool that follows starts at once. Idempotent and thread-safe
+    (the standard library's own lock)."""
+    _fork_server()
+    forkserver.ensure_running()

@@ -11,6 +11,8 @@ import asyncio
 import datetime
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -232,3 +234,46 @@ async def test_a_dying_worker_fails_the_load_clearly_and_a_rerun_completes_it(
     assert (rerun.new, rerun.unchanged, rerun.quarantined) == (6, 6, 0)
     info = await get_batch(db, rerun.batch_id)
     assert info is not None and info.status == "COMPLETED"
+
+
+async def test_the_first_pass_reads_off_the_loop_while_the_pool_starts(
+    db: Database, feeds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file's first pass (every row read, counted and hashed before anything is written)
+    runs off the event loop, so a hub serving requests while a department uploads a large file
+    keeps answering; and a file large enough for the preparing pool starts the pool's fork
+    server meanwhile, on another thread, instead of after the pass."""
+    await _fresh(db)
+    ticks = 0
+    seen: dict[str, Any] = {}
+    real_open, real_warm = pipeline.open_feed, pipeline.warm_pool
+
+    def slow_open(*args: Any, **kwargs: Any) -> Any:
+        before = ticks
+        time.sleep(0.5)  # as long as reading a large file takes
+        seen["ticks during the pass"] = ticks - before
+        return real_open(*args, **kwargs)
+
+    def warm() -> None:
+        seen["warmed off the loop"] = threading.current_thread() is not threading.main_thread()
+        real_warm()
+
+    monkeypatch.setattr(pipeline, "open_feed", slow_open)
+    monkeypatch.setattr(pipeline, "warm_pool", warm)
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        summary = await load_file(
+            db, feeds / "repeats.csv", SAMR_CODE, person_secret=PERSON_SECRET, options=POOL
+        )
+    finally:
+        ticker.cancel()
+    assert summary.new == 10
+    assert seen["ticks during the pass"] >= 10, seen
+    assert seen["warmed off the loop"] is True
