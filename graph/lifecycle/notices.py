@@ -153,6 +153,19 @@ async def notify_watchers(
     return int(row["sent"]) if row else 0
 
 
+async def watched_subjects(tx: neo4j.AsyncManagedTransaction, subjects: set[str]) -> set[str]:
+    """Which of `subjects` (USCCs or person keys) some organisation watches now."""
+    if not subjects:
+        return set()
+    found = await single(
+        tx,
+        "UNWIND $subjects AS s MATCH (w:Watch {subject: s, active: true}) "
+        "RETURN collect(DISTINCT s) AS watched",
+        {"subjects": sorted(subjects)},
+    )
+    return set(found["watched"]) if found else set()
+
+
 async def notify_watchers_of_records(
     tx: neo4j.AsyncManagedTransaction, kind: NoticeKind, items: list[dict[str, str]]
 ) -> int:
@@ -164,13 +177,7 @@ async def notify_watchers_of_records(
         return 0
     # Most loads touch no watched subject: ask with the distinct codes only, and send the
     # notices' texts only for the few that are watched.
-    found = await single(
-        tx,
-        "UNWIND $subjects AS s MATCH (w:Watch {subject: s, active: true}) "
-        "RETURN collect(DISTINCT s) AS watched",
-        {"subjects": sorted({item["subject"] for item in items})},
-    )
-    watched = set(found["watched"]) if found else set()
+    watched = await watched_subjects(tx, {item["subject"] for item in items})
     if not watched:
         return 0
     row = await single(
