@@ -24,7 +24,7 @@ from graph.database import Database
 from loaders import pipeline
 from loaders.batches import get_batch, list_quarantine
 from loaders.pipeline import LoadOptions, LoadSummary, PreparingFailed, load_file
-from loaders.preparing import start_pool
+from loaders.preparing import start_pool, warm_pool
 from loaders.sample_feeds import (
     COURT,
     LICENCE_HEADERS,
@@ -35,6 +35,7 @@ from loaders.sample_feeds import (
     write_csv,
     write_samples,
 )
+from loaders.sources import open_feed
 from loaders.validation import CheckedRow, RejectedRow
 from loaders.writers import Prepared, Writer, Written
 from tests.fixtures import PERSON_SECRET, load_fixture_graph
@@ -246,17 +247,16 @@ async def test_the_first_pass_reads_off_the_loop_while_the_pool_starts(
     await _fresh(db)
     ticks = 0
     seen: dict[str, Any] = {}
-    real_open, real_warm = pipeline.open_feed, pipeline.warm_pool
 
     def slow_open(*args: Any, **kwargs: Any) -> Any:
         before = ticks
         time.sleep(0.5)  # as long as reading a large file takes
         seen["ticks during the pass"] = ticks - before
-        return real_open(*args, **kwargs)
+        return open_feed(*args, **kwargs)
 
     def warm() -> None:
         seen["warmed off the loop"] = threading.current_thread() is not threading.main_thread()
-        real_warm()
+        warm_pool()
 
     monkeypatch.setattr(pipeline, "open_feed", slow_open)
     monkeypatch.setattr(pipeline, "warm_pool", warm)
