@@ -196,15 +196,14 @@ def prepared_rows(path: Path, kind_code: str, batch_size: int) -> list[list[dict
         assert isinstance(checked, CheckedRow), "the generated feed has no bad rows"
         ready = writer.prepare(checked)
         assert isinstance(ready, Prepared)
-        props = dict(ready.data["props"])
-        props.update(uid=f"{ready.key}#v1", version=1, current=True, status="EFFECTIVE")
-        dates = {**ready.data["dates"], "firstPublishedOn": now.date().isoformat()}
         if len(batches[-1]) == batch_size:
             batches.append([])
         batches[-1].append(
             {
-                "props": props,
-                "dates": dates,
+                # Prepared as version 1, first published on the load's day, as the pipeline
+                # writes a new record.
+                "props": ready.data["props"],
+                "dates": ready.data["dates"],
                 "enterprise": ready.data["enterprise"],
                 "decider": ready.data["decider"],
             }

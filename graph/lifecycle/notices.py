@@ -17,9 +17,10 @@ Who is told what:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import neo4j
 
@@ -37,6 +38,8 @@ from graph.lifecycle.base import (
     single,
 )
 from graph.model import Label, NoticeKind, Rel
+
+T = TypeVar("T")
 
 ADMIN_RECIPIENT = "ADMIN"
 MAX_WATCHES_PER_BANK = 100_000
@@ -153,31 +156,28 @@ async def notify_watchers(
     return int(row["sent"]) if row else 0
 
 
-async def watched_subjects(tx: neo4j.AsyncManagedTransaction, subjects: set[str]) -> set[str]:
-    """Which of `subjects` (USCCs or person keys) some organisation watches now."""
-    if not subjects:
-        return set()
-    found = await single(
-        tx,
-        "UNWIND $subjects AS s MATCH (w:Watch {subject: s, active: true}) "
-        "RETURN collect(DISTINCT s) AS watched",
-        {"subjects": sorted(subjects)},
-    )
-    return set(found["watched"]) if found else set()
-
-
 async def notify_watchers_of_records(
-    tx: neo4j.AsyncManagedTransaction, kind: NoticeKind, items: list[dict[str, str]]
+    tx: neo4j.AsyncManagedTransaction,
+    kind: NoticeKind,
+    items: Sequence[tuple[str, T]],
+    notice: Callable[[T], Mapping[str, str]],
 ) -> int:
-    """One notice per watcher of each item's subject; items are ``{subject, title, ref}``.
+    """One notice per watcher of each item's subject; items are ``(subject, item)`` and
+    ``notice(item)`` gives its ``{title, ref}``.
 
     Feed loads call this for every chunk, so it is one indexed statement whatever the size.
     """
     if not items:
         return 0
-    # Most loads touch no watched subject: ask with the distinct codes only, and send the
-    # notices' texts only for the few that are watched.
-    watched = await watched_subjects(tx, {item["subject"] for item in items})
+    # Most loads touch no watched subject: ask with the distinct codes only, and make and send
+    # the notices' texts only for the few that are watched (a chunk is thousands of rows).
+    found = await single(
+        tx,
+        "UNWIND $subjects AS s MATCH (w:Watch {subject: s, active: true}) "
+        "RETURN collect(DISTINCT s) AS watched",
+        {"subjects": sorted({subject for subject, _ in items})},
+    )
+    watched = set(found["watched"]) if found else set()
     if not watched:
         return 0
     row = await single(
@@ -186,7 +186,14 @@ async def notify_watchers_of_records(
         "CREATE (n:Notice {id: 'NT-' + randomUUID(), recipient: w.watcher, kind: $kind, "
         "title: i.title, subjectCode: i.subject, ref: i.ref, createdAt: datetime()}) "
         "RETURN count(n) AS sent",
-        {"items": [i for i in items if i["subject"] in watched], "kind": kind.value},
+        {
+            "items": [
+                {**notice(item), "subject": subject}
+                for subject, item in items
+                if subject in watched
+            ],
+            "kind": kind.value,
+        },
     )
     return int(row["sent"]) if row else 0
 

@@ -28,7 +28,7 @@ from typing import Any, Final
 
 import neo4j
 
-from graph.lifecycle.notices import notify_watchers_of_records, watched_subjects
+from graph.lifecycle.notices import notify_watchers_of_records
 from graph.lifecycle.versions import after_feed_versions
 from graph.model import NoticeKind, RecordKind, RecordStatus, SeverityTier
 from graph.publication import warning_only_unpublished
@@ -313,31 +313,22 @@ class RecordWriter(Writer):
                 raise RuntimeError(f"supplier {self.provenance.supplier.code} is not in the graph")
             # 贷后监测: banks watching a subject hear of a new adverse record with the load that
             # brings it (same transaction, so a failed chunk tells nobody).
-            # (A chunk is thousands of rows and few subjects are watched: the notices' texts
-            # are made only for those.)
-            adverse = [
-                (row["enterprise"] or row["person"]["key"], row)
-                for row in rows
-                if row["previous"] is None
-                and row["props"].get("severity") is not None
-                and (row["enterprise"] or row["person"])
-            ]
-            watched = await watched_subjects(tx, {subject for subject, _ in adverse})
-            if watched:
-                label = self.record_kind.label  # every row of a feed is of its kind
-                await notify_watchers_of_records(
-                    tx,
-                    NoticeKind.NEW_ADVERSE_RECORD,
-                    [
-                        {
-                            "subject": subject,
-                            "title": f"新增{label}：{row['props'].get('title') or ''}",
-                            "ref": row["props"]["uid"],
-                        }
-                        for subject, row in adverse
-                        if subject in watched
-                    ],
-                )
+            label = self.record_kind.label  # every row of a feed is of its kind
+            await notify_watchers_of_records(
+                tx,
+                NoticeKind.NEW_ADVERSE_RECORD,
+                [
+                    (row["enterprise"] or row["person"]["key"], row)
+                    for row in rows
+                    if row["previous"] is None
+                    and row["props"].get("severity") is not None
+                    and (row["enterprise"] or row["person"])
+                ],
+                lambda row: {
+                    "title": f"新增{label}：{row['props'].get('title') or ''}",
+                    "ref": row["props"]["uid"],
+                },
+            )
             # Corrections withdrawn from earlier recipients; 全部履行 ends a 失信被执行人.
             await after_feed_versions(
                 tx, rows, sender=self.provenance.supplier.code, today=self.provenance.loaded_on
