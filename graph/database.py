@@ -82,6 +82,9 @@ READ_RETRY_FIRST, READ_RETRY_FACTOR, READ_RETRY_JITTER = 1.0, 2.0, 0.2
 """The driver's own retry delays: 1 s, doubling, ±20 % so clients do not retry in step."""
 IDLE_READ_SESSIONS = 64
 """Read sessions kept between reads, at most (one per read running at the same time)."""
+CLOSE_WAIT = 15.0
+"""How long `Database.close` waits for units of work under way (reads and writes retry for
+`READ_RETRY_SECONDS`; a closing server's last requests should get their answers)."""
 
 
 REMEMBERED_DATES = 65_536
@@ -139,9 +142,19 @@ class Database:
         self._bookmarks = AsyncGraphDatabase.bookmark_manager()
         # Read sessions between reads (each holds no connection then): see `_read_retried`.
         self._idle_reads: list[neo4j.AsyncSession] = []
+        # Units of work under way (`_uncancellable`); `close` lets them end first.
+        self._running: set[asyncio.Future[Any]] = set()
+        self._closing = False
 
     async def close(self) -> None:
-        """Close every pooled connection."""
+        """Let the units of work under way end (for up to `CLOSE_WAIT` seconds), then close
+        every session and pooled connection.
+
+        A unit still under way when the driver closed would keep its session, and the socket
+        under it, until the collector found them."""
+        self._closing = True
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=CLOSE_WAIT)
         idle, self._idle_reads = self._idle_reads, []
         for session in idle:
             await _discard(session)
@@ -186,7 +199,7 @@ class Database:
         log = _query_counter.get()
         if log is not None:
             log.append(cypher)
-        async with self._session(neo4j.READ_ACCESS) as session:
+        async with self._opened(neo4j.READ_ACCESS) as session:
             result = await session.run(cypher, dict(params or {}))
             async for record in result:
                 yield record
@@ -228,23 +241,32 @@ class Database:
         unit = neo4j.unit_of_work(metadata=dict(metadata) if metadata else None)(work)
 
         async def run() -> T:
-            async with self._session(neo4j.WRITE_ACCESS) as session:
+            async with self._opened(neo4j.WRITE_ACCESS) as session:
                 return await session.execute_write(unit)
 
-        return await _uncancellable(run())
+        return await self._uncancellable(run())
 
     async def ping(self, timeout: float = 3.0) -> None:
         """Prove the database answers a real query (not just that Bolt is listening).
 
         Unlike `read`, no retries: a health probe must answer at once, not ride out an outage.
         """
-        async with self._session(neo4j.READ_ACCESS) as session:
+        async with self._opened(neo4j.READ_ACCESS) as session:
             result = await session.run(neo4j.Query("RETURN 1 AS ok", timeout=timeout))
             await result.consume()
 
     async def bookmarks(self) -> list[str]:
         """The bookmarks of this process's latest transactions (what its reads wait for)."""
         return sorted(await self._bookmarks.get_bookmarks())
+
+    @contextlib.asynccontextmanager
+    async def _opened(self, mode: str) -> AsyncIterator[neo4j.AsyncSession]:
+        """A session for one unit of work, closed after it even when closing fails."""
+        session = self._session(mode)
+        try:
+            yield session
+        finally:
+            await _discard(session)
 
     def _session(self, mode: str) -> neo4j.AsyncSession:
         return self._driver.session(
@@ -269,7 +291,7 @@ class Database:
             query = neo4j.Query(
                 cypher, metadata=dict(metadata) if metadata else None, timeout=timeout
             )
-            return await _uncancellable(self._read_retried(query, dict(params or {})))
+            return await self._uncancellable(self._read_retried(query, dict(params or {})))
 
         @neo4j.unit_of_work(metadata=dict(metadata) if metadata else None, timeout=timeout)
         async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
@@ -277,10 +299,31 @@ class Database:
             return [dict(record) async for record in result]
 
         async def run() -> list[Row]:
-            async with self._session(mode) as session:
+            async with self._opened(mode) as session:
                 return await session.execute_write(work)
 
-        return await _uncancellable(run())
+        return await self._uncancellable(run())
+
+    async def _uncancellable(self, work: Coroutine[Any, Any, T]) -> T:
+        """Await `work` in a task of its own that the caller's cancellation does not reach.
+
+        GraphQL cancels a request's sibling resolvers when one of them fails, and a client that
+        hangs up cancels its request. A driver session cancelled while it opens or talks to the
+        server leaves its socket unclosed (a file descriptor leaked per cancellation, measured:
+        153 of 400 cancelled reads). So the unit of work runs to its end — bounded by the query
+        and transaction timeouts — and returns its connection to the pool; only the caller stops
+        waiting. Its outcome is then retrieved, so a failure after the caller left is not logged
+        as an exception nobody retrieved. The task is held until it ends (the loop keeps only a
+        weak reference) and `close` waits for it.
+        """
+        task = asyncio.ensure_future(work)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.add_done_callback(_retrieve)
+            raise
 
     async def _read_retried(self, query: neo4j.Query, params: dict[str, Any]) -> list[Row]:
         # A read has no effects, so running it again after a retryable failure (a restarting
@@ -307,7 +350,7 @@ class Database:
             else:
                 # The result is consumed, so the session holds no connection: it is kept for
                 # the next read (a new session per read cost 0.06–0.1 ms of CPU more).
-                if len(self._idle_reads) < IDLE_READ_SESSIONS:
+                if not self._closing and len(self._idle_reads) < IDLE_READ_SESSIONS:
                     self._idle_reads.append(session)
                 else:
                     await session.close()
@@ -318,29 +361,21 @@ class Database:
 
 
 async def _discard(session: neo4j.AsyncSession | None) -> None:
-    """Close a session that failed (or is no longer wanted); its own failure to close is moot."""
-    if session is not None:
-        with contextlib.suppress(Exception):
-            await session.close()
+    """Close a session that failed (or is no longer wanted); its own failure to close is moot.
 
-
-async def _uncancellable(work: Coroutine[Any, Any, T]) -> T:
-    """Await `work` in a task of its own that the caller's cancellation does not reach.
-
-    GraphQL cancels a request's sibling resolvers when one of them fails, and a client that
-    hangs up cancels its request. A driver session cancelled while it opens or talks to the
-    server leaves its socket unclosed (a file descriptor leaked per cancellation, measured:
-    153 of 400 cancelled reads). So the unit of work runs to its end — bounded by the query
-    and transaction timeouts — and returns its connection to the pool; only the caller stops
-    waiting. Its outcome is then retrieved, so a failure after the caller left is not logged
-    as an exception nobody retrieved.
+    The driver (6.4) marks a session closed only after it has released its connection, and a
+    server going away can fail that release (the rollback or the final exchange on a broken
+    connection). Such a session would stay open, holding its socket, until the collector
+    found both and warned. Its connection is killed instead, and the session closed without it.
     """
-    task = asyncio.ensure_future(work)
+    if session is None:
+        return
     try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        task.add_done_callback(_retrieve)
-        raise
+        await session.close()
+    except Exception:
+        session.cancel()  # drops the connection from the pool and closes its socket
+        with contextlib.suppress(Exception):
+            await session.close()  # without a connection: only marks it closed
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:

@@ -202,6 +202,16 @@ def freeze_start_up() -> None:
     gc.freeze()
 
 
+async def shut_down(app: Starlette) -> None:
+    """What a hub does as its server stops: ship its audit log into the chain, then close the
+    database once the units of work under way have ended. A test that builds an app ends it
+    so too, or the app's shipper would live on in the suite's event loop."""
+    kernel: Kernel = app.state.kernel
+    if kernel.audit is not None:
+        await kernel.audit.close()
+    await kernel.db.close()
+
+
 def create_app(
     settings: Settings | None = None, *, run_migrations: bool = True, serving: bool = False
 ) -> Starlette:
@@ -246,9 +256,7 @@ def create_app(
         if serving:
             freeze_start_up()
         yield
-        if kernel.audit is not None:
-            await kernel.audit.close()
-        await db.close()
+        await shut_down(app)
 
     app = Starlette(
         routes=[

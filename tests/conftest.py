@@ -27,7 +27,7 @@ from authz.tokens import mint
 from graph.database import Connection, Database
 from graph.migrations import migrate
 from graph.provision import LocalNeo4j, ServerConfig
-from hub.app import create_app
+from hub.app import create_app, shut_down
 from hub.guards.rate_limit import RateLimitConfig
 from hub.settings import Settings
 from tests.fixtures import PERSON_SECRET, load_fixture_graph
@@ -108,7 +108,7 @@ async def hub_app(db: Database, settings: Settings) -> AsyncIterator[Starlette]:
     """The hub application, on the test database (one instance for the whole run)."""
     app = create_app(settings, run_migrations=False)
     yield app
-    await app.state.db.close()
+    await shut_down(app)
 
 
 def bearer(settings: Settings, consumer: Consumer) -> dict[str, str]:

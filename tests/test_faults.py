@@ -39,7 +39,7 @@ from authz.identity import Consumer, OrgKind
 from authz.tokens import TokenConfig, mint
 from graph.database import Connection, Database
 from graph.provision import LocalNeo4j
-from hub.app import create_app
+from hub.app import create_app, shut_down
 from hub.settings import Settings
 from loaders.pipeline import LoadOptions, load_file
 from loaders.sample_feeds import (
@@ -302,7 +302,7 @@ async def test_neo4j_down_under_traffic_and_a_load_then_back_leaves_one_clean_lo
         assert "errors" not in body and body["data"]["enterprise"]["name"]
         stop_traffic.set()
         await traffic
-    await app.state.db.close()
+    await shut_down(app)
 
     assert interrupted.returncode == LOAD_INTERRUPTED_EXIT, (
         f"the load should stop on the outage (exit {LOAD_INTERRUPTED_EXIT}), got "

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from authz.identity import OrgKind
 from authz.tokens import TokenVerifier
 from graph.database import Database
-from hub.app import create_app
+from hub.app import create_app, shut_down
 from hub.graphiql.assets import (
     PACKAGES,
     AssetError,
@@ -56,7 +56,7 @@ async def _hub(
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
             yield http
     finally:
-        await app.state.db.close()
+        await shut_down(app)
 
 
 def _sources(html: str) -> list[str]:

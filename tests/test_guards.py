@@ -20,7 +20,7 @@ from authz.identity import Consumer, OrgKind
 from authz.tokens import mint
 from graph.database import Database
 from hub.api.schema import build_schema
-from hub.app import create_app
+from hub.app import create_app, shut_down
 from hub.guards import GuardConfig
 from hub.guards.cost import MaxCostRule
 from hub.guards.max_tokens import TokenLimit
@@ -264,7 +264,7 @@ async def _production(
         ) as http:
             yield http
     finally:
-        await app.state.db.close()
+        await shut_down(app)
 
 
 async def test_production_hides_the_schema_from_the_public(

@@ -15,7 +15,7 @@ from authz import audit
 from authz.identity import PUBLIC, Consumer, OrgKind
 from authz.tokens import TokenVerifier, mint
 from graph.database import Connection, Database
-from hub.app import create_app
+from hub.app import create_app, shut_down
 from hub.cli import main
 from hub.settings import Settings
 from tests.conftest import bearer
@@ -274,7 +274,7 @@ async def test_no_mutation_runs_when_its_entry_cannot_be_written(
             ).json()
     finally:
         await unreachable.close()
-        await app.state.db.close()
+        await shut_down(app)
     [error] = body["errors"]
     assert error["extensions"]["code"] == "DATABASE_UNAVAILABLE"
     assert body["data"] is None

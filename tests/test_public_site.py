@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 from authz.identity import PUBLIC
 from graph.database import Database
 from graph.lifecycle.base import china_today
-from hub.app import create_app
+from hub.app import create_app, shut_down
 from hub.guards.rate_limit import RateLimitConfig
 from hub.settings import Settings
 from hub.site.public_graph import PublicGraph
@@ -306,7 +306,7 @@ async def limited(settings: Settings, db: Database) -> AsyncIterator[httpx.Async
         transport=transport, base_url="http://hub.test", headers=BROWSER
     ) as http:
         yield http
-    await app.state.db.close()
+    await shut_down(app)
 
 
 async def test_too_many_requests_is_a_chinese_429_page_with_retry_after(

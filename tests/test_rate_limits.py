@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 
 from authz.identity import PUBLIC, Consumer, OrgKind
 from graph.database import Database
-from hub.app import create_app
+from hub.app import create_app, shut_down
 from hub.guards.rate_limit import RateLimitConfig
 from hub.settings import Settings
 from tests.conftest import bearer
@@ -57,7 +57,7 @@ async def limited_app(
     )
     app = create_app(replace(settings, rate_limits=limits), run_migrations=False)
     yield app
-    await app.state.db.close()
+    await shut_down(app)
 
 
 def client(

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from graph.database import Connection, Database
-from hub.app import create_app
+from hub.app import create_app, shut_down
 from hub.settings import Settings
 from tests.conftest import ROOT
 from tests.fixtures import E1
@@ -95,7 +95,7 @@ async def proxied_app(
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
         yield proxy, http
     await proxy.cut()
-    await app.state.db.close()
+    await shut_down(app)
 
 
 async def test_neo4j_outage_gives_503_and_clear_errors_then_recovers_by_itself(

@@ -32,7 +32,7 @@ from authz.tokens import TokenVerifier
 from graph.database import Database
 from graph.lifecycle.base import china_today
 from graph.model import Label, Rel
-from hub.app import create_app
+from hub.app import create_app, shut_down
 from hub.settings import Settings
 from hub.signin import sessions
 from hub.signin.config import SignInConfig
@@ -606,7 +606,7 @@ async def test_production_has_no_development_provider(db: Database, settings: Se
             page = await http.get("/signin")
             assert "暂不提供登录" in page.text and "开发用身份提供方" not in page.text
     finally:
-        await app.state.db.close()
+        await shut_down(app)
 
 
 def test_sessions_last_as_configured() -> None:
@@ -642,7 +642,7 @@ async def test_a_session_ended_in_one_hub_process_is_refused_by_another(
             assert out.status_code == 303
             assert (await elsewhere.get("/account", headers=cookie)).status_code == 303
     finally:
-        await other_worker.state.db.close()
+        await shut_down(other_worker)
 
 
 async def test_the_development_provider_authenticates_the_client_and_redeems_a_code_once(
