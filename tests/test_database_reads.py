@@ -50,3 +50,26 @@ async def test_dates_come_back_as_written_one_value_per_day(db: Database) -> Non
     assert all(a is b for a, b in zip(row["days"], row["again"], strict=True))
     [later] = await db.read("RETURN date('2026-02-28') AS day")
     assert later["day"] is row["days"][2]
+
+
+async def test_closing_lets_the_work_under_way_end_and_keeps_no_session(
+    neo4j_connection: database.Connection,
+) -> None:
+    """A hub stopping (or a test ending) while a read and a write are on their way: both get
+    their answers, every session the reads used is closed, and nothing runs after."""
+    own = Database(neo4j_connection)
+    await own.read("RETURN 1 AS warm")
+    slow = "UNWIND range(1, 3000000) AS n RETURN sum(n) AS total"
+    reading = asyncio.ensure_future(own.read(slow))
+    writing = asyncio.ensure_future(own.write("UNWIND range(1, 2000000) AS n RETURN count(*) AS n"))
+    await asyncio.sleep(0.05)  # both sent
+    used = list(own._idle_reads)
+    await own.close()
+    await asyncio.sleep(0)  # the callers wake up
+    assert reading.done() and writing.done(), "close waited for the work under way"
+    assert await reading == [{"total": 3000000 * 3000001 // 2}]
+    assert await writing == [{"n": 2000000}]
+    assert own._idle_reads == [], "the read finishing during close parked no session"
+    assert all(session.closed() for session in used)
+    with pytest.raises(neo4j.exceptions.DriverError):
+        await own.read("RETURN 1 AS late")
