@@ -283,6 +283,8 @@ class _Chunk:
     duplicates: int
     rows: int
     cells: dict[int, Mapping[str, Any]]
+    looked_ahead: bool = False
+    """The writer read this chunk's lookups before its transaction (`Writer.look_ahead`)."""
 
 
 class _Assembler:
@@ -493,13 +495,14 @@ async def _run(
     pending: asyncio.Task[_Chunk | None] | None = None
     status: str | None = "FAILED"
     try:
-        pending = asyncio.create_task(preparer.next_chunk())
+        pending = asyncio.create_task(_next_chunk(db, preparer, writer))
         while True:
             chunk = await pending
             if chunk is None:
                 break
-            # Prepare the next chunk while this one is written: the CPU and Neo4j both work.
-            pending = asyncio.create_task(preparer.next_chunk())
+            # Prepare the next chunk, and read what its write will look up, while this one is
+            # written: the CPU and Neo4j both work, and those reads leave the chain.
+            pending = asyncio.create_task(_next_chunk(db, preparer, writer))
             await _write_chunk(db, writer, chunk, batch, loaded_at, summary)
             if progress is not None:
                 progress(chunk.rows)
@@ -511,7 +514,9 @@ async def _run(
         status = None
         raise
     finally:
-        if pending is not None and not pending.done():
+        if pending is not None:
+            # Its failure too (the next chunk's reads ahead meet the same outage) is retrieved
+            # here, or asyncio would print it as a traceback nobody retrieved.
             pending.cancel()
             await asyncio.gather(pending, return_exceptions=True)
         preparer.close()
@@ -543,6 +548,15 @@ def _preparer(
     return _PoolPreparer(rows, start_pool(recipe, workers), options.batch_size, workers + 1)
 
 
+async def _next_chunk(
+    db: Database, preparer: _ThreadPreparer | _PoolPreparer, writer: Writer
+) -> _Chunk | None:
+    chunk = await preparer.next_chunk()
+    if chunk is not None and chunk.prepared:
+        chunk.looked_ahead = await writer.look_ahead(db, chunk.prepared)
+    return chunk
+
+
 _UNREACHABLE = (
     neo4j.exceptions.ServiceUnavailable,
     neo4j.exceptions.SessionExpired,
@@ -571,7 +585,14 @@ async def _write_chunk(
         await write_quarantine(tx, batch, rejected, loaded_at)
         return (written.outcomes if written else []), rejected
 
-    outcomes, rejected = await db.write_transaction(work, metadata={"app": "credithub-loader"})
+    try:
+        outcomes, rejected = await db.write_transaction(work, metadata={"app": "credithub-loader"})
+    except neo4j.exceptions.ConstraintError:
+        if not chunk.looked_ahead:
+            raise
+        # Another load wrote one of these keys after the look-ahead read it: the write made a
+        # version that now exists and was refused whole. Again, reading inside the transaction.
+        outcomes, rejected = await db.write_transaction(work, metadata={"app": "credithub-loader"})
     summary.rows_read += chunk.rows
     summary.unchanged += chunk.duplicates
     for _, outcome in outcomes:

@@ -22,10 +22,13 @@ from graph.database import Database
 from graph.identifiers import WUGANG_REGION, make_uscc
 from graph.model import Label, RecordKind, RecordStatus, Rel
 from graph.records import iso, version_props, write_record_batch, write_records
+from loaders import pipeline
+from loaders.parameters import quiet_transaction
 from loaders.pipeline import LoadOptions, load_file
 from loaders.sample_feeds import PENALTY_HEADERS, generated_rows, write_csv
 from loaders.sample_feeds import SAMR as SAMPLE_SAMR
-from loaders.writers import Writer
+from loaders.writers import Prepared, Writer
+from loaders.writers import records as records_writer
 from loaders.writers.records import RecordWriter
 from tests.fixtures import A1, B1, CA1, E1, E2, NDRC, P2, SAMR
 
@@ -242,14 +245,31 @@ async def test_a_feed_chunk_costs_the_server_no_more_than_the_raw_unwind(db: Dat
 FEED_SUBJECT = make_uscc("91", WUGANG_REGION, "FW888888")
 
 
-async def test_a_load_remembers_registered_subjects_but_not_one_it_just_made_provisional(
-    db: Database, tmp_path: Path
-) -> None:
-    name, sender = SAMPLE_SAMR
+@pytest.fixture
+async def sender(db: Database) -> AsyncIterator[str]:
+    """The sample feeds' market regulator as a department; its loads removed afterwards."""
+    name, code = SAMPLE_SAMR
     await db.write(
         f"MERGE (d:{Label.DEPARTMENT} {{code: $code}}) SET d.name = $name, d.sector = '市场监管'",
-        {"code": sender, "name": name},
+        {"code": code, "name": name},
     )
+    yield code
+    await db.write(
+        f"MATCH (r:{Label.RECORD}) WHERE r.issuingAuthorityCode = $sender "
+        f"OR r.sourceUnitCode = $sender DETACH DELETE r",
+        {"sender": code},
+    )
+    await db.write(
+        f"MATCH (e:{Label.ENTERPRISE} {{uscc: $code}}) DETACH DELETE e", {"code": FEED_SUBJECT}
+    )
+    await db.write(
+        f"MATCH (b:{Label.BATCH}) WHERE b.supplier = $sender DETACH DELETE b", {"sender": code}
+    )
+
+
+async def test_a_load_remembers_registered_subjects_but_not_one_it_just_made_provisional(
+    db: Database, tmp_path: Path, sender: str
+) -> None:
     # Chunks of two rows: E1 and E2 (registered) twice, then the unregistered code alone.
     path = tmp_path / "penalties.csv"
     rows = list(generated_rows("penalty", 5, [E1, E2, E1, E2, FEED_SUBJECT], year=2024))
@@ -261,33 +281,81 @@ async def test_a_load_remembers_registered_subjects_but_not_one_it_just_made_pro
         return writer
 
     options = LoadOptions(today=date(2026, 11, 28), batch_size=2, wrap_writer=keep)
-    try:
-        summary = await load_file(db, path, sender, person_secret=b"s", options=options)
-        assert (summary.new, summary.quarantined) == (5, 0), summary.render()
-        [writer] = writers
-        assert isinstance(writer, RecordWriter)
-        # Found registered in the first chunk and not asked about again; the subject made
-        # provisional in the last chunk's transaction is not remembered (it could roll back).
-        assert writer.registered == {E1, E2}
-        found = await db.read(
-            f"MATCH (r:{Label.RECORD} {{batchId: $batch}})-[:{Rel.HAS_SUBJECT}]->(e) "
-            "RETURN e.uscc AS code, count(r) AS records, "
-            "collect(DISTINCT e.provisionalRow) AS rows",
-            {"batch": summary.batch_id},
-        )
-        by_code = {row["code"]: (row["records"], row["rows"]) for row in found}
-        # The provisional subject's provenance is the row naming it (line 6, after the header).
-        assert by_code == {E1: (2, []), E2: (2, []), FEED_SUBJECT: (1, [6])}
-    finally:
-        await db.write(
-            f"MATCH (r:{Label.RECORD}) WHERE r.issuingAuthorityCode = $sender "
-            f"OR r.sourceUnitCode = $sender DETACH DELETE r",
-            {"sender": sender},
-        )
-        await db.write(
-            f"MATCH (e:{Label.ENTERPRISE} {{uscc: $code}}) DETACH DELETE e", {"code": FEED_SUBJECT}
-        )
-        await db.write(
-            f"MATCH (b:{Label.BATCH}) WHERE b.supplier = $sender DETACH DELETE b",
-            {"sender": sender},
-        )
+    summary = await load_file(db, path, sender, person_secret=b"s", options=options)
+    assert (summary.new, summary.quarantined) == (5, 0), summary.render()
+    [writer] = writers
+    assert isinstance(writer, RecordWriter)
+    # Found registered in the first chunk and not asked about again; the subject made
+    # provisional in the last chunk's transaction is not remembered (it could roll back).
+    assert writer.registered == {E1, E2}
+    found = await db.read(
+        f"MATCH (r:{Label.RECORD} {{batchId: $batch}})-[:{Rel.HAS_SUBJECT}]->(e) "
+        "RETURN e.uscc AS code, count(r) AS records, "
+        "collect(DISTINCT e.provisionalRow) AS rows",
+        {"batch": summary.batch_id},
+    )
+    by_code = {row["code"]: (row["records"], row["rows"]) for row in found}
+    # The provisional subject's provenance is the row naming it (line 6, after the header).
+    assert by_code == {E1: (2, []), E2: (2, []), FEED_SUBJECT: (1, [6])}
+
+
+async def test_a_chunks_versions_are_read_before_its_transaction_and_again_if_another_load_won(
+    db: Database, tmp_path: Path, sender: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each chunk's lookups run while the chunk before is written, not inside its own
+    transaction. If another load writes one of its keys in between, the chunk's write is
+    refused by the version's uniqueness and runs again with its reads inside: the key gets a
+    new version, nothing is lost and the load completes."""
+    path = tmp_path / "penalties.csv"
+    write_csv(
+        path, PENALTY_HEADERS, list(generated_rows("penalty", 4, [E1, E2], year=2024)), "utf-8"
+    )
+    attempts: list[list[str]] = []  # the statements of each write transaction, in order
+
+    def recording(tx: neo4j.AsyncManagedTransaction) -> neo4j.AsyncManagedTransaction:
+        statements: list[str] = []
+        attempts.append(statements)
+        inner = quiet_transaction(tx)
+
+        class Recording:
+            async def run(self, query: Any, parameters: Any = None, **kw: Any) -> Any:
+                statements.append(str(query))
+                return await inner.run(query, parameters, **kw)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(inner, name)
+
+        return Recording()  # type: ignore[return-value]
+
+    monkeypatch.setattr(pipeline, "quiet_transaction", recording)
+    read_ahead = RecordWriter.look_ahead
+    intruder: list[str] = []
+
+    async def look_ahead_then_another_load_writes(
+        self: RecordWriter, db: Database, batch: list[Prepared]
+    ) -> bool:
+        looked = await read_ahead(self, db, batch)
+        if not intruder:  # the first chunk's first key, as version 1 with other content
+            first = batch[0].data
+            props = {**first["props"], "contentHash": "another-load", "title": "另一次报送"}
+            await _write(db, write_record_batch, [{**first, "props": props}], provider=sender)
+            intruder.append(first["props"]["key"])
+        return looked
+
+    monkeypatch.setattr(RecordWriter, "look_ahead", look_ahead_then_another_load_writes)
+    options = LoadOptions(today=date(2026, 11, 28), batch_size=2)
+    summary = await load_file(db, path, sender, person_secret=b"s", options=options)
+
+    assert (summary.new, summary.new_versions, summary.quarantined) == (3, 1, 0), summary.render()
+    looks_up = [records_writer._CURRENT in t for t in attempts]
+    # Chunk 1 refused (read ahead), chunk 1 again (reads inside), chunk 2 (read ahead).
+    assert looks_up == [False, True, False], attempts
+    [key] = intruder
+    versions = await db.read(
+        f"MATCH (r:{Label.RECORD} {{key: $key}}) "
+        "RETURN r.version AS version, r.current AS current, r.title AS title "
+        "ORDER BY version",
+        {"key": key},
+    )
+    assert [(v["version"], v["current"]) for v in versions] == [(1, False), (2, True)]
+    assert versions[0]["title"] == "另一次报送"

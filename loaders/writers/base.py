@@ -13,6 +13,7 @@ from typing import Any, Final, LiteralString
 
 import neo4j
 
+from graph.database import Database
 from graph.identifiers import mask_id_number, mask_name, person_key, resident_id_gender
 from graph.workdays import WorkdayCalendar
 from loaders.collection import Supplier
@@ -151,3 +152,15 @@ class Writer(ABC):
     @abstractmethod
     async def write(self, tx: neo4j.AsyncManagedTransaction, batch: list[Prepared]) -> Written:
         """Write one batch inside ``tx``: new rows, new versions; unchanged rows untouched."""
+
+    async def look_ahead(self, db: Database, batch: list[Prepared]) -> bool:
+        """Read what `write` will first look up for ``batch``, before its transaction; True if
+        anything was read (and `write` of this very list will use it, once).
+
+        The pipeline calls it while the chunk before is being written, so those reads leave
+        the chain of statements. Only what later chunks of the same load cannot change may be
+        read ahead: a load's chunks have disjoint keys. A write that used a look-ahead and is
+        refused by a uniqueness constraint (another load wrote the key in between) is run again
+        with its reads inside the transaction. The default reads nothing.
+        """
+        return False

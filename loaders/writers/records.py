@@ -24,16 +24,20 @@ the deciding authority and not its corrections.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Final, LiteralString
 
 import neo4j
 
+from graph.database import Database
 from graph.lifecycle.notices import notify_watchers_of_records
 from graph.lifecycle.versions import after_feed_versions
 from graph.model import NoticeKind, RecordKind, RecordStatus, SeverityTier
 from graph.publication import warning_only_unpublished
 from graph.records import RECORD_DATES, iso, publication_stamps, version_props, write_record_batch
 from loaders.feed_kinds import FEED_KINDS, Problem, SeverityBasis
+from loaders.parameters import quiet
 from loaders.validation import CheckedRow, RejectedRow
 from loaders.writers.base import (
     Outcome,
@@ -146,6 +150,18 @@ _KNOWN_REGISTERED: Final = 200_000
 """How many registered codes a load remembers (about 20 MB), see `RecordWriter.registered`."""
 
 
+_Read = Callable[[LiteralString, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the graph holds for one chunk: its keys' current versions, its unregistered codes."""
+
+    batch: list[Prepared]
+    current: dict[str, dict[str, Any]]
+    missing: set[str]
+
+
 class RecordWriter(Writer):
     """Writes records of one `RecordKind`."""
 
@@ -157,6 +173,9 @@ class RecordWriter(Writer):
         # are asked about. Codes made provisional here are not remembered (the chunk's
         # transaction may still be rolled back and retried).
         self.registered: set[str] = set()
+        # Chunks read ahead (`look_ahead`), by the id of their list; each is used once. The
+        # next chunk's may land while this one is still being written.
+        self._ahead: dict[int, _Found] = {}
 
     @property
     def record_kind(self) -> RecordKind:
@@ -164,6 +183,33 @@ class RecordWriter(Writer):
         kind = self.provenance.kind.record_kind
         assert kind is not None, "RecordWriter serves record feed kinds only"
         return kind
+
+    async def look_ahead(self, db: Database, batch: list[Prepared]) -> bool:
+        """The chunk's current versions and unregistered subjects, read before its transaction.
+
+        Safe to read early: no other chunk of the load has these keys, a code found registered
+        stays registered, and a code found missing is MERGEd (a subject an earlier chunk made
+        provisional meanwhile is found, not made twice).
+        """
+
+        async def read(cypher: LiteralString, params: dict[str, Any]) -> list[dict[str, Any]]:
+            return await db.read(cypher, quiet(params))
+
+        self._ahead[id(batch)] = await self._look_up(read, batch)
+        return True
+
+    async def _look_up(self, read: _Read, batch: list[Prepared]) -> _Found:
+        [found] = await read(_CURRENT, {"keys": [p.key for p in batch]})
+        codes = list(
+            {p.data["enterprise"] for p in batch if p.data["enterprise"]} - self.registered
+        )
+        missing: set[str] = set()
+        if codes:
+            [unknown] = await read(_UNREGISTERED, {"codes": codes})
+            missing = set(unknown["missing"])
+            if len(self.registered) < _KNOWN_REGISTERED:
+                self.registered.update(code for code in codes if code not in missing)
+        return _Found(batch, {r["key"]: r for r in found["current"]}, missing)
 
     def prepare(self, row: CheckedRow) -> Prepared | RejectedRow:
         """Key, content and publication dates of one record."""
@@ -249,17 +295,14 @@ class RecordWriter(Writer):
     async def write(self, tx: neo4j.AsyncManagedTransaction, batch: list[Prepared]) -> Written:
         """Create new records and new versions; leave unchanged ones alone."""
         written = Written()
-        [found] = await run(tx, _CURRENT, keys=[p.key for p in batch])
-        current = {r["key"]: r for r in found["current"]}
-        codes = list(
-            {p.data["enterprise"] for p in batch if p.data["enterprise"]} - self.registered
-        )
-        missing: set[str] = set()
-        if codes:
-            [unknown] = await run(tx, _UNREGISTERED, codes=codes)
-            missing = set(unknown["missing"])
-            if len(self.registered) < _KNOWN_REGISTERED:
-                self.registered.update(code for code in codes if code not in missing)
+        ahead = self._ahead.pop(id(batch), None)
+        if ahead is None or ahead.batch is not batch:
+
+            async def read(cypher: LiteralString, params: dict[str, Any]) -> list[dict[str, Any]]:
+                return await run(tx, cypher, **params)
+
+            ahead = await self._look_up(read, batch)
+        current, missing = ahead.current, ahead.missing
         provisional: dict[str, dict[str, Any]] = {}
         rows: list[dict[str, Any]] = []
         loaded_on = self.provenance.loaded_on.isoformat()
