@@ -141,15 +141,19 @@ async def test_a_subscription_streams_a_notice_over_multipart(
 ) -> None:
     page = browser_page
     await _open(page)
-    await _switch_to(page, SAMR, "")
+    # The tab first, then the identity: its token lands in this tab's headers before the run
+    # (switching tabs right after the identity raced the tab's own headers; one CI run sent
+    # the subscription without a token).
     await page.get_by_role("tab", name="Notices").click()
     await expect(page.locator(".graphiql-query-editor")).to_contain_text("noticeAdded")
+    await _switch_to(page, SAMR, "")
     async with page.expect_request(
         lambda request: request.method == "POST" and "noticeAdded" in (request.post_data or "")
     ) as subscribing:
         await page.locator(".graphiql-execute-button").click()
     request = await subscribing.value
     sent = await request.all_headers()
+    assert sent.get("authorization", "").startswith("Bearer eyJ"), sent  # as the regulator
     assert sent["accept"].startswith('multipart/mixed;subscriptionSpec="1.0"'), sent
     assert sent["x-credithub-request"], sent
     await asyncio.sleep(1.5)  # the hub polls the outbox: let the subscriber start listening
