@@ -353,7 +353,7 @@ class Database:
                 if not self._closing and len(self._idle_reads) < IDLE_READ_SESSIONS:
                     self._idle_reads.append(session)
                 else:
-                    await session.close()
+                    await _discard(session)
                 return rows
             jitter = random.uniform(1 - READ_RETRY_JITTER, 1 + READ_RETRY_JITTER)
             await asyncio.sleep(delay * jitter)
